@@ -1,0 +1,26 @@
+"""The default site schema shipped with Callsheet (converted from a real site's answers)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from callsheet.schema.model import Schema
+
+
+@cache
+def _default_schema_json() -> bytes:
+    raw = resources.files("callsheet.schema").joinpath("default_schema.json.gz").read_bytes()
+    return gzip.decompress(raw)
+
+
+def _default_schema_data() -> dict[str, Any]:
+    return json.loads(_default_schema_json())  # a fresh copy each time: callers may change it
+
+
+def default_schema() -> Schema:
+    """A fresh copy of the default schema: 113 entity types, as a new ShotGrid site has."""
+    return Schema.from_data(_default_schema_data())

@@ -1,0 +1,231 @@
+"""The site schema as data: entity types and their fields.
+
+A `Schema` is an immutable snapshot; schema changes (callsheet.schema.changes) build a new one.
+Everything else looks names up here first, so an unknown type or field becomes a Fault before any
+SQL exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from callsheet.faults import SchemaFault
+
+# Data types whose values are computed by ShotGrid's web page, read-only through the API.
+COMPUTED_DATA_TYPES = frozenset({"summary", "pivot_column", "calculated"})
+
+# Fields the server maintains on every entity; never writable by `update`.
+SYSTEM_FIELDS = frozenset({"id", "created_at", "updated_at", "created_by", "updated_by"})
+
+# Which field names an entity's display name (the `name` key of entity dicts); see
+# reference/data-model.md §4.2. Types not listed use the first of DISPLAY_NAME_FALLBACK.
+DISPLAY_NAME_FIELDS: dict[str, str] = {
+    "Task": "content",
+    "Note": "subject",
+    "Project": "name",
+    "HumanUser": "name",
+    "ClientUser": "name",
+    "ApiUser": "firstname",
+    "Ticket": "title",
+    "Delivery": "title",
+    "TimeLog": "description",
+    "Reply": "content",
+    "Attachment": "filename",
+    "EventLogEntry": "description",
+    "ActionMenuItem": "title",
+    "PermissionRuleSet": "display_name",
+}
+DISPLAY_NAME_FALLBACK = ("code", "name", "title", "content", "cached_display_name")
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of one entity type, as `schema_field_read` describes it."""
+
+    entity_type: str
+    name: str
+    data_type: str
+    display_name: str
+    description: str = ""
+    editable: bool = True
+    mandatory: bool = False
+    unique: bool = False
+    visible: bool | None = True
+    visible_editable: bool = False
+    custom_metadata: str | None = ""
+    ui_value_displayable: bool | None = True
+    properties: Mapping[str, Any] = field(default_factory=dict)
+    editable_properties: frozenset[str] = frozenset()
+
+    @property
+    def valid_types(self) -> tuple[str, ...]:
+        return tuple(self.properties.get("valid_types") or ())
+
+    @property
+    def valid_values(self) -> tuple[str, ...]:
+        return tuple(self.properties.get("valid_values") or ())
+
+    @property
+    def default_value(self) -> Any:
+        return self.properties.get("default_value")
+
+    @property
+    def is_computed(self) -> bool:
+        return self.data_type in COMPUTED_DATA_TYPES
+
+    @property
+    def qualified_name(self) -> str:
+        return f"{self.entity_type}.{self.name}"
+
+    def with_changes(self, **changes: Any) -> Field:
+        """A copy with some attributes replaced."""
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class EntityType:
+    """One entity type with its fields, keyed by system name."""
+
+    name: str
+    display_name: str
+    fields: Mapping[str, Field]
+    visible: bool | None = True
+
+    @property
+    def is_project_entity(self) -> bool:
+        """True when entities of this type belong to a Project (they have a `project` field)."""
+        return "project" in self.fields and self.name != "Project"
+
+    @property
+    def display_name_field(self) -> str | None:
+        """The field that gives this type's entity dicts their `name`."""
+        preferred = DISPLAY_NAME_FIELDS.get(self.name)
+        if preferred and preferred in self.fields:
+            return preferred
+        for candidate in DISPLAY_NAME_FALLBACK:
+            if candidate in self.fields:
+                return candidate
+        return None
+
+    def field(self, name: str, *, operation: str = "read") -> Field:
+        """The named field, or a Fault in ShotGrid's words."""
+        try:
+            return self.fields[name]
+        except KeyError:
+            raise SchemaFault(f"API {operation}() {self.name}.{name} doesn't exist.") from None
+
+
+class Schema:
+    """All entity types of a site."""
+
+    def __init__(self, entity_types: Mapping[str, EntityType]) -> None:
+        self._types = dict(entity_types)
+
+    def __contains__(self, entity_type: object) -> bool:
+        return entity_type in self._types
+
+    def __iter__(self) -> Iterator[EntityType]:
+        return iter(self._types.values())
+
+    def names(self) -> list[str]:
+        return list(self._types)
+
+    def entity(self, name: object, *, operation: str = "read") -> EntityType:
+        """The named entity type, or a Fault."""
+        if not isinstance(name, str) or name not in self._types:
+            raise SchemaFault(f"API {operation}() entity type {name!r} doesn't exist.")
+        return self._types[name]
+
+    def field(self, entity_type: str, name: str, *, operation: str = "read") -> Field:
+        return self.entity(entity_type, operation=operation).field(name, operation=operation)
+
+    def with_field(self, new_field: Field) -> Schema:
+        """A new schema where `new_field` is added or replaces the field of that name."""
+        entity = self._types[new_field.entity_type]
+        fields = dict(entity.fields)
+        fields[new_field.name] = new_field
+        types = dict(self._types)
+        types[entity.name] = replace(entity, fields=fields)
+        return Schema(types)
+
+    def without_field(self, entity_type: str, name: str) -> Schema:
+        entity = self._types[entity_type]
+        fields = {k: v for k, v in entity.fields.items() if k != name}
+        types = dict(self._types)
+        types[entity_type] = replace(entity, fields=fields)
+        return Schema(types)
+
+    def to_data(self) -> dict[str, Any]:
+        """The schema as JSON-ready data (the format of the default schema file)."""
+        return {name: self.type_data(name) for name in self._types}
+
+    def type_data(self, name: str) -> dict[str, Any]:
+        """One entity type as JSON-ready data."""
+        t = self._types[name]
+        return {
+            "display_name": t.display_name,
+            "visible": t.visible,
+            "fields": {f.name: field_to_data(f) for f in t.fields.values()},
+        }
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> Schema:
+        """Build a schema from `to_data()` output or the shipped default schema file."""
+        types = {}
+        for type_name, raw in data.items():
+            fields = {
+                name: field_from_data(type_name, name, raw_field)
+                for name, raw_field in raw["fields"].items()
+            }
+            types[type_name] = EntityType(
+                name=type_name,
+                display_name=raw["display_name"],
+                fields=fields,
+                visible=raw.get("visible"),
+            )
+        return cls(types)
+
+
+def field_from_data(entity_type: str, name: str, raw: Mapping[str, Any]) -> Field:
+    data_type = raw["data_type"]
+    if data_type == "integer":  # one field in the dumps; ShotGrid's name is "number"
+        data_type = "number"
+    return Field(
+        entity_type=entity_type,
+        name=name,
+        data_type=data_type,
+        display_name=raw["name"],
+        description=raw.get("description", ""),
+        editable=raw.get("editable", True),
+        mandatory=raw.get("mandatory", False),
+        unique=raw.get("unique", False),
+        visible=raw.get("visible"),
+        visible_editable=raw.get("visible_editable", False),
+        custom_metadata=raw.get("custom_metadata"),
+        ui_value_displayable=raw.get("ui_value_displayable"),
+        properties=dict(raw.get("properties", {})),
+        editable_properties=frozenset(raw.get("editable_properties", ())),
+    )
+
+
+def field_to_data(f: Field) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "data_type": f.data_type,
+        "name": f.display_name,
+        "description": f.description,
+        "editable": f.editable,
+        "mandatory": f.mandatory,
+        "unique": f.unique,
+        "properties": dict(f.properties),
+        "editable_properties": sorted(f.editable_properties),
+    }
+    if f.visible is not None:
+        data["visible"] = f.visible
+        data["visible_editable"] = f.visible_editable
+    if f.custom_metadata is not None:
+        data["custom_metadata"] = f.custom_metadata
+    if f.ui_value_displayable is not None:
+        data["ui_value_displayable"] = f.ui_value_displayable
+    return data

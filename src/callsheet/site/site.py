@@ -1,0 +1,316 @@
+"""The engine: one `Site` (one database) answering the Shotgun operations.
+
+Every operation takes an `Actor`, raises Faults and returns plain values; it never knows HTTP.
+Arguments follow `shotgun_api3.Shotgun`'s method signatures; the wire layer and the in-process
+client (callsheet.client) translate to them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+from callsheet.faults import Fault, FilterFault, SchemaFault, ValueFault
+from callsheet.schema.default import default_schema
+from callsheet.site import schema_changes
+from callsheet.site.actor import SYSTEM, Actor
+from callsheet.site.writes import (
+    WriteContext,
+    create_entity,
+    retire_entity,
+    revive_entity,
+    update_entity,
+)
+from callsheet.store.events import EventLogWriter
+from callsheet.store.filters import parse_filters
+from callsheet.store.kinds import LinkRef
+from callsheet.store.paths import parse_path
+from callsheet.store.query import ReadRequest, Sort, read
+from callsheet.store.store import Store, now_utc
+from callsheet.store.summaries import summarize as run_summarize
+from callsheet.store.text_search import text_search as run_text_search
+
+T = TypeVar("T")
+MAX_PAGE_SIZE = 500
+
+
+class Site:
+    """One Callsheet site: a database and the Shotgun operations on it."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    @classmethod
+    def open(cls, url: str | None = None, *, pool_size: int = 10) -> Site:
+        """Open a site (SQLite file path, database URL, or None for in-memory), creating it if new."""
+        store, created = Store.open(url, default_schema(), pool_size=pool_size)
+        site = cls(store)
+        if created:
+            from callsheet.site.bootstrap import bootstrap
+
+            bootstrap(site)
+        return site
+
+    def close(self) -> None:
+        self.store.close()
+
+    @property
+    def schema(self):  # type: ignore[no-untyped-def]
+        return self.store.schema
+
+    # -- transactions -------------------------------------------------------------------------
+    @contextmanager
+    def writing(self, actor: Actor) -> Iterator[WriteContext]:
+        """One write transaction with its event rows; commits only if everything succeeded."""
+        with self.store.write() as conn:
+            now = now_utc()
+            events = EventLogWriter(
+                store=self.store,
+                user=None if actor.system else LinkRef(actor.entity_type, actor.id),
+                session_uuid=actor.session_uuid,
+                now=now,
+                sudo_actual_user=actor.sudo_actual.link if actor.sudo_actual else None,
+                enabled=actor.generate_events,
+            )
+            ctx = WriteContext(self.store, conn, actor, events, now)
+            yield ctx
+            events.flush(conn)
+
+    def _with_schema_retry(self, operation: Callable[[], T]) -> T:
+        """Run; on an unknown name, reload the schema once in case another process changed it."""
+        try:
+            return operation()
+        except SchemaFault:
+            if not self.store.refresh_schema():
+                raise
+            return operation()
+
+    # -- reads --------------------------------------------------------------------------------
+    def read_request(
+        self,
+        entity_type: str,
+        filters: Any = None,
+        fields: Sequence[str] | None = None,
+        order: Sequence[dict[str, Any]] | None = None,
+        filter_operator: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+        retired_only: bool = False,
+        include_archived_projects: bool = True,
+        additional_filter_presets: Sequence[dict[str, Any]] | None = None,
+    ) -> ReadRequest:
+        """Parse and check a find's arguments against the schema."""
+        self.schema.entity(entity_type)
+        if fields is not None and not isinstance(fields, list | tuple):
+            raise ValueFault("fields must be a list of field names.")
+        return ReadRequest(
+            entity_type=entity_type,
+            filters=parse_filters(self.schema, entity_type, filters, filter_operator),
+            fields=list(fields) if fields else ["id"],
+            sorts=self._sorts(entity_type, order),
+            limit=limit,
+            offset=offset,
+            retired_only=bool(retired_only),
+            include_archived_projects=include_archived_projects,
+            presets=list(additional_filter_presets or []),
+        )
+
+    def _sorts(self, entity_type: str, order: Any) -> list[Sort]:
+        if not order:
+            return []
+        if not isinstance(order, list | tuple):
+            raise FilterFault("order must be a list of {'field_name', 'direction'} dicts.")
+        sorts = []
+        for item in order:
+            if not isinstance(item, dict):
+                raise FilterFault(f"Invalid sort {item!r}: expected {{'field_name', 'direction'}}.")
+            name = item.get("field_name", item.get("column"))
+            direction = item.get("direction", "asc")
+            if direction not in ("asc", "desc"):
+                raise FilterFault(f"Invalid sort direction {direction!r} for {name!r}: use asc or desc.")
+            try:
+                path = parse_path(self.schema, entity_type, name)
+            except SchemaFault:
+                continue  # unknown sort fields are ignored, as ShotGrid does
+            sorts.append(Sort(path, direction == "desc"))
+        return sorts
+
+    def find_page(self, actor: Actor, request: ReadRequest) -> tuple[list[dict[str, Any]], bool]:
+        """One page of a find: the records and whether more follow."""
+        with self.store.read() as conn:
+            return read(conn, self.store, request)
+
+    def find(
+        self,
+        actor: Actor,
+        entity_type: str,
+        filters: Any = None,
+        fields: Sequence[str] | None = None,
+        order: Sequence[dict[str, Any]] | None = None,
+        filter_operator: str | None = None,
+        limit: int = 0,
+        retired_only: bool = False,
+        page: int = 0,
+        include_archived_projects: bool = True,
+        additional_filter_presets: Sequence[dict[str, Any]] | None = None,
+    ) -> list[dict[str, Any]]:
+        """shotgun_api3's `find`: `limit` 0 means all; `page` is 1-based (0 means all)."""
+        for name, value in (("limit", limit), ("page", page)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueFault(f"{name} must be a non-negative integer, got {value!r}.")
+
+        def run() -> list[dict[str, Any]]:
+            request = self.read_request(
+                entity_type, filters, fields, order, filter_operator,
+                retired_only=retired_only, include_archived_projects=include_archived_projects,
+                additional_filter_presets=additional_filter_presets,
+            )
+            if page:
+                size = limit if 0 < limit <= MAX_PAGE_SIZE else MAX_PAGE_SIZE
+                request.limit, request.offset = size, (page - 1) * size
+            elif limit:
+                request.limit = limit
+            return self.find_page(actor, request)[0]
+
+        return self._with_schema_retry(run)
+
+    def find_one(self, actor: Actor, entity_type: str, filters: Any = None, fields: Sequence[str] | None = None,
+                 order: Sequence[dict[str, Any]] | None = None, filter_operator: str | None = None,
+                 retired_only: bool = False, include_archived_projects: bool = True,
+                 additional_filter_presets: Sequence[dict[str, Any]] | None = None) -> dict[str, Any] | None:
+        records = self.find(actor, entity_type, filters, fields, order, filter_operator, 1, retired_only,
+                            include_archived_projects=include_archived_projects,
+                            additional_filter_presets=additional_filter_presets)
+        return records[0] if records else None
+
+    def _read_back(self, entity_type: str, entity_id: int, fields: Sequence[str]) -> dict[str, Any]:
+        request = self.read_request(entity_type, [["id", "is", entity_id]], list(fields))
+        with self.store.read() as conn:
+            records, _ = read(conn, self.store, request)
+        if not records:
+            return {"type": entity_type, "id": entity_id}
+        return records[0]
+
+    # -- writes -------------------------------------------------------------------------------
+    def create(self, actor: Actor, entity_type: str, data: dict[str, Any],
+               return_fields: Sequence[str] | None = None) -> dict[str, Any]:
+        """Create one entity; returns the fields that were set plus `return_fields`."""
+        with self.writing(actor) as ctx:
+            return self._create(ctx, entity_type, data, return_fields)
+
+    def _create(self, ctx: WriteContext, entity_type: str, data: Any, return_fields: Any) -> dict[str, Any]:
+        entity_id = self._with_schema_retry(lambda: create_entity(ctx, entity_type, data))
+        fields = [*(data or {}), *(return_fields or [])]
+        if entity_type == "EventLogEntry":
+            fields = [f for f in fields if f != "id"]
+        return self._read_back(entity_type, entity_id, fields)
+
+    def update(self, actor: Actor, entity_type: str, entity_id: int, data: dict[str, Any],
+               multi_entity_update_modes: dict[str, str] | None = None) -> dict[str, Any]:
+        """Update one entity; returns `type`, `id` and the fields that were set."""
+        with self.writing(actor) as ctx:
+            return self._update(ctx, entity_type, entity_id, data, multi_entity_update_modes)
+
+    def _update(self, ctx: WriteContext, entity_type: str, entity_id: Any, data: Any, modes: Any) -> dict[str, Any]:
+        if modes is not None and not isinstance(modes, dict):
+            raise ValueFault("multi_entity_update_modes must be a dict of field name to set/add/remove.")
+        written = self._with_schema_retry(lambda: update_entity(ctx, entity_type, entity_id, data, modes))
+        return self._read_back(entity_type, entity_id, [f for f in written if f in (data or {})])
+
+    def delete(self, actor: Actor, entity_type: str, entity_id: int) -> bool:
+        """Retire an entity: True, or False if it already was. A missing id is a Fault."""
+        with self.writing(actor) as ctx:
+            return retire_entity(ctx, entity_type, entity_id)
+
+    def revive(self, actor: Actor, entity_type: str, entity_id: int) -> bool:
+        """Revive a retired entity: True, or False if it was not retired."""
+        with self.writing(actor) as ctx:
+            return revive_entity(ctx, entity_type, entity_id)
+
+    def batch(self, actor: Actor, requests: Sequence[dict[str, Any]]) -> list[Any]:
+        """Several creates, updates and deletes in one transaction: all or nothing, in order."""
+        if not isinstance(requests, list | tuple):
+            raise ValueFault("batch expects a list of requests.")
+        results: list[Any] = []
+        with self.writing(actor) as ctx:
+            for number, request in enumerate(requests):
+                try:
+                    results.append(self._batch_one(ctx, request))
+                except Fault as fault:
+                    raise type(fault)(f"batch request {number}: {fault.message}") from None
+        return results
+
+    def _batch_one(self, ctx: WriteContext, request: Any) -> Any:
+        if not isinstance(request, dict):
+            raise ValueFault(f"Each batch request must be a dict, got {request!r}.")
+        kind = request.get("request_type")
+        entity_type = request.get("entity_type")
+        if kind == "create":
+            return self._create(ctx, entity_type, request.get("data"), request.get("return_fields"))
+        if kind == "update":
+            return self._update(ctx, entity_type, request.get("entity_id"), request.get("data"),
+                                request.get("multi_entity_update_modes"))
+        if kind == "delete":
+            return retire_entity(ctx, entity_type, request.get("entity_id"))
+        raise ValueFault(f"Invalid batch request_type {kind!r}: use create, update or delete.")
+
+    # -- summaries and search -----------------------------------------------------------------
+    def summarize(self, actor: Actor, entity_type: str, filters: Any, summary_fields: Any,
+                  filter_operator: str | None = None, grouping: Any = None,
+                  include_archived_projects: bool = True) -> dict[str, Any]:
+        """shotgun_api3's `summarize`: totals and nested groups."""
+
+        def run() -> dict[str, Any]:
+            request = self.read_request(entity_type, filters, ["id"], None, filter_operator,
+                                        include_archived_projects=include_archived_projects)
+            with self.store.read() as conn:
+                return run_summarize(conn, self.store, request, summary_fields, grouping)
+
+        return self._with_schema_retry(run)
+
+    def text_search(self, actor: Actor, text: str, entity_types: dict[str, Any],
+                    project_ids: Sequence[int] | None = None, limit: int | None = None) -> dict[str, Any]:
+        """Search display names of several entity types at once."""
+        with self.store.read() as conn:
+            return run_text_search(conn, self, text, entity_types, project_ids, limit)
+
+    # -- schema -------------------------------------------------------------------------------
+    def schema_read(self, actor: Actor, project: dict[str, Any] | None = None) -> dict[str, Any]:
+        return schema_changes.schema_read(self.store, project)
+
+    def schema_entity_read(self, actor: Actor, project: dict[str, Any] | None = None) -> dict[str, Any]:
+        return schema_changes.schema_entity_read(self.store, project)
+
+    def schema_field_read(self, actor: Actor, entity_type: str, field_name: str | None = None,
+                          project: dict[str, Any] | None = None) -> dict[str, Any]:
+        return self._with_schema_retry(
+            lambda: schema_changes.schema_field_read(self.store, entity_type, field_name, project)
+        )
+
+    def schema_field_create(self, actor: Actor, entity_type: str, data_type: str, display_name: str,
+                            properties: dict[str, Any] | None = None) -> str:
+        with self.store.write() as conn:
+            return schema_changes.create_field(self.store, conn, entity_type, data_type, display_name, properties)
+
+    def schema_field_update(self, actor: Actor, entity_type: str, field_name: str, properties: dict[str, Any],
+                            project: dict[str, Any] | None = None) -> bool:
+        with self.store.write() as conn:
+            return schema_changes.update_field(self.store, conn, entity_type, field_name, properties, project)
+
+    def schema_field_delete(self, actor: Actor, entity_type: str, field_name: str) -> bool:
+        with self.store.write() as conn:
+            return schema_changes.delete_field(self.store, conn, entity_type, field_name)
+
+    # -- actors -------------------------------------------------------------------------------
+    def actor_for(self, entity_type: str, entity_id: int, session_uuid: str | None = None) -> Actor:
+        """The Actor of an existing, live HumanUser or ApiUser."""
+        if entity_type not in ("HumanUser", "ApiUser"):
+            raise ValueFault(f"An actor is a HumanUser or an ApiUser, not {entity_type!r}.")
+        fields = ["name", "firstname", "generate_event_log_entries", "sg_status_list"]
+        record = self.find_one(SYSTEM, entity_type, [["id", "is", entity_id]], fields)
+        if record is None:
+            raise ValueFault(f"{entity_type} {entity_id} doesn't exist.")
+        name = record.get("name") if entity_type == "HumanUser" else record.get("firstname")
+        generate = record.get("generate_event_log_entries", True) if entity_type == "ApiUser" else True
+        return Actor(entity_type, entity_id, name, session_uuid=session_uuid, generate_events=generate)

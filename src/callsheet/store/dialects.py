@@ -1,0 +1,115 @@
+"""What differs between SQLite and PostgreSQL, in one place.
+
+- Engine set-up: SQLite gets WAL, a busy timeout, a Unicode-aware `lower()` and `BEGIN IMMEDIATE`
+  for write transactions (the store owns BEGIN, see the SQLAlchemy SQLite docs on pysqlite's
+  transaction handling); a pathless database is one in-memory connection shared under a lock.
+- Date buckets for summarize groupings.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import uuid
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.pool import StaticPool
+
+BUSY_TIMEOUT_S = 30.0
+WRITE_OPTION = "callsheet_write"
+
+
+@dataclass
+class Dialect:
+    """The engine plus yes/no traits the shared code reads."""
+
+    engine: Engine
+    is_sqlite: bool
+    in_memory: bool = False
+    # One connection shared by all threads (in-memory SQLite) needs one transaction at a time.
+    _lock: threading.RLock = field(default_factory=threading.RLock)
+
+    def serialized(self) -> AbstractContextManager[Any]:
+        """Held around each transaction where the database allows only one at a time."""
+        return self._lock if self.in_memory else nullcontext()
+
+    def date_bucket(self, column: Any, unit: str) -> Any:
+        """The first day of the day/week/month/quarter/year holding `column`, as 'YYYY-MM-DD'."""
+        if self.is_sqlite:
+            day = sa.func.date(column)
+            if unit == "day":
+                return day
+            if unit == "week":
+                return sa.func.date(column, "weekday 0", "-6 days")
+            if unit == "month":
+                return sa.func.strftime("%Y-%m-01", column)
+            if unit == "year":
+                return sa.func.strftime("%Y-01-01", column)
+            month = sa.cast(sa.func.strftime("%m", column), sa.Integer)
+            quarter_month = ((month - 1) / 3) * 3 + 1
+            return sa.func.printf("%s-%02d-01", sa.func.strftime("%Y", column), quarter_month)
+        trunc = {"day": "day", "week": "week", "month": "month", "quarter": "quarter", "year": "year"}[unit]
+        return sa.func.to_char(sa.func.date_trunc(trunc, column), "YYYY-MM-DD")
+
+
+def _unicode_lower(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else value
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+        # SQLite's own lower() folds ASCII only; ShotGrid compares text case-insensitively in
+        # every language ("La Peña" is "la peña").
+        dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
+
+    @event.listens_for(engine, "begin")
+    def on_begin(conn: sa.Connection) -> None:
+        immediate = conn.get_execution_options().get(WRITE_OPTION)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def normalize_url(url: str) -> str:
+    """Accept `postgresql://` and `postgres://` as psycopg 3 URLs; leave others alone."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def create_dialect(url: str | None, *, pool_size: int = 10) -> Dialect:
+    """An engine for a database URL, a SQLite file path, or (None) a private in-memory database."""
+    if url is None or url in ("", ":memory:", "sqlite://", "sqlite:///:memory:"):
+        name = f"callsheet_{uuid.uuid4().hex}"
+        engine = sa.create_engine(
+            f"sqlite:///file:{name}?mode=memory&cache=private&uri=true",
+            poolclass=StaticPool,
+            connect_args={"check_same_thread": False},
+        )
+        _configure_sqlite(engine)
+        return Dialect(engine, is_sqlite=True, in_memory=True)
+    url = normalize_url(url)
+    if "://" not in url:  # a plain file path
+        url = f"sqlite:///{url}"
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_S},
+            pool_size=pool_size,
+            max_overflow=pool_size,
+        )
+        _configure_sqlite(engine)
+        return Dialect(engine, is_sqlite=True)
+    engine = sa.create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    return Dialect(engine, is_sqlite=False)

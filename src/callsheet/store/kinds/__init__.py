@@ -1,0 +1,16 @@
+"""The data-type kinds: one module per family, one registry (see base.py)."""
+
+from callsheet.store.kinds import (  # noqa: F401  (importing registers each kind)
+    checkbox,
+    computed,
+    dates,
+    documents,
+    links,
+    numbers,
+    tags,
+    text,
+)
+from callsheet.store.kinds.base import FieldKind, kind_of, known_data_types, register
+from callsheet.store.kinds.links import LinkRef
+
+__all__ = ["FieldKind", "LinkRef", "kind_of", "known_data_types", "register"]

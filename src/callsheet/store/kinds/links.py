@@ -1,0 +1,315 @@
+"""entity and multi_entity: links to other entities.
+
+An entity link is two columns (`<field>__type`, `<field>__id`). A multi-entity field has no column:
+its links live in the storage callsheet.schema.links picks, read through
+callsheet.store.links.link_relation. Read values hold `LinkRef`s that the reader turns into
+`{"type", "id", "name"}` dicts in one query per target type, dropping links to retired entities.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+import sqlalchemy as sa
+from sqlalchemy.sql.elements import ColumnElement
+
+from callsheet.faults import FilterFault, ValueFault
+from callsheet.schema.model import Field
+from callsheet.store.kinds.base import (
+    Condition,
+    FieldKind,
+    one_value,
+    or_null,
+    register,
+    value_list,
+)
+from callsheet.store.links import link_relation
+
+if TYPE_CHECKING:
+    from sqlalchemy.sql.expression import FromClause
+
+    from callsheet.store.store import Store
+
+LINK_OPERATORS = (
+    "is", "is_not", "type_is", "type_is_not", "name_contains", "name_not_contains", "name_is",
+    "name_starts_with", "name_ends_with", "in", "not_in",
+)
+
+
+class LinkRef(NamedTuple):
+    """A link read from the database, before its target's name is looked up."""
+
+    type: str
+    id: int
+
+
+def entity_ref(field: Field, value: Any, *, for_filter: bool = False) -> LinkRef:
+    """A `{"type", "id"}` dict as a LinkRef, or a Fault naming the field."""
+    fault = FilterFault if for_filter else ValueFault
+    if not isinstance(value, dict):
+        raise fault(
+            f"{field.qualified_name} expects an entity dict {{'type': ..., 'id': ...}}, got {value!r}."
+        )
+    entity_type, entity_id = value.get("type"), value.get("id")
+    if not isinstance(entity_type, str) or isinstance(entity_id, bool) or not isinstance(entity_id, int):
+        raise fault(
+            f"{field.qualified_name} expects an entity dict with a string 'type' and an integer "
+            f"'id', got {value!r}."
+        )
+    if not for_filter and field.valid_types and entity_type not in field.valid_types:
+        raise fault(
+            f"{field.qualified_name} cannot link to a {entity_type}: valid types are "
+            f"{list(field.valid_types)}."
+        )
+    return LinkRef(entity_type, entity_id)
+
+
+def name_condition(
+    target: FromClause, store: Store, target_type: str, operator: str, text: Any, field: Field
+) -> Condition | None:
+    """Condition on `target` rows whose display name matches (None: the type has no name)."""
+    name_field = store.schema.entity(target_type).display_name_field
+    if name_field is None:
+        return None
+    if not isinstance(text, str):
+        raise FilterFault(f"API read() {field.qualified_name} '{operator}' expects a string.")
+    column = sa.func.lower(target.c[name_field])
+    needle = text.lower()
+    if operator in ("name_contains", "name_not_contains"):
+        return column.contains(needle, autoescape=True)
+    if operator == "name_starts_with":
+        return column.startswith(needle, autoescape=True)
+    if operator == "name_ends_with":
+        return column.endswith(needle, autoescape=True)
+    return column == needle
+
+
+def _name_targets(field: Field, store: Store) -> list[str]:
+    return [t for t in field.valid_types if t in store.schema] or []
+
+
+class EntityKind(FieldKind):
+    data_types = ("entity",)
+    operators = LINK_OPERATORS
+    summaries = ("record_count", "count")
+    groupings = ("exact", "entitytype")
+
+    def columns(self, field: Field) -> list[sa.Column[Any]]:
+        return [
+            sa.Column(f"{field.name}__type", sa.String(64), nullable=True),
+            sa.Column(f"{field.name}__id", sa.Integer, nullable=True, index=True),
+        ]
+
+    def value_column(self, field: Field, table: FromClause) -> ColumnElement[Any]:
+        return table.c[f"{field.name}__id"]
+
+    def type_column(self, field: Field, table: FromClause) -> ColumnElement[Any]:
+        return table.c[f"{field.name}__type"]
+
+    def to_stored(self, field: Field, value: Any, store: Store) -> Any:
+        if value is None:
+            return None
+        ref = entity_ref(field, value)
+        store.require_live(ref.type, ref.id, field)
+        return ref
+
+    def to_columns(self, field: Field, stored: Any) -> dict[str, Any]:
+        if stored is None:
+            return {f"{field.name}__type": None, f"{field.name}__id": None}
+        return {f"{field.name}__type": stored.type, f"{field.name}__id": stored.id}
+
+    def select_columns(self, field: Field, table: FromClause) -> list[ColumnElement[Any]]:
+        return [self.type_column(field, table), self.value_column(field, table)]
+
+    def from_columns(self, field: Field, values: Any) -> Any:
+        entity_type, entity_id = values
+        return None if entity_id is None else LinkRef(entity_type, entity_id)
+
+    def sort_columns(self, field: Field, table: FromClause) -> list[ColumnElement[Any]]:
+        return [self.type_column(field, table), self.value_column(field, table)]
+
+    def links_to(self, field: Field, table: FromClause, target_type: str, target_ids: Any, store: Store) -> Condition:
+        """Rows whose link points at a `target_type` row selected by `target_ids`."""
+        return sa.and_(
+            self.type_column(field, table) == target_type,
+            self.value_column(field, table).in_(target_ids),
+        )
+
+    def _matches(self, field: Field, table: FromClause, ref: LinkRef) -> Condition:
+        return sa.and_(
+            self.type_column(field, table) == ref.type, self.value_column(field, table) == ref.id
+        )
+
+    def filter_is(self, field: Field, table: FromClause, values: list[Any], store: Store) -> Condition:
+        value = one_value(field, "is", values)
+        if value is None:
+            return self.value_column(field, table).is_(None)
+        return self._matches(field, table, entity_ref(field, value, for_filter=True))
+
+    def filter_is_not(self, field: Field, table: FromClause, values: list[Any], store: Store) -> Condition:
+        value = one_value(field, "is_not", values)
+        column = self.value_column(field, table)
+        if value is None:
+            return column.is_not(None)
+        return or_null(column, sa.not_(self._matches(field, table, entity_ref(field, value, for_filter=True))))
+
+    def filter_in(self, field: Field, table: FromClause, values: list[Any], store: Store) -> Condition:
+        items = value_list(field, "in", values)
+        parts = [
+            self.value_column(field, table).is_(None) if item is None
+            else self._matches(field, table, entity_ref(field, item, for_filter=True))
+            for item in items
+        ]
+        return sa.or_(*parts)
+
+    def filter_not_in(self, field: Field, table: FromClause, values: list[Any], store: Store) -> Condition:
+        column = self.value_column(field, table)
+        condition = sa.not_(self.filter_in(field, table, values, store))
+        if None in value_list(field, "not_in", values):
+            return condition
+        return or_null(column, condition)
+
+    def filter_type_is(self, field: Field, table: FromClause, values: list[Any], store: Store) -> Condition:
+        value = one_value(field, "type_is", values)
+        if value is None:
+            return self.value_column(field, table).is_(None)
+        return self.type_column(field, table) == _type_name(field, value)
+
+    def filter_type_is_not(self, field: Field, table: FromClause, values: list[Any], store: Store) -> Condition:
+        value = one_value(field, "type_is_not", values)
+        column = self.value_column(field, table)
+        if value is None:
+            return column.is_not(None)
+        return or_null(column, self.type_column(field, table) != _type_name(field, value))
+
+    def _name(self, field: Field, table: FromClause, operator: str, values: list[Any], store: Store) -> Condition:
+        text = one_value(field, operator, values)
+        parts = []
+        for target_type in _name_targets(field, store):
+            target = store.table(target_type).alias()
+            condition = name_condition(target, store, target_type, operator, text, field)
+            if condition is None:
+                continue
+            ids = sa.select(target.c.id).where(target.c._retired_at.is_(None), condition)
+            parts.append(self.links_to(field, table, target_type, ids, store))
+        return sa.or_(*parts) if parts else sa.false()
+
+    def filter_name_contains(self, field: Field, table: FromClause, values: list[Any], store: Store) -> Condition:
+        return self._name(field, table, "name_contains", values, store)
+
+    def filter_name_not_contains(self, field: Field, table: FromClause, values: list[Any], store: Store) -> Condition:
+        return sa.not_(self._name(field, table, "name_not_contains", values, store))
+
+    def filter_name_is(self, field: Field, table: FromClause, values: list[Any], store: Store) -> Condition:
+        return self._name(field, table, "name_is", values, store)
+
+    def filter_name_starts_with(self, field: Field, table: FromClause, values: list[Any], store: Store) -> Condition:
+        return self._name(field, table, "name_starts_with", values, store)
+
+    def filter_name_ends_with(self, field: Field, table: FromClause, values: list[Any], store: Store) -> Condition:
+        return self._name(field, table, "name_ends_with", values, store)
+
+
+def _type_name(field: Field, value: Any) -> str:
+    if not isinstance(value, str):
+        raise FilterFault(f"API read() {field.qualified_name} type filter expects a type name, got {value!r}.")
+    return value
+
+
+class MultiEntityKind(EntityKind):
+    """A set of links; `is X` means "contains X", filters match when any link matches."""
+
+    data_types = ("multi_entity", "addressing")
+    sortable = False
+    groupings = ()
+
+    def columns(self, field: Field) -> list[sa.Column[Any]]:
+        return []
+
+    def select_columns(self, field: Field, table: FromClause) -> list[ColumnElement[Any]]:
+        return []
+
+    def from_columns(self, field: Field, values: Any) -> Any:
+        return []
+
+    def empty_value(self, field: Field) -> Any:
+        return []
+
+    def to_stored(self, field: Field, value: Any, store: Store) -> Any:
+        if value is None:
+            return []
+        if not isinstance(value, list | tuple):
+            raise ValueFault(
+                f"{field.qualified_name} is a multi-entity field and expects a list of entity "
+                f"dicts, got {type(value).__name__}."
+            )
+        refs: list[LinkRef] = []
+        for item in value:
+            ref = entity_ref(field, item)
+            if ref not in refs:
+                refs.append(ref)
+        for ref in refs:
+            store.require_live(ref.type, ref.id, field)
+        return refs
+
+    def to_columns(self, field: Field, stored: Any) -> dict[str, Any]:
+        return {}
+
+    def _rel(self, field: Field, store: Store) -> sa.Subquery:
+        return link_relation(store, field.entity_type, field.name)
+
+    def links_to(self, field: Field, table: FromClause, target_type: str, target_ids: Any, store: Store) -> Condition:
+        rel = self._rel(field, store)
+        return table.c.id.in_(
+            sa.select(rel.c.owner_id).where(
+                rel.c.target_type == target_type, rel.c.target_id.in_(target_ids)
+            )
+        )
+
+    def _contains(self, field: Field, table: FromClause, refs: list[LinkRef], store: Store) -> Condition:
+        rel = self._rel(field, store)
+        pairs = [sa.and_(rel.c.target_type == r.type, rel.c.target_id == r.id) for r in refs]
+        return table.c.id.in_(sa.select(rel.c.owner_id).where(sa.or_(*pairs)))
+
+    def _any(self, field: Field, table: FromClause, store: Store) -> Condition:
+        rel = self._rel(field, store)
+        return table.c.id.in_(sa.select(rel.c.owner_id))
+
+    def filter_is(self, field: Field, table: FromClause, values: list[Any], store: Store) -> Condition:
+        value = one_value(field, "is", values)
+        if value is None:
+            return sa.not_(self._any(field, table, store))
+        return self._contains(field, table, [entity_ref(field, value, for_filter=True)], store)
+
+    def filter_is_not(self, field: Field, table: FromClause, values: list[Any], store: Store) -> Condition:
+        value = one_value(field, "is_not", values)
+        if value is None:
+            return self._any(field, table, store)
+        return sa.not_(self._contains(field, table, [entity_ref(field, value, for_filter=True)], store))
+
+    def filter_in(self, field: Field, table: FromClause, values: list[Any], store: Store) -> Condition:
+        items = value_list(field, "in", values)
+        refs = [entity_ref(field, item, for_filter=True) for item in items if item is not None]
+        parts = [self._contains(field, table, refs, store)] if refs else []
+        if None in items:
+            parts.append(sa.not_(self._any(field, table, store)))
+        return sa.or_(*parts)
+
+    def filter_not_in(self, field: Field, table: FromClause, values: list[Any], store: Store) -> Condition:
+        return sa.not_(self.filter_in(field, table, values, store))
+
+    def filter_type_is(self, field: Field, table: FromClause, values: list[Any], store: Store) -> Condition:
+        value = one_value(field, "type_is", values)
+        if value is None:
+            return sa.not_(self._any(field, table, store))
+        rel = self._rel(field, store)
+        return table.c.id.in_(
+            sa.select(rel.c.owner_id).where(rel.c.target_type == _type_name(field, value))
+        )
+
+    def filter_type_is_not(self, field: Field, table: FromClause, values: list[Any], store: Store) -> Condition:
+        return sa.not_(self.filter_type_is(field, table, values, store))
+
+
+register(EntityKind())
+register(MultiEntityKind())

@@ -1,0 +1,192 @@
+"""Text-like data types: text, list, status_list, entity_type, color, uuid, footage.
+
+ShotGrid compares text and choice values case-insensitively and stores `""` (and whitespace-only
+text) as null, so `is ""` matches empty rows (reference/data-model.md §2.3). entity_type and color
+compare case-sensitively.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import sqlalchemy as sa
+from sqlalchemy.sql.elements import ColumnElement
+
+from callsheet.faults import FilterFault, ValueFault
+from callsheet.schema.model import Field
+from callsheet.store.kinds.base import Condition, ScalarKind, one_value, or_null, register
+
+if TYPE_CHECKING:
+    from sqlalchemy.sql.expression import FromClause
+
+    from callsheet.store.store import Store
+
+
+def _text(field: Field, value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValueFault(
+            f"{field.qualified_name} is a '{field.data_type}' field and expects a string, "
+            f"got {type(value).__name__} {value!r}."
+        )
+    value = value.strip()
+    return value or None
+
+
+class TextKind(ScalarKind):
+    data_types = ("text",)
+    operators = (
+        "is", "is_not", "contains", "not_contains", "starts_with", "ends_with", "in", "not_in",
+    )
+    sql_type = sa.Text
+    groupings = ("exact", "firstletter")
+
+    def to_stored(self, field: Field, value: Any, store: Store) -> Any:
+        return _text(field, value)
+
+    def compare(self, column: ColumnElement[Any]) -> ColumnElement[Any]:
+        return sa.func.lower(column)
+
+    def compare_value(self, field: Field, value: Any) -> Any:
+        text = _text_filter(field, value)
+        return None if text is None else text.lower()
+
+    def _like(self, field: Field, table: FromClause, operator: str, values: list[Any]) -> tuple[ColumnElement[Any], str | None]:
+        column = self.value_column(field, table)
+        return column, _text_filter(field, one_value(field, operator, values))
+
+    def filter_contains(self, field: Field, table: FromClause, values: list[Any], store: Store) -> Condition:
+        column, text = self._like(field, table, "contains", values)
+        if text is None:
+            return column.is_not(None)  # `contains ""` means "has any value" [GT]
+        return self.compare(column).contains(text.lower(), autoescape=True)
+
+    def filter_not_contains(self, field: Field, table: FromClause, values: list[Any], store: Store) -> Condition:
+        column, text = self._like(field, table, "not_contains", values)
+        if text is None:
+            return column.is_(None)
+        return or_null(column, sa.not_(self.compare(column).contains(text.lower(), autoescape=True)))
+
+    def filter_starts_with(self, field: Field, table: FromClause, values: list[Any], store: Store) -> Condition:
+        column, text = self._like(field, table, "starts_with", values)
+        if text is None:
+            return column.is_not(None)
+        return self.compare(column).startswith(text.lower(), autoescape=True)
+
+    def filter_ends_with(self, field: Field, table: FromClause, values: list[Any], store: Store) -> Condition:
+        column, text = self._like(field, table, "ends_with", values)
+        if text is None:
+            return column.is_not(None)
+        return self.compare(column).endswith(text.lower(), autoescape=True)
+
+
+def _text_filter(field: Field, value: Any) -> str | None:
+    """A filter value for a text-like field: strings only, `""` meaning empty."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise FilterFault(
+            f"API read() {field.qualified_name} expects a string filter value, got {value!r}."
+        )
+    text = str(value).strip()
+    return text or None
+
+
+class ChoiceKind(TextKind):
+    """list and status_list: one value out of `valid_values` (checked case-sensitively on write)."""
+
+    data_types = ("list", "status_list")
+    operators = ("is", "is_not", "in", "not_in")
+    groupings = ("exact",)
+
+    summaries = (
+        "record_count", "count", "status_list", "status_percentage", "status_percentage_as_float",
+    )
+
+    def to_stored(self, field: Field, value: Any, store: Store) -> Any:
+        text = _text(field, value)
+        valid = field.valid_values
+        if text is not None and valid and text not in valid:
+            raise ValueFault(
+                f"{field.qualified_name} value {text!r} is not in the list of valid values: "
+                f"{list(valid)}."
+            )
+        return text
+
+
+class ExactTextKind(TextKind):
+    """Text compared case-sensitively (entity_type, color)."""
+
+    data_types = ("entity_type", "color")
+    operators = ("is", "is_not", "in", "not_in")
+
+    def compare(self, column: ColumnElement[Any]) -> ColumnElement[Any]:
+        return column
+
+    def compare_value(self, field: Field, value: Any) -> Any:
+        return _text_filter(field, value)
+
+    def to_stored(self, field: Field, value: Any, store: Store) -> Any:
+        text = _text(field, value)
+        if text is not None and field.data_type == "entity_type" and store is not None:
+            if text not in store.schema:
+                raise ValueFault(
+                    f"{field.qualified_name} expects an entity type name, got {text!r}."
+                )
+        return text
+
+
+_UUID_NOISE = re.compile(r"[{}\-\s]")
+
+
+class UuidKind(TextKind):
+    data_types = ("uuid",)
+    operators = ("is", "is_not", "in", "not_in")
+    summaries: ClassVar[tuple[str, ...]] = ("record_count", "count")
+
+    def to_stored(self, field: Field, value: Any, store: Store) -> Any:
+        text = _text(field, value)
+        if text is None:
+            return None
+        try:
+            return str(uuid.UUID(hex=_UUID_NOISE.sub("", text)))
+        except ValueError:
+            raise ValueFault(f"{field.qualified_name} expects a UUID, got {value!r}.") from None
+
+    def compare(self, column: ColumnElement[Any]) -> ColumnElement[Any]:
+        return column
+
+    def compare_value(self, field: Field, value: Any) -> Any:
+        try:
+            return self.to_stored(field, value, None)  # type: ignore[arg-type]
+        except ValueFault as fault:
+            raise FilterFault(f"API read() invalid filter value: {fault.message}") from None
+
+    @staticmethod
+    def new_value(field: Field) -> str | None:
+        """Server-generated on create: a fresh UUID for `uuid` fields (not session ids)."""
+        return str(uuid.uuid4()) if field.name == "uuid" else None
+
+
+_FOOTAGE = re.compile(r"^\d+-\d+$")
+
+
+class FootageKind(TextKind):
+    data_types = ("footage",)
+    operators = ("is", "is_not", "in", "not_in")
+
+    def to_stored(self, field: Field, value: Any, store: Store) -> Any:
+        text = _text(field, value)
+        if text is not None and not _FOOTAGE.match(text):
+            raise ValueFault(f"{field.qualified_name} expects footage as 'FF-ff', got {value!r}.")
+        return text
+
+
+register(TextKind())
+register(ChoiceKind())
+register(ExactTextKind())
+register(UuidKind())
+register(FootageKind())

@@ -1,0 +1,281 @@
+"""The Store: one database, its tables built from the schema, and its transactions.
+
+It knows SQL, not Shotgun operations: the engine (callsheet.site) asks it for tables, columns and
+transactions; store/query.py, store/filters.py and friends compile Shotgun reads to SQL over it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from callsheet.faults import NotFoundFault, SchemaFault
+from callsheet.schema.links import LinkRegistry
+from callsheet.schema.model import Field, Schema, field_from_data, field_to_data
+from callsheet.store.dialects import WRITE_OPTION, Dialect, create_dialect
+from callsheet.store.kinds import kind_of
+from callsheet.store.secrets import hash_secret
+
+RETIRED_COLUMN = "_retired_at"
+EVENT_COUNTER = "event_log"
+
+# Text columns worth an index: identities and statuses are what studios filter on most.
+INDEXED_TEXT_FIELDS = frozenset({"code", "sg_status_list", "login", "event_type", "content"})
+
+
+class Store:
+    """SQL storage for one site: tables, columns, transactions."""
+
+    def __init__(self, dialect: Dialect, schema: Schema) -> None:
+        self.dialect = dialect
+        self.engine = dialect.engine
+        self._local = threading.local()
+        self.metadata = sa.MetaData()
+        self._internal_tables()
+        self._tables: dict[str, sa.Table] = {}
+        self.schema = schema
+        self.links = LinkRegistry(schema)
+        for entity in schema:
+            self._tables[entity.name] = self._entity_table(entity.name)
+
+    # -- opening ------------------------------------------------------------------------------
+    @classmethod
+    def open(cls, url: str | None, default_schema: Schema, *, pool_size: int = 10) -> tuple[Store, bool]:
+        """Open (creating if needed) the database; returns the store and whether it is new."""
+        dialect = create_dialect(url, pool_size=pool_size)
+        with dialect.serialized(), dialect.engine.connect() as conn:
+            exists = sa.inspect(conn).has_table("_cs_schema")
+        if exists:
+            schema = cls._load_schema(dialect)
+            return cls(dialect, schema), False
+        store = cls(dialect, default_schema)
+        store._create()
+        return store, True
+
+    @staticmethod
+    def _load_schema(dialect: Dialect) -> Schema:
+        with dialect.serialized(), dialect.engine.connect() as conn:
+            rows = conn.execute(sa.text("SELECT entity_type, data FROM _cs_schema")).all()
+        return Schema.from_data({name: json.loads(data) for name, data in rows})
+
+    def _create(self) -> None:
+        with self.write() as conn:
+            self.metadata.create_all(conn)
+            conn.execute(
+                sa.insert(self.schema_table),
+                [{"entity_type": t.name, "data": json.dumps(self._type_data(t.name))} for t in self.schema],
+            )
+            conn.execute(sa.insert(self.counter_table).values(name=EVENT_COUNTER, value=0))
+
+    def _type_data(self, entity_type: str) -> dict[str, Any]:
+        return self.schema.type_data(entity_type)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- tables -------------------------------------------------------------------------------
+    def _internal_tables(self) -> None:
+        self.schema_table = sa.Table(
+            "_cs_schema", self.metadata,
+            sa.Column("entity_type", sa.String(64), primary_key=True),
+            sa.Column("data", sa.Text, nullable=False),
+        )
+        self.counter_table = sa.Table(
+            "_cs_counters", self.metadata,
+            sa.Column("name", sa.String(64), primary_key=True),
+            sa.Column("value", sa.BigInteger, nullable=False),
+        )
+        self.link_table = sa.Table(
+            "_cs_links", self.metadata,
+            sa.Column("id", sa.Integer, primary_key=True),
+            sa.Column("owner_type", sa.String(64), nullable=False),
+            sa.Column("owner_field", sa.String(128), nullable=False),
+            sa.Column("owner_id", sa.Integer, nullable=False),
+            sa.Column("position", sa.Integer, nullable=False),
+            sa.Column("target_type", sa.String(64), nullable=False),
+            sa.Column("target_id", sa.Integer, nullable=False),
+            sa.Index("ix_cs_links_owner", "owner_type", "owner_field", "owner_id"),
+            sa.Index("ix_cs_links_target", "target_type", "target_id"),
+        )
+        self.tag_table = sa.Table(
+            "_cs_tags", self.metadata,
+            sa.Column("id", sa.Integer, primary_key=True),
+            sa.Column("owner_type", sa.String(64), nullable=False),
+            sa.Column("owner_field", sa.String(128), nullable=False),
+            sa.Column("owner_id", sa.Integer, nullable=False),
+            sa.Column("position", sa.Integer, nullable=False),
+            sa.Column("tag", sa.Text, nullable=False),
+            sa.Index("ix_cs_tags_owner", "owner_type", "owner_field", "owner_id"),
+        )
+
+    def _entity_table(self, entity_type: str) -> sa.Table:
+        entity = self.schema.entity(entity_type)
+        columns: list[Any] = [
+            sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+            sa.Column(RETIRED_COLUMN, sa.DateTime, nullable=True),
+        ]
+        indexes = []
+        for f in entity.fields.values():
+            if f.name == "id":
+                continue
+            columns.extend(kind_of(f).columns(f))
+            if f.name in INDEXED_TEXT_FIELDS and f.data_type in ("text", "status_list"):
+                indexes.append(sa.Index(f"ix_{entity_type}_{f.name}", f.name))
+        return sa.Table(entity_type, self.metadata, *columns, *indexes)
+
+    def table(self, entity_type: str) -> sa.Table:
+        """The table of an entity type (SchemaFault when the type is unknown)."""
+        try:
+            return self._tables[entity_type]
+        except KeyError:
+            raise SchemaFault(f"Entity type {entity_type!r} doesn't exist.") from None
+
+    # -- transactions -------------------------------------------------------------------------
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A read transaction (one consistent snapshot for the several queries of a read)."""
+        current = getattr(self._local, "conn", None)
+        if current is not None:  # reads inside a write see the write's own rows
+            yield current
+            return
+        with self.dialect.serialized(), self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """A write transaction: all or nothing (SQLite: BEGIN IMMEDIATE, the one writer)."""
+        if getattr(self._local, "conn", None) is not None:
+            raise RuntimeError("nested write transaction")
+        with self.dialect.serialized(), self.engine.connect() as conn:
+            conn = conn.execution_options(**{WRITE_OPTION: True})
+            with conn.begin():
+                self._local.conn = conn
+                self._local.live = set()
+                try:
+                    yield conn
+                finally:
+                    self._local.conn = None
+                    self._local.live = None
+
+    def current_connection(self) -> Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            raise RuntimeError("no write transaction on this thread")
+        return conn
+
+    def allocate_event_ids(self, conn: Connection, count: int) -> int:
+        """Reserve `count` event ids; returns the first. Dense and in commit order.
+
+        Called last in a write transaction: the UPDATE locks the counter row until commit, so
+        the next writer's ids come after ours and become visible after ours (DESIGN.md).
+        """
+        table = self.counter_table
+        conn.execute(
+            sa.update(table).where(table.c.name == EVENT_COUNTER).values(value=table.c.value + count)
+        )
+        last = conn.execute(sa.select(table.c.value).where(table.c.name == EVENT_COUNTER)).scalar_one()
+        return int(last) - count + 1
+
+    # -- checks used while writing ------------------------------------------------------------
+    def require_live(self, entity_type: str, entity_id: int, field: Field) -> None:
+        """Fault unless the linked entity exists and is not retired."""
+        live: set[tuple[str, int]] | None = getattr(self._local, "live", None)
+        if live is not None and (entity_type, entity_id) in live:
+            return
+        if entity_type not in self._tables:
+            raise NotFoundFault(
+                f"{field.qualified_name} links to unknown entity type {entity_type!r}."
+            )
+        table = self._tables[entity_type]
+        with self.read() as conn:
+            found = conn.execute(
+                sa.select(table.c.id).where(table.c.id == entity_id, table.c[RETIRED_COLUMN].is_(None))
+            ).first()
+        if found is None:
+            raise NotFoundFault(
+                f"{field.qualified_name} links to {entity_type} {entity_id}, which doesn't exist "
+                "or is retired."
+            )
+        if live is not None:
+            live.add((entity_type, entity_id))
+
+    def note_live(self, entity_type: str, entity_id: int) -> None:
+        """Remember an entity created in this transaction as linkable."""
+        live = getattr(self._local, "live", None)
+        if live is not None:
+            live.add((entity_type, entity_id))
+
+    def hash_secret(self, secret: str) -> str:
+        return hash_secret(secret)
+
+    def local_link(self, field: Field, value: dict[str, Any]) -> dict[str, Any]:
+        from callsheet.store.local_links import resolve_local_link
+
+        with self.read() as conn:
+            return resolve_local_link(conn, self, field, value)
+
+    # -- schema changes -----------------------------------------------------------------------
+    def add_field(self, conn: Connection, new_field: Field) -> None:
+        """Add a field: its columns (ALTER TABLE) and its record in the stored schema."""
+        table = self.table(new_field.entity_type)
+        for column in kind_of(new_field).columns(new_field):
+            ddl = sa.schema.CreateColumn(column).compile(dialect=conn.dialect)
+            conn.execute(sa.text(f"ALTER TABLE {self._quoted(table.name)} ADD COLUMN {ddl}"))
+        self._replace_schema(conn, self.schema.with_field(new_field), new_field.entity_type)
+
+    def update_field(self, conn: Connection, changed: Field) -> None:
+        self._replace_schema(conn, self.schema.with_field(changed), changed.entity_type)
+
+    def remove_field(self, conn: Connection, entity_type: str, name: str) -> None:
+        """Remove a field from the schema. Its columns stay (ShotGrid can revive fields)."""
+        self._replace_schema(conn, self.schema.without_field(entity_type, name), entity_type)
+
+    def _replace_schema(self, conn: Connection, schema: Schema, entity_type: str) -> None:
+        data = schema.type_data(entity_type)
+        conn.execute(
+            sa.update(self.schema_table)
+            .where(self.schema_table.c.entity_type == entity_type)
+            .values(data=json.dumps(data))
+        )
+        self._install(schema, entity_type)
+
+    def _install(self, schema: Schema, entity_type: str) -> None:
+        self.schema = schema
+        self.links = LinkRegistry(schema)
+        self.metadata.remove(self._tables[entity_type])
+        self._tables[entity_type] = self._entity_table(entity_type)
+
+    def refresh_schema(self) -> bool:
+        """Reload the schema if another process changed it; True when something changed."""
+        with self.read() as conn:
+            rows = conn.execute(sa.select(self.schema_table.c.entity_type, self.schema_table.c.data)).all()
+        changed = False
+        for entity_type, data in rows:
+            stored = json.loads(data)
+            if entity_type in self.schema and stored == self._type_data(entity_type):
+                continue
+            fields = {n: field_from_data(entity_type, n, raw) for n, raw in stored["fields"].items()}
+            schema = self.schema
+            for f in fields.values():
+                schema = schema.with_field(f)
+            self._install(schema, entity_type)
+            changed = True
+        return changed
+
+    def _quoted(self, name: str) -> str:
+        return self.engine.dialect.identifier_preparer.quote(name)
+
+
+def now_utc() -> dt.datetime:
+    """Now, naive UTC, to the second: the stored form of created_at / updated_at."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+
+
+__all__ = ["RETIRED_COLUMN", "Store", "field_to_data", "now_utc"]
