@@ -31,7 +31,11 @@ def _client_fault_class(fault_class: type[faults.Fault]) -> type[Exception]:
         import shotgun_api3
     except ImportError:
         return fault_class
-    base = shotgun_api3.AuthenticationFault if issubclass(fault_class, faults.AuthenticationFault) else shotgun_api3.Fault
+    base = (
+        shotgun_api3.AuthenticationFault
+        if issubclass(fault_class, faults.AuthenticationFault)
+        else shotgun_api3.Fault
+    )
     return type(fault_class.__name__, (fault_class, base), {})
 
 
@@ -105,8 +109,13 @@ class Shotgun:
     def info(self) -> dict[str, Any]:
         from callsheet import __version__
 
-        return {"version": [8, 50, 0], "callsheet_version": __version__, "api_max_entities_per_page": 500,
-                "s3_direct_uploads_enabled": False, "user_authentication_method": "default"}
+        return {
+            "version": [8, 50, 0],
+            "callsheet_version": __version__,
+            "api_max_entities_per_page": 500,
+            "s3_direct_uploads_enabled": False,
+            "user_authentication_method": "default",
+        }
 
     @property
     def actor(self) -> Actor:
@@ -114,49 +123,113 @@ class Shotgun:
 
     # -- reads --------------------------------------------------------------------------------
     @_raising_client_faults
-    def find(self, entity_type: str, filters: Any, fields: list[str] | None = None,
-             order: list[dict[str, Any]] | None = None, filter_operator: str | None = None, limit: int = 0,
-             retired_only: bool = False, page: int = 0, include_archived_projects: bool = True,
-             additional_filter_presets: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    def find(
+        self,
+        entity_type: str,
+        filters: Any,
+        fields: list[str] | None = None,
+        order: list[dict[str, Any]] | None = None,
+        filter_operator: str | None = None,
+        limit: int = 0,
+        retired_only: bool = False,
+        page: int = 0,
+        include_archived_projects: bool = True,
+        additional_filter_presets: list[dict[str, Any]] | None = None,
+    ) -> list[dict[str, Any]]:
         if isinstance(filters, dict) and filter_operator is not None:
             raise faults.FilterFault("filter_operator cannot be given with filters in dict form.")
-        records = self.site.find(self._actor, entity_type, to_engine(filters), fields, order, filter_operator,
-                                 limit, retired_only, page, include_archived_projects,
-                                 additional_filter_presets)
+        records = self.site.find(
+            self._actor,
+            entity_type,
+            to_engine(filters),
+            fields,
+            order,
+            filter_operator,
+            limit,
+            retired_only,
+            page,
+            include_archived_projects,
+            additional_filter_presets,
+        )
         return to_caller(records)
 
-    def find_one(self, entity_type: str, filters: Any, fields: list[str] | None = None,
-                 order: list[dict[str, Any]] | None = None, filter_operator: str | None = None,
-                 retired_only: bool = False, include_archived_projects: bool = True,
-                 additional_filter_presets: list[dict[str, Any]] | None = None) -> dict[str, Any] | None:
-        records = self.find(entity_type, filters, fields, order, filter_operator, 1, retired_only,
-                            include_archived_projects=include_archived_projects,
-                            additional_filter_presets=additional_filter_presets)
+    def find_one(
+        self,
+        entity_type: str,
+        filters: Any,
+        fields: list[str] | None = None,
+        order: list[dict[str, Any]] | None = None,
+        filter_operator: str | None = None,
+        retired_only: bool = False,
+        include_archived_projects: bool = True,
+        additional_filter_presets: list[dict[str, Any]] | None = None,
+    ) -> dict[str, Any] | None:
+        records = self.find(
+            entity_type,
+            filters,
+            fields,
+            order,
+            filter_operator,
+            1,
+            retired_only,
+            include_archived_projects=include_archived_projects,
+            additional_filter_presets=additional_filter_presets,
+        )
         return records[0] if records else None
 
     @_raising_client_faults
-    def summarize(self, entity_type: str, filters: Any, summary_fields: list[dict[str, Any]],
-                  filter_operator: str | None = None, grouping: list[dict[str, Any]] | None = None,
-                  include_archived_projects: bool = True) -> dict[str, Any]:
-        result = self.site.summarize(self._actor, entity_type, to_engine(filters), summary_fields,
-                                     filter_operator, grouping, include_archived_projects)
+    def summarize(
+        self,
+        entity_type: str,
+        filters: Any,
+        summary_fields: list[dict[str, Any]],
+        filter_operator: str | None = None,
+        grouping: list[dict[str, Any]] | None = None,
+        include_archived_projects: bool = True,
+    ) -> dict[str, Any]:
+        result = self.site.summarize(
+            self._actor,
+            entity_type,
+            to_engine(filters),
+            summary_fields,
+            filter_operator,
+            grouping,
+            include_archived_projects,
+        )
         return to_caller(result)
 
     @_raising_client_faults
-    def text_search(self, text: str, entity_types: dict[str, Any], project_ids: list[int] | None = None,
-                    limit: int | None = None) -> dict[str, Any]:
-        return to_caller(self.site.text_search(self._actor, text, to_engine(entity_types), project_ids, limit))
+    def text_search(
+        self,
+        text: str,
+        entity_types: dict[str, Any],
+        project_ids: list[int] | None = None,
+        limit: int | None = None,
+    ) -> dict[str, Any]:
+        return to_caller(
+            self.site.text_search(self._actor, text, to_engine(entity_types), project_ids, limit)
+        )
 
     # -- writes -------------------------------------------------------------------------------
     @_raising_client_faults
-    def create(self, entity_type: str, data: dict[str, Any], return_fields: list[str] | None = None) -> dict[str, Any]:
+    def create(
+        self, entity_type: str, data: dict[str, Any], return_fields: list[str] | None = None
+    ) -> dict[str, Any]:
         return to_caller(self.site.create(self._actor, entity_type, to_engine(data), return_fields))
 
     @_raising_client_faults
-    def update(self, entity_type: str, entity_id: int, data: dict[str, Any],
-               multi_entity_update_modes: dict[str, str] | None = None) -> dict[str, Any]:
-        return to_caller(self.site.update(self._actor, entity_type, entity_id, to_engine(data),
-                                          multi_entity_update_modes))
+    def update(
+        self,
+        entity_type: str,
+        entity_id: int,
+        data: dict[str, Any],
+        multi_entity_update_modes: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
+        return to_caller(
+            self.site.update(
+                self._actor, entity_type, entity_id, to_engine(data), multi_entity_update_modes
+            )
+        )
 
     @_raising_client_faults
     def delete(self, entity_type: str, entity_id: int) -> bool:
@@ -180,33 +253,57 @@ class Shotgun:
         return self.site.schema_entity_read(self._actor, project_entity)
 
     @_raising_client_faults
-    def schema_field_read(self, entity_type: str, field_name: str | None = None,
-                          project_entity: dict[str, Any] | None = None) -> dict[str, Any]:
+    def schema_field_read(
+        self,
+        entity_type: str,
+        field_name: str | None = None,
+        project_entity: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
         return self.site.schema_field_read(self._actor, entity_type, field_name, project_entity)
 
     @_raising_client_faults
-    def schema_field_create(self, entity_type: str, data_type: str, display_name: str,
-                            properties: dict[str, Any] | None = None) -> str:
-        return self.site.schema_field_create(self._actor, entity_type, data_type, display_name, properties)
+    def schema_field_create(
+        self,
+        entity_type: str,
+        data_type: str,
+        display_name: str,
+        properties: dict[str, Any] | None = None,
+    ) -> str:
+        return self.site.schema_field_create(
+            self._actor, entity_type, data_type, display_name, properties
+        )
 
     @_raising_client_faults
-    def schema_field_update(self, entity_type: str, field_name: str, properties: dict[str, Any],
-                            project_entity: dict[str, Any] | None = None) -> bool:
-        return self.site.schema_field_update(self._actor, entity_type, field_name, properties, project_entity)
+    def schema_field_update(
+        self,
+        entity_type: str,
+        field_name: str,
+        properties: dict[str, Any],
+        project_entity: dict[str, Any] | None = None,
+    ) -> bool:
+        return self.site.schema_field_update(
+            self._actor, entity_type, field_name, properties, project_entity
+        )
 
     @_raising_client_faults
     def schema_field_delete(self, entity_type: str, field_name: str) -> bool:
         return self.site.schema_field_delete(self._actor, entity_type, field_name)
 
     def schema(self, entity_type: str) -> None:
-        raise _client_fault_class(faults.Fault)("Deprecated: use schema_field_read('type':'%s')" % entity_type)
+        raise _client_fault_class(faults.Fault)(
+            "Deprecated: use schema_field_read('type':'%s')" % entity_type
+        )
 
     def entity_types(self) -> None:
         raise _client_fault_class(faults.Fault)("Deprecated: use schema_entity_read()")
 
 
-def connect(url_or_path: str | None = None, *, as_user: dict[str, Any] | str | None = None,
-            session_uuid: str | None = None) -> Shotgun:
+def connect(
+    url_or_path: str | None = None,
+    *,
+    as_user: dict[str, Any] | str | None = None,
+    session_uuid: str | None = None,
+) -> Shotgun:
     """An in-process Shotgun on an in-memory (None), SQLite file or PostgreSQL database.
 
     `as_user` acts as another HumanUser or ApiUser: an entity dict, or a HumanUser login. By

@@ -17,7 +17,9 @@ def _leaf(value: Any, editable: bool) -> dict[str, Any]:
     return {"editable": editable, "value": copy.deepcopy(value)}
 
 
-def field_answer(f: Field, visible_override: bool | None = None, *, with_visible: bool = False) -> dict[str, Any]:
+def field_answer(
+    f: Field, visible_override: bool | None = None, *, with_visible: bool = False
+) -> dict[str, Any]:
     """One field's schema record."""
     answer: dict[str, Any] = {}
     if f.custom_metadata is not None:
@@ -55,9 +57,7 @@ def schema_read_answer(
     overrides = visibility or {}
     return {
         entity.name: {
-            f.name: field_answer(
-                f, overrides.get((entity.name, f.name)), with_visible=with_visible
-            )
+            f.name: field_answer(f, overrides.get((entity.name, f.name)), with_visible=with_visible)
             for f in entity.fields.values()
         }
         for entity in schema

@@ -200,9 +200,7 @@ def _has_entity_fields(schema: Schema, type_name: str, *fields: str) -> bool:
     if type_name not in schema:
         return False
     entity = schema.entity(type_name)
-    return all(
-        f in entity.fields and entity.fields[f].data_type == "entity" for f in fields
-    )
+    return all(f in entity.fields and entity.fields[f].data_type == "entity" for f in fields)
 
 
 def _points_back(schema: Schema, owner_type: str, target_type: str, target_field: str) -> bool:

@@ -69,42 +69,86 @@ def bootstrap(site: Site) -> None:
 
         roles = {}
         for code, name in PEOPLE_ROLES:
-            roles[name] = create_entity(ctx, "PermissionRuleSet", {
-                "code": code, "display_name": name, "entity_type": "HumanUser",
-            })
+            roles[name] = create_entity(
+                ctx,
+                "PermissionRuleSet",
+                {
+                    "code": code,
+                    "display_name": name,
+                    "entity_type": "HumanUser",
+                },
+            )
         for code, name in SCRIPT_ROLES:
-            roles[name] = create_entity(ctx, "PermissionRuleSet", {
-                "code": code, "display_name": name, "entity_type": "ApiUser",
-            })
-        script_id = create_entity(ctx, "ApiUser", {
-            "firstname": ENGINE_SCRIPT_NAME,
-            "description": "Callsheet's own script: the actor of in-process connections.",
-            "permission_rule_set": {"type": "PermissionRuleSet", "id": roles["API Admin"]},
-        })
+            roles[name] = create_entity(
+                ctx,
+                "PermissionRuleSet",
+                {
+                    "code": code,
+                    "display_name": name,
+                    "entity_type": "ApiUser",
+                },
+            )
+        script_id = create_entity(
+            ctx,
+            "ApiUser",
+            {
+                "firstname": ENGINE_SCRIPT_NAME,
+                "description": "Callsheet's own script: the actor of in-process connections.",
+                "permission_rule_set": {"type": "PermissionRuleSet", "id": roles["API Admin"]},
+            },
+        )
         ctx.actor = Actor("ApiUser", script_id, ENGINE_SCRIPT_NAME)
         ctx.events.user = ctx.actor_ref
-        create_entity(ctx, "HumanUser", {
-            "login": "admin", "name": "Admin", "sg_status_list": "act",
-            "permission_rule_set": {"type": "PermissionRuleSet", "id": roles["Admin"]},
-        })
-        project_id = create_entity(ctx, "Project", {
-            "name": "Template Project", "is_template": True, "sg_status": "Active",
-        })
+        create_entity(
+            ctx,
+            "HumanUser",
+            {
+                "login": "admin",
+                "name": "Admin",
+                "sg_status_list": "act",
+                "permission_rule_set": {"type": "PermissionRuleSet", "id": roles["Admin"]},
+            },
+        )
+        project_id = create_entity(
+            ctx,
+            "Project",
+            {
+                "name": "Template Project",
+                "is_template": True,
+                "sg_status": "Active",
+            },
+        )
         for code, short_name, entity_type, color in STEPS:
-            create_entity(ctx, "Step", {
-                "code": code, "short_name": short_name, "entity_type": entity_type, "color": color,
-            })
+            create_entity(
+                ctx,
+                "Step",
+                {
+                    "code": code,
+                    "short_name": short_name,
+                    "entity_type": entity_type,
+                    "color": color,
+                },
+            )
         for code, name, color in STATUSES:
             create_entity(ctx, "Status", {"code": code, "name": name, "bg_color": color})
-        create_entity(ctx, "Page", {
-            "name": "Shots", "entity_type": "Shot", "page_type": "project_overview",
-            "project": {"type": "Project", "id": project_id}, "last_accessed": ctx.now,
-        })
+        create_entity(
+            ctx,
+            "Page",
+            {
+                "name": "Shots",
+                "entity_type": "Shot",
+                "page_type": "project_overview",
+                "project": {"type": "Project", "id": project_id},
+                "last_accessed": ctx.now,
+            },
+        )
 
 
 def engine_script_id(site: Site) -> int:
     """The id of Callsheet's own script."""
-    record = site.find_one(SYSTEM, "ApiUser", [["firstname", "is", ENGINE_SCRIPT_NAME]], order=[{"field_name": "id"}])
+    record = site.find_one(
+        SYSTEM, "ApiUser", [["firstname", "is", ENGINE_SCRIPT_NAME]], order=[{"field_name": "id"}]
+    )
     if record is None:
         raise RuntimeError("This site has no Callsheet script; it was not bootstrapped.")
     return int(record["id"])

@@ -20,25 +20,59 @@ from callsheet.store.store import Store
 
 # Data types a custom field may have (computed kinds are made in the web page, not the API).
 CREATABLE_DATA_TYPES = (
-    "checkbox", "currency", "date", "date_time", "duration", "entity", "float", "footage", "list",
-    "multi_entity", "number", "percent", "status_list", "tag_list", "text", "timecode", "url",
-    "serializable", "color", "uuid",
+    "checkbox",
+    "currency",
+    "date",
+    "date_time",
+    "duration",
+    "entity",
+    "float",
+    "footage",
+    "list",
+    "multi_entity",
+    "number",
+    "percent",
+    "status_list",
+    "tag_list",
+    "text",
+    "timecode",
+    "url",
+    "serializable",
+    "color",
+    "uuid",
 )
 # Properties a caller may set, flat (reference/data-model.md §2.1).
-WRITABLE_PROPERTIES = frozenset({
-    "default_value", "valid_types", "valid_values", "display_values", "summary_default",
-    "description", "name", "visible", "custom_metadata", "hidden_values", "regex_validation",
-    "regex_validation_enabled",
-})
+WRITABLE_PROPERTIES = frozenset(
+    {
+        "default_value",
+        "valid_types",
+        "valid_values",
+        "display_values",
+        "summary_default",
+        "description",
+        "name",
+        "visible",
+        "custom_metadata",
+        "hidden_values",
+        "regex_validation",
+        "regex_validation_enabled",
+    }
+)
 HIDDEN_PROPERTIES = frozenset({"project_visibility"})
-FIELD_LEVEL = {"name": "display_name", "description": "description", "custom_metadata": "custom_metadata"}
+FIELD_LEVEL = {
+    "name": "display_name",
+    "description": "description",
+    "custom_metadata": "custom_metadata",
+}
 
 
 def _project_id(project: Any) -> int | None:
     if project is None:
         return None
     if not isinstance(project, dict) or not isinstance(project.get("id"), int):
-        raise ValueFault(f"project must be an entity dict {{'type': 'Project', 'id': ...}}, got {project!r}.")
+        raise ValueFault(
+            f"project must be an entity dict {{'type': 'Project', 'id': ...}}, got {project!r}."
+        )
     return project["id"]
 
 
@@ -50,7 +84,9 @@ def _visible_in(f: Field, project_id: int | None) -> bool | None:
 
 
 def _answer(f: Field, project_id: int | None) -> dict[str, Any]:
-    shown = f.with_changes(properties={k: v for k, v in f.properties.items() if k not in HIDDEN_PROPERTIES})
+    shown = f.with_changes(
+        properties={k: v for k, v in f.properties.items() if k not in HIDDEN_PROPERTIES}
+    )
     return field_answer(shown, _visible_in(f, project_id), with_visible=project_id is not None)
 
 
@@ -66,7 +102,9 @@ def schema_entity_read(store: Store, project: Any = None) -> dict[str, Any]:
     return schema_entity_read_answer(store.schema, with_visible=_project_id(project) is not None)
 
 
-def schema_field_read(store: Store, entity_type: str, field_name: str | None, project: Any = None) -> dict[str, Any]:
+def schema_field_read(
+    store: Store, entity_type: str, field_name: str | None, project: Any = None
+) -> dict[str, Any]:
     entity = store.schema.entity(entity_type, operation="schema_field_read")
     project_id = _project_id(project)
     if field_name is None:
@@ -119,8 +157,14 @@ def _apply_properties(f: Field, properties: dict[str, Any], schema_types: set[st
     return f.with_changes(properties=props, **changes)
 
 
-def create_field(store: Store, conn: Connection, entity_type: str, data_type: Any, display_name: Any,
-                 properties: Any = None) -> str:
+def create_field(
+    store: Store,
+    conn: Connection,
+    entity_type: str,
+    data_type: Any,
+    display_name: Any,
+    properties: Any = None,
+) -> str:
     """Add a custom field; returns its system name (`sg_...`)."""
     entity = store.schema.entity(entity_type, operation="schema_field_create")
     if data_type not in CREATABLE_DATA_TYPES or data_type not in known_data_types():
@@ -138,10 +182,18 @@ def create_field(store: Store, conn: Connection, entity_type: str, data_type: An
         base_properties["display_values"] = {}
         base_properties["hidden_values"] = []
     new_field = Field(
-        entity_type=entity_type, name=name, data_type=data_type, display_name=display_name,
-        visible=True, visible_editable=True, custom_metadata="", ui_value_displayable=True,
+        entity_type=entity_type,
+        name=name,
+        data_type=data_type,
+        display_name=display_name,
+        visible=True,
+        visible_editable=True,
+        custom_metadata="",
+        ui_value_displayable=True,
         properties=base_properties,
-        editable_properties=frozenset({"default_value", "summary_default", "valid_types", "valid_values"}),
+        editable_properties=frozenset(
+            {"default_value", "summary_default", "valid_types", "valid_values"}
+        ),
     )
     new_field = _apply_properties(new_field, props, set(store.schema.names()))
     _check_default(store, new_field)
@@ -156,11 +208,19 @@ def _check_default(store: Store, f: Field) -> None:
     try:
         kind_of(f).to_stored(f, default, store)
     except ValueFault as fault:
-        raise ValueFault(f"default_value is not a valid value for {f.qualified_name}: {fault.message}") from None
+        raise ValueFault(
+            f"default_value is not a valid value for {f.qualified_name}: {fault.message}"
+        ) from None
 
 
-def update_field(store: Store, conn: Connection, entity_type: str, field_name: str, properties: Any,
-                 project: Any = None) -> bool:
+def update_field(
+    store: Store,
+    conn: Connection,
+    entity_type: str,
+    field_name: str,
+    properties: Any,
+    project: Any = None,
+) -> bool:
     """Change a field's properties; with `project`, `visible` applies to that project only."""
     f = store.schema.field(entity_type, field_name, operation="schema_field_update")
     props = _check_properties(properties)

@@ -128,7 +128,9 @@ class Site:
             name = item.get("field_name", item.get("column"))
             direction = item.get("direction", "asc")
             if direction not in ("asc", "desc"):
-                raise FilterFault(f"Invalid sort direction {direction!r} for {name!r}: use asc or desc.")
+                raise FilterFault(
+                    f"Invalid sort direction {direction!r} for {name!r}: use asc or desc."
+                )
             try:
                 path = parse_path(self.schema, entity_type, name)
             except SchemaFault:
@@ -162,8 +164,13 @@ class Site:
 
         def run() -> list[dict[str, Any]]:
             request = self.read_request(
-                entity_type, filters, fields, order, filter_operator,
-                retired_only=retired_only, include_archived_projects=include_archived_projects,
+                entity_type,
+                filters,
+                fields,
+                order,
+                filter_operator,
+                retired_only=retired_only,
+                include_archived_projects=include_archived_projects,
                 additional_filter_presets=additional_filter_presets,
             )
             if page:
@@ -175,13 +182,30 @@ class Site:
 
         return self._with_schema_retry(run)
 
-    def find_one(self, actor: Actor, entity_type: str, filters: Any = None, fields: Sequence[str] | None = None,
-                 order: Sequence[dict[str, Any]] | None = None, filter_operator: str | None = None,
-                 retired_only: bool = False, include_archived_projects: bool = True,
-                 additional_filter_presets: Sequence[dict[str, Any]] | None = None) -> dict[str, Any] | None:
-        records = self.find(actor, entity_type, filters, fields, order, filter_operator, 1, retired_only,
-                            include_archived_projects=include_archived_projects,
-                            additional_filter_presets=additional_filter_presets)
+    def find_one(
+        self,
+        actor: Actor,
+        entity_type: str,
+        filters: Any = None,
+        fields: Sequence[str] | None = None,
+        order: Sequence[dict[str, Any]] | None = None,
+        filter_operator: str | None = None,
+        retired_only: bool = False,
+        include_archived_projects: bool = True,
+        additional_filter_presets: Sequence[dict[str, Any]] | None = None,
+    ) -> dict[str, Any] | None:
+        records = self.find(
+            actor,
+            entity_type,
+            filters,
+            fields,
+            order,
+            filter_operator,
+            1,
+            retired_only,
+            include_archived_projects=include_archived_projects,
+            additional_filter_presets=additional_filter_presets,
+        )
         return records[0] if records else None
 
     def _read_back(self, entity_type: str, entity_id: int, fields: Sequence[str]) -> dict[str, Any]:
@@ -193,29 +217,48 @@ class Site:
         return records[0]
 
     # -- writes -------------------------------------------------------------------------------
-    def create(self, actor: Actor, entity_type: str, data: dict[str, Any],
-               return_fields: Sequence[str] | None = None) -> dict[str, Any]:
+    def create(
+        self,
+        actor: Actor,
+        entity_type: str,
+        data: dict[str, Any],
+        return_fields: Sequence[str] | None = None,
+    ) -> dict[str, Any]:
         """Create one entity; returns the fields that were set plus `return_fields`."""
         with self.writing(actor) as ctx:
             return self._create(ctx, entity_type, data, return_fields)
 
-    def _create(self, ctx: WriteContext, entity_type: str, data: Any, return_fields: Any) -> dict[str, Any]:
+    def _create(
+        self, ctx: WriteContext, entity_type: str, data: Any, return_fields: Any
+    ) -> dict[str, Any]:
         entity_id = self._with_schema_retry(lambda: create_entity(ctx, entity_type, data))
         fields = [*(data or {}), *(return_fields or [])]
         if entity_type == "EventLogEntry":
             fields = [f for f in fields if f != "id"]
         return self._read_back(entity_type, entity_id, fields)
 
-    def update(self, actor: Actor, entity_type: str, entity_id: int, data: dict[str, Any],
-               multi_entity_update_modes: dict[str, str] | None = None) -> dict[str, Any]:
+    def update(
+        self,
+        actor: Actor,
+        entity_type: str,
+        entity_id: int,
+        data: dict[str, Any],
+        multi_entity_update_modes: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
         """Update one entity; returns `type`, `id` and the fields that were set."""
         with self.writing(actor) as ctx:
             return self._update(ctx, entity_type, entity_id, data, multi_entity_update_modes)
 
-    def _update(self, ctx: WriteContext, entity_type: str, entity_id: Any, data: Any, modes: Any) -> dict[str, Any]:
+    def _update(
+        self, ctx: WriteContext, entity_type: str, entity_id: Any, data: Any, modes: Any
+    ) -> dict[str, Any]:
         if modes is not None and not isinstance(modes, dict):
-            raise ValueFault("multi_entity_update_modes must be a dict of field name to set/add/remove.")
-        written = self._with_schema_retry(lambda: update_entity(ctx, entity_type, entity_id, data, modes))
+            raise ValueFault(
+                "multi_entity_update_modes must be a dict of field name to set/add/remove."
+            )
+        written = self._with_schema_retry(
+            lambda: update_entity(ctx, entity_type, entity_id, data, modes)
+        )
         return self._read_back(entity_type, entity_id, [f for f in written if f in (data or {})])
 
     def delete(self, actor: Actor, entity_type: str, entity_id: int) -> bool:
@@ -249,28 +292,52 @@ class Site:
         if kind == "create":
             return self._create(ctx, entity_type, request.get("data"), request.get("return_fields"))
         if kind == "update":
-            return self._update(ctx, entity_type, request.get("entity_id"), request.get("data"),
-                                request.get("multi_entity_update_modes"))
+            return self._update(
+                ctx,
+                entity_type,
+                request.get("entity_id"),
+                request.get("data"),
+                request.get("multi_entity_update_modes"),
+            )
         if kind == "delete":
             return retire_entity(ctx, entity_type, request.get("entity_id"))
         raise ValueFault(f"Invalid batch request_type {kind!r}: use create, update or delete.")
 
     # -- summaries and search -----------------------------------------------------------------
-    def summarize(self, actor: Actor, entity_type: str, filters: Any, summary_fields: Any,
-                  filter_operator: str | None = None, grouping: Any = None,
-                  include_archived_projects: bool = True) -> dict[str, Any]:
+    def summarize(
+        self,
+        actor: Actor,
+        entity_type: str,
+        filters: Any,
+        summary_fields: Any,
+        filter_operator: str | None = None,
+        grouping: Any = None,
+        include_archived_projects: bool = True,
+    ) -> dict[str, Any]:
         """shotgun_api3's `summarize`: totals and nested groups."""
 
         def run() -> dict[str, Any]:
-            request = self.read_request(entity_type, filters, ["id"], None, filter_operator,
-                                        include_archived_projects=include_archived_projects)
+            request = self.read_request(
+                entity_type,
+                filters,
+                ["id"],
+                None,
+                filter_operator,
+                include_archived_projects=include_archived_projects,
+            )
             with self.store.read() as conn:
                 return run_summarize(conn, self.store, request, summary_fields, grouping)
 
         return self._with_schema_retry(run)
 
-    def text_search(self, actor: Actor, text: str, entity_types: dict[str, Any],
-                    project_ids: Sequence[int] | None = None, limit: int | None = None) -> dict[str, Any]:
+    def text_search(
+        self,
+        actor: Actor,
+        text: str,
+        entity_types: dict[str, Any],
+        project_ids: Sequence[int] | None = None,
+        limit: int | None = None,
+    ) -> dict[str, Any]:
         """Search display names of several entity types at once."""
         with self.store.read() as conn:
             return run_text_search(conn, self, text, entity_types, project_ids, limit)
@@ -279,24 +346,47 @@ class Site:
     def schema_read(self, actor: Actor, project: dict[str, Any] | None = None) -> dict[str, Any]:
         return schema_changes.schema_read(self.store, project)
 
-    def schema_entity_read(self, actor: Actor, project: dict[str, Any] | None = None) -> dict[str, Any]:
+    def schema_entity_read(
+        self, actor: Actor, project: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
         return schema_changes.schema_entity_read(self.store, project)
 
-    def schema_field_read(self, actor: Actor, entity_type: str, field_name: str | None = None,
-                          project: dict[str, Any] | None = None) -> dict[str, Any]:
+    def schema_field_read(
+        self,
+        actor: Actor,
+        entity_type: str,
+        field_name: str | None = None,
+        project: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
         return self._with_schema_retry(
             lambda: schema_changes.schema_field_read(self.store, entity_type, field_name, project)
         )
 
-    def schema_field_create(self, actor: Actor, entity_type: str, data_type: str, display_name: str,
-                            properties: dict[str, Any] | None = None) -> str:
+    def schema_field_create(
+        self,
+        actor: Actor,
+        entity_type: str,
+        data_type: str,
+        display_name: str,
+        properties: dict[str, Any] | None = None,
+    ) -> str:
         with self.store.write() as conn:
-            return schema_changes.create_field(self.store, conn, entity_type, data_type, display_name, properties)
+            return schema_changes.create_field(
+                self.store, conn, entity_type, data_type, display_name, properties
+            )
 
-    def schema_field_update(self, actor: Actor, entity_type: str, field_name: str, properties: dict[str, Any],
-                            project: dict[str, Any] | None = None) -> bool:
+    def schema_field_update(
+        self,
+        actor: Actor,
+        entity_type: str,
+        field_name: str,
+        properties: dict[str, Any],
+        project: dict[str, Any] | None = None,
+    ) -> bool:
         with self.store.write() as conn:
-            return schema_changes.update_field(self.store, conn, entity_type, field_name, properties, project)
+            return schema_changes.update_field(
+                self.store, conn, entity_type, field_name, properties, project
+            )
 
     def schema_field_delete(self, actor: Actor, entity_type: str, field_name: str) -> bool:
         with self.store.write() as conn:
@@ -312,5 +402,9 @@ class Site:
         if record is None:
             raise ValueFault(f"{entity_type} {entity_id} doesn't exist.")
         name = record.get("name") if entity_type == "HumanUser" else record.get("firstname")
-        generate = record.get("generate_event_log_entries", True) if entity_type == "ApiUser" else True
-        return Actor(entity_type, entity_id, name, session_uuid=session_uuid, generate_events=generate)
+        generate = (
+            record.get("generate_event_log_entries", True) if entity_type == "ApiUser" else True
+        )
+        return Actor(
+            entity_type, entity_id, name, session_uuid=session_uuid, generate_events=generate
+        )

@@ -31,8 +31,12 @@ CREATE_ONLY_SYSTEM_FIELDS = frozenset({"created_at", "created_by"})
 # Not editable in the schema, but changed by admins all the same.
 EDITABLE_ANYWAY = frozenset({"permission_rule_set", "last_accessed"})
 # Fields ShotGrid leaves out of a create's `_Change` rows (reference/event-log-and-daemons.md §5.4).
-NOT_LOGGED_ON_CREATE = frozenset({"id", "created_at", "updated_at", "created_by", "updated_by", "project"})
+NOT_LOGGED_ON_CREATE = frozenset(
+    {"id", "created_at", "updated_at", "created_by", "updated_by", "project"}
+)
 READ_ONLY_TYPES = frozenset({"EventLogEntry"})
+# Defaults ShotGrid applies that the schema does not show: a new Script generates events.
+CREATE_DEFAULTS: dict[tuple[str, str], Any] = {("ApiUser", "generate_event_log_entries"): True}
 # ShotGrid accepts and discards writes to these.
 DISCARDED_FIELDS = frozenset({"cached_display_name"})
 
@@ -94,7 +98,11 @@ def check_values(
         if refuse or not kind.writable:
             raise SchemaFault(
                 f"API {operation}() {f.qualified_name} is not editable"
-                + (" (it can only be set on create)." if not creating and not refuse_always(f) else ".")
+                + (
+                    " (it can only be set on create)."
+                    if not creating and not refuse_always(f)
+                    else "."
+                )
             )
         checked[name] = (f, kind.to_stored(f, value, ctx.store))
     return checked
@@ -104,7 +112,9 @@ def refuse_always(f: Field) -> bool:
     return f.name in MAINTAINED_FIELDS or not kind_of(f).writable
 
 
-def _human_user_names(values: dict[str, tuple[Field, Any]], entity: EntityType, current: dict[str, Any]) -> None:
+def _human_user_names(
+    values: dict[str, tuple[Field, Any]], entity: EntityType, current: dict[str, Any]
+) -> None:
     """HumanUser `name` is "firstname lastname"; creating with `name` alone splits it."""
     fields = entity.fields
     first = values.get("firstname", (None, current.get("firstname")))[1]
@@ -126,7 +136,9 @@ def create_entity(ctx: WriteContext, entity_type: str, data: Any) -> int:
     """Insert one entity with its links and event rows; returns its id."""
     entity = ctx.store.schema.entity(entity_type, operation="create")
     if isinstance(data, dict) and "id" in data:
-        raise SchemaFault(f"API create() {entity_type}.id cannot be set: ids are given by the server.")
+        raise SchemaFault(
+            f"API create() {entity_type}.id cannot be set: ids are given by the server."
+        )
     values = check_values(ctx, entity, data, creating=True)
     if entity_type == "EventLogEntry":
         return _create_event_log_entry(ctx, entity, values)
@@ -141,7 +153,9 @@ def create_entity(ctx: WriteContext, entity_type: str, data: Any) -> int:
     row.setdefault("created_at", ctx.now)
     row["updated_at"] = ctx.now
     for bookkeeping in ("created_by", "updated_by"):
-        if f"{bookkeeping}__id" in table.c and not (bookkeeping == "created_by" and "created_by" in values):
+        if f"{bookkeeping}__id" in table.c and not (
+            bookkeeping == "created_by" and "created_by" in values
+        ):
             row[f"{bookkeeping}__type"] = actor.type if actor else None
             row[f"{bookkeeping}__id"] = actor.id if actor else None
     row = {k: v for k, v in row.items() if k in table.c}
@@ -153,7 +167,9 @@ def create_entity(ctx: WriteContext, entity_type: str, data: Any) -> int:
     return entity_id
 
 
-def _apply_defaults(ctx: WriteContext, entity: EntityType, values: dict[str, tuple[Field, Any]]) -> None:
+def _apply_defaults(
+    ctx: WriteContext, entity: EntityType, values: dict[str, tuple[Field, Any]]
+) -> None:
     for f in entity.fields.values():
         if f.name in values or not kind_of(f).writable:
             continue
@@ -162,8 +178,8 @@ def _apply_defaults(ctx: WriteContext, entity: EntityType, values: dict[str, tup
             if generated:
                 values[f.name] = (f, generated)
             continue
-        default = f.default_value
-        if default is None or f.data_type in ("checkbox", "image", "url", "serializable"):
+        default = CREATE_DEFAULTS.get((entity.name, f.name), f.default_value)
+        if default is None or default is False or f.data_type in ("image", "url", "serializable"):
             continue
         try:
             values[f.name] = (f, kind_of(f).to_stored(f, default, ctx.store))
@@ -171,7 +187,9 @@ def _apply_defaults(ctx: WriteContext, entity: EntityType, values: dict[str, tup
             continue  # a default the field itself would refuse is ignored, not an error
 
 
-def _create_event_log_entry(ctx: WriteContext, entity: EntityType, values: dict[str, tuple[Field, Any]]) -> int:
+def _create_event_log_entry(
+    ctx: WriteContext, entity: EntityType, values: dict[str, tuple[Field, Any]]
+) -> int:
     """Scripts may write their own events; they take the next event id at once."""
     row: dict[str, Any] = {"created_at": ctx.now}
     for f, stored in values.values():
@@ -189,7 +207,9 @@ def _write_side_values(
 ) -> None:
     for f, stored in values.values():
         if f.data_type in LINK_TYPES and creating:
-            write_links(ctx.conn, ctx.store, ref.type, ref.id, f.name, [], list(stored), ctx.stamp())
+            write_links(
+                ctx.conn, ctx.store, ref.type, ref.id, f.name, [], list(stored), ctx.stamp()
+            )
         elif getattr(kind_of(f), "side_loaded", False):
             kind_of(f).write(ctx.conn, ctx.store, f, ref.id, stored)  # type: ignore[attr-defined]
 
@@ -197,7 +217,9 @@ def _write_side_values(
 # -- update -----------------------------------------------------------------------------------
 
 
-def _current_row(ctx: WriteContext, entity: EntityType, entity_id: Any, operation: str, *, retired: bool = False) -> Any:
+def _current_row(
+    ctx: WriteContext, entity: EntityType, entity_id: Any, operation: str, *, retired: bool = False
+) -> Any:
     if isinstance(entity_id, bool) or not isinstance(entity_id, int):
         raise ValueFault(f"API {operation}() expects an integer id, got {entity_id!r}.")
     table = ctx.store.table(entity.name)
@@ -233,7 +255,9 @@ def update_entity(
     modes = modes or {}
     for name, mode in modes.items():
         if mode not in ("set", "add", "remove"):
-            raise ValueFault(f"API update() multi_entity_update_mode for {name!r} must be set, add or remove.")
+            raise ValueFault(
+                f"API update() multi_entity_update_mode for {name!r} must be set, add or remove."
+            )
     current = _current_row(ctx, entity, entity_id, "update")
     if entity_type == "HumanUser":
         _human_user_names(values, entity, dict(current))
@@ -247,10 +271,17 @@ def update_entity(
     for name, (f, stored) in values.items():
         kind = kind_of(f)
         if f.data_type in LINK_TYPES:
-            old = [LinkRef(*link) for link in read_links(ctx.conn, ctx.store, entity_type, f.name, [entity_id])[entity_id]]
+            old = [
+                LinkRef(*link)
+                for link in read_links(ctx.conn, ctx.store, entity_type, f.name, [entity_id])[
+                    entity_id
+                ]
+            ]
             new = _apply_mode(old, list(stored), modes.get(name, "set"))
             if new != old:
-                write_links(ctx.conn, ctx.store, entity_type, entity_id, f.name, old, new, ctx.stamp())
+                write_links(
+                    ctx.conn, ctx.store, entity_type, entity_id, f.name, old, new, ctx.stamp()
+                )
             if set(new) != set(old):
                 link_changes.append((f, old, new))
             continue
@@ -313,41 +344,57 @@ def revive_entity(ctx: WriteContext, entity_type: str, entity_id: Any) -> bool:
     return _set_retired(ctx, entity, entity_id, current, retire=False)
 
 
-def _set_retired(ctx: WriteContext, entity: EntityType, entity_id: int, current: Any, *, retire: bool) -> bool:
+def _set_retired(
+    ctx: WriteContext, entity: EntityType, entity_id: int, current: Any, *, retire: bool
+) -> bool:
     ref = LinkRef(entity.name, entity_id)
     name = _display_name(entity, current)
     project = _project_of(ctx, entity, dict(current), ref)
     table = ctx.store.table(entity.name)
     stamp = ctx.now if retire else None
-    ctx.conn.execute(sa.update(table).where(table.c.id == entity_id).values({RETIRED_COLUMN: stamp}))
+    ctx.conn.execute(
+        sa.update(table).where(table.c.id == entity_id).values({RETIRED_COLUMN: stamp})
+    )
     ctx.forget(ref)
     when = ctx.now.strftime("%Y-%m-%d %H:%M:%S UTC")
-    ctx.events.add(EventRow(
-        event_type=f"Shotgun_{entity.name}_Change",
-        entity=ref,
-        project=project,
-        attribute_name="retirement_date",
-        meta={
-            "type": "attribute_change", "attribute_name": "retirement_date",
-            "entity_type": entity.name, "entity_id": entity_id, "field_data_type": "date_time",
-            "old_value": None if retire else str(current[RETIRED_COLUMN]),
-            "new_value": when if retire else None,
-        },
-        description=f'{_actor_name(ctx)} changed "Date Retired" on {entity.display_name} {name}',
-    ))
+    ctx.events.add(
+        EventRow(
+            event_type=f"Shotgun_{entity.name}_Change",
+            entity=ref,
+            project=project,
+            attribute_name="retirement_date",
+            meta={
+                "type": "attribute_change",
+                "attribute_name": "retirement_date",
+                "entity_type": entity.name,
+                "entity_id": entity_id,
+                "field_data_type": "date_time",
+                "old_value": None if retire else str(current[RETIRED_COLUMN]),
+                "new_value": when if retire else None,
+            },
+            description=f'{_actor_name(ctx)} changed "Date Retired" on {entity.display_name} {name}',
+        )
+    )
     meta = {
         "type": "entity_retirement" if retire else "entity_revival",
-        "entity_type": entity.name, "entity_id": entity_id, "id": entity_id,
-        "class_name": entity.name, "display_name": name,
+        "entity_type": entity.name,
+        "entity_id": entity_id,
+        "id": entity_id,
+        "class_name": entity.name,
+        "display_name": name,
     }
     if retire:
         meta["retirement_date"] = when
     verb = "retired" if retire else "revived"
-    ctx.events.add(EventRow(
-        event_type=f"Shotgun_{entity.name}_{'Retirement' if retire else 'Revival'}",
-        entity=ref, project=project, meta=meta,
-        description=f"{_actor_name(ctx)} {verb} {entity.display_name} {name}",
-    ))
+    ctx.events.add(
+        EventRow(
+            event_type=f"Shotgun_{entity.name}_{'Retirement' if retire else 'Revival'}",
+            entity=ref,
+            project=project,
+            meta=meta,
+            description=f"{_actor_name(ctx)} {verb} {entity.display_name} {name}",
+        )
+    )
     return True
 
 
@@ -363,7 +410,9 @@ def _display_name(entity: EntityType, columns: Any) -> str | None:
     return columns.get(name_field) if name_field else None
 
 
-def _project_of(ctx: WriteContext, entity: EntityType, columns: dict[str, Any], ref: LinkRef) -> LinkRef | None:
+def _project_of(
+    ctx: WriteContext, entity: EntityType, columns: dict[str, Any], ref: LinkRef
+) -> LinkRef | None:
     if entity.name == "Project":
         return ref
     if columns.get("project__id") is not None and columns.get("project__type") == "Project":
@@ -377,7 +426,9 @@ def _event_value(ctx: WriteContext, f: Field, value: Any) -> Any:
     return meta_value(kind_of(f).event_value(f, value))
 
 
-def _log_create(ctx: WriteContext, entity: EntityType, ref: LinkRef, values: dict[str, tuple[Field, Any]]) -> None:
+def _log_create(
+    ctx: WriteContext, entity: EntityType, ref: LinkRef, values: dict[str, tuple[Field, Any]]
+) -> None:
     name = None
     if entity.display_name_field in values:
         name = values[entity.display_name_field][1]
@@ -386,11 +437,15 @@ def _log_create(ctx: WriteContext, entity: EntityType, ref: LinkRef, values: dic
         project = ref
     elif "project" in values and isinstance(values["project"][1], LinkRef):
         project = values["project"][1]
-    ctx.events.add(EventRow(
-        event_type=f"Shotgun_{entity.name}_New", entity=ref, project=project,
-        meta={"type": "new_entity", "entity_type": entity.name, "entity_id": ref.id},
-        description=f"{_actor_name(ctx)} created new {entity.display_name} {name}",
-    ))
+    ctx.events.add(
+        EventRow(
+            event_type=f"Shotgun_{entity.name}_New",
+            entity=ref,
+            project=project,
+            meta={"type": "new_entity", "entity_type": entity.name, "entity_id": ref.id},
+            description=f"{_actor_name(ctx)} created new {entity.display_name} {name}",
+        )
+    )
     for f, stored in values.values():
         if f.name in NOT_LOGGED_ON_CREATE or stored in (None, [], False):
             continue
@@ -405,24 +460,40 @@ def _log_create(ctx: WriteContext, entity: EntityType, ref: LinkRef, values: dic
 
 
 def _log_change(
-    ctx: WriteContext, entity: EntityType, ref: LinkRef, project: LinkRef | None, f: Field,
-    old: Any, new: Any, *, in_create: bool,
+    ctx: WriteContext,
+    entity: EntityType,
+    ref: LinkRef,
+    project: LinkRef | None,
+    f: Field,
+    old: Any,
+    new: Any,
+    *,
+    in_create: bool,
 ) -> None:
     meta: dict[str, Any] = {
-        "type": "attribute_change", "attribute_name": f.name, "entity_type": entity.name,
-        "entity_id": ref.id, "field_data_type": f.data_type,
-        "old_value": _event_value(ctx, f, old), "new_value": _event_value(ctx, f, new),
+        "type": "attribute_change",
+        "attribute_name": f.name,
+        "entity_type": entity.name,
+        "entity_id": ref.id,
+        "field_data_type": f.data_type,
+        "old_value": _event_value(ctx, f, old),
+        "new_value": _event_value(ctx, f, new),
     }
     if in_create:
         meta["in_create"] = True
-    ctx.events.add(EventRow(
-        event_type=f"Shotgun_{entity.name}_Change", entity=ref, project=project,
-        attribute_name=f.name, meta=meta,
-        description=(
-            f'{_actor_name(ctx)} changed "{f.display_name}" from "{_text(old)}" to "{_text(new)}" '
-            f"on {entity.display_name} {ctx.entity_dict(ref) and ctx.entity_dict(ref)['name']}"
-        ),
-    ))
+    ctx.events.add(
+        EventRow(
+            event_type=f"Shotgun_{entity.name}_Change",
+            entity=ref,
+            project=project,
+            attribute_name=f.name,
+            meta=meta,
+            description=(
+                f'{_actor_name(ctx)} changed "{f.display_name}" from "{_text(old)}" to "{_text(new)}" '
+                f"on {entity.display_name} {ctx.entity_dict(ref) and ctx.entity_dict(ref)['name']}"
+            ),
+        )
+    )
 
 
 def _text(value: Any) -> str:
@@ -432,24 +503,39 @@ def _text(value: Any) -> str:
 
 
 def _log_links(
-    ctx: WriteContext, entity: EntityType, ref: LinkRef, project: LinkRef | None, f: Field,
-    old: list[LinkRef], new: list[LinkRef], *, in_create: bool,
+    ctx: WriteContext,
+    entity: EntityType,
+    ref: LinkRef,
+    project: LinkRef | None,
+    f: Field,
+    old: list[LinkRef],
+    new: list[LinkRef],
+    *,
+    in_create: bool,
 ) -> None:
     added = [link for link in new if link not in old]
     removed = [link for link in old if link not in new]
     meta: dict[str, Any] = {
-        "type": "attribute_change", "attribute_name": f.name, "entity_type": entity.name,
-        "entity_id": ref.id, "field_data_type": f.data_type,
+        "type": "attribute_change",
+        "attribute_name": f.name,
+        "entity_type": entity.name,
+        "entity_id": ref.id,
+        "field_data_type": f.data_type,
         "added": [_event_value(ctx, f, link) for link in added],
         "removed": [_event_value(ctx, f, link) for link in removed],
     }
     if in_create:
         meta["in_create"] = True
-    ctx.events.add(EventRow(
-        event_type=f"Shotgun_{entity.name}_Change", entity=ref, project=project,
-        attribute_name=f.name, meta=meta,
-        description=f'{_actor_name(ctx)} changed "{f.display_name}" on {entity.display_name} {ref.id}',
-    ))
+    ctx.events.add(
+        EventRow(
+            event_type=f"Shotgun_{entity.name}_Change",
+            entity=ref,
+            project=project,
+            attribute_name=f.name,
+            meta=meta,
+            description=f'{_actor_name(ctx)} changed "{f.display_name}" on {entity.display_name} {ref.id}',
+        )
+    )
     for link in added + removed:
         partner = ctx.store.links.partner(entity.name, f.name, link.type)
         if partner is None:
@@ -457,7 +543,9 @@ def _log_links(
         _log_backref(ctx, link, partner, f, ref, added=link in added, in_create=in_create)
 
 
-def _log_entity_backrefs(ctx: WriteContext, ref: LinkRef, f: Field, old: Any, new: Any, *, in_create: bool) -> None:
+def _log_entity_backrefs(
+    ctx: WriteContext, ref: LinkRef, f: Field, old: Any, new: Any, *, in_create: bool
+) -> None:
     for target, added in ((old, False), (new, True)):
         if not isinstance(target, LinkRef):
             continue
@@ -467,7 +555,14 @@ def _log_entity_backrefs(ctx: WriteContext, ref: LinkRef, f: Field, old: Any, ne
 
 
 def _log_backref(
-    ctx: WriteContext, target: LinkRef, partner: str, changed: Field, source: LinkRef, *, added: bool, in_create: bool
+    ctx: WriteContext,
+    target: LinkRef,
+    partner: str,
+    changed: Field,
+    source: LinkRef,
+    *,
+    added: bool,
+    in_create: bool,
 ) -> None:
     """The row ShotGrid writes on the other side of a link (e.g. Shot.tasks after Task.entity)."""
     target_entity = ctx.store.schema.entity(target.type)
@@ -476,9 +571,11 @@ def _log_backref(
         return
     source_dict = ctx.entity_dict(source) or {"type": source.type, "id": source.id, "name": None}
     meta: dict[str, Any] = {
-        "type": "attribute_change", "attribute_name": partner,
+        "type": "attribute_change",
+        "attribute_name": partner,
         "actual_attribute_changed": changed.qualified_name,
-        "entity_type": target.type, "entity_id": target.id,
+        "entity_type": target.type,
+        "entity_id": target.id,
         "field_data_type": partner_field.data_type,
     }
     if partner_field.data_type in LINK_TYPES:
@@ -489,12 +586,23 @@ def _log_backref(
         meta["new_value"] = source_dict if added else None
     if in_create:
         meta["in_create"] = True
-    target_row = ctx.conn.execute(
-        sa.select(ctx.store.table(target.type)).where(ctx.store.table(target.type).c.id == target.id)
-    ).mappings().first()
+    target_row = (
+        ctx.conn.execute(
+            sa.select(ctx.store.table(target.type)).where(
+                ctx.store.table(target.type).c.id == target.id
+            )
+        )
+        .mappings()
+        .first()
+    )
     project = _project_of(ctx, target_entity, dict(target_row or {}), target)
-    ctx.events.add(EventRow(
-        event_type=f"Shotgun_{target.type}_Change", entity=target, project=project,
-        attribute_name=partner, meta=meta,
-        description=f'{_actor_name(ctx)} changed "{partner_field.display_name}" on {target_entity.display_name} {target.id}',
-    ))
+    ctx.events.add(
+        EventRow(
+            event_type=f"Shotgun_{target.type}_Change",
+            entity=target,
+            project=project,
+            attribute_name=partner,
+            meta=meta,
+            description=f'{_actor_name(ctx)} changed "{partner_field.display_name}" on {target_entity.display_name} {target.id}',
+        )
+    )

@@ -53,7 +53,13 @@ class Dialect:
             month = sa.cast(sa.func.strftime("%m", column), sa.Integer)
             quarter_month = ((month - 1) / 3) * 3 + 1
             return sa.func.printf("%s-%02d-01", sa.func.strftime("%Y", column), quarter_month)
-        trunc = {"day": "day", "week": "week", "month": "month", "quarter": "quarter", "year": "year"}[unit]
+        trunc = {
+            "day": "day",
+            "week": "week",
+            "month": "month",
+            "quarter": "quarter",
+            "year": "year",
+        }[unit]
         return sa.func.to_char(sa.func.date_trunc(trunc, column), "YYYY-MM-DD")
 
 

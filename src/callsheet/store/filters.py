@@ -82,9 +82,7 @@ def parse_filters(
 
 def _match_all(value: Any) -> bool:
     if not isinstance(value, str) or value.lower() not in MATCH_ALL:
-        raise FilterFault(
-            f"Invalid filter operator {value!r}: use 'all' (and) or 'any' (or)."
-        )
+        raise FilterFault(f"Invalid filter operator {value!r}: use 'all' (and) or 'any' (or).")
     return MATCH_ALL[value.lower()]
 
 
@@ -101,8 +99,12 @@ def _parse_list(
             if "filters" in item:
                 children.append(
                     _parse_list(
-                        schema, entity_type, item["filters"], item.get("filter_operator", "all"),
-                        operation, depth + 1,
+                        schema,
+                        entity_type,
+                        item["filters"],
+                        item.get("filter_operator", "all"),
+                        operation,
+                        depth + 1,
                     )
                 )
             else:
@@ -119,7 +121,9 @@ def _parse_list(
     return Group(_match_all(operator), tuple(children))
 
 
-def _parse_dict(schema: Schema, entity_type: str, node: dict[str, Any], operation: str, depth: int) -> FilterNode:
+def _parse_dict(
+    schema: Schema, entity_type: str, node: dict[str, Any], operation: str, depth: int
+) -> FilterNode:
     if depth > MAX_DEPTH:
         raise FilterFault(f"Filters are nested deeper than {MAX_DEPTH} levels.")
     if "conditions" in node:
@@ -127,18 +131,32 @@ def _parse_dict(schema: Schema, entity_type: str, node: dict[str, Any], operatio
         if not isinstance(conditions, list):
             raise FilterFault("'conditions' must be a list.")
         operator = node.get("logical_operator", "and")
-        children = tuple(_parse_dict(schema, entity_type, c, operation, depth + 1) if isinstance(c, dict)
-                         else _bad(c) for c in conditions)
+        children = tuple(
+            _parse_dict(schema, entity_type, c, operation, depth + 1)
+            if isinstance(c, dict)
+            else _bad(c)
+            for c in conditions
+        )
         return Group(_match_all(operator), children)
     if "path" in node:
         values = node.get("values", [])
         if not isinstance(values, list):
             values = [values]
-        return _condition(schema, entity_type, node["path"], node.get("relation"), values, operation)
+        return _condition(
+            schema, entity_type, node["path"], node.get("relation"), values, operation
+        )
     if "filters" in node:
-        return _parse_list(schema, entity_type, node["filters"], node.get("filter_operator", "all"),
-                           operation, depth + 1)
-    raise FilterFault(f"Invalid filter {node!r}: expected 'path'/'relation'/'values' or 'conditions'.")
+        return _parse_list(
+            schema,
+            entity_type,
+            node["filters"],
+            node.get("filter_operator", "all"),
+            operation,
+            depth + 1,
+        )
+    raise FilterFault(
+        f"Invalid filter {node!r}: expected 'path'/'relation'/'values' or 'conditions'."
+    )
 
 
 def _bad(item: Any) -> FilterNode:
@@ -177,7 +195,12 @@ class FilterCompiler:
         return self.through(node.path.hops, node, node.operator, values, table)
 
     def through(
-        self, hops: Sequence[Hop], node: Condition, operator: str, values: list[Any], table: FromClause
+        self,
+        hops: Sequence[Hop],
+        node: Condition,
+        operator: str,
+        values: list[Any],
+        table: FromClause,
     ) -> SqlCondition:
         """The condition on `table` rows, following `hops` to the final field."""
         if not hops:

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from callsheet.faults import ValueFault
-from callsheet.schema.links import ConnectionLink, LinkStorage, ReverseEntityLink, TableLink
+from callsheet.schema.links import ConnectionLink, ReverseEntityLink, TableLink
 
 if TYPE_CHECKING:
     from callsheet.store.store import Store
@@ -62,9 +62,9 @@ def link_relation(store: Store, owner_type: str, field_name: str) -> sa.Subquery
                 c.target_type == owner_type,
             )
         else:
-            query = sa.select(
-                c.owner_id, c.target_type, c.target_id, c.position
-            ).where(c.owner_type == owner_type, c.owner_field == field_name)
+            query = sa.select(c.owner_id, c.target_type, c.target_id, c.position).where(
+                c.owner_type == owner_type, c.owner_field == field_name
+            )
     return query.subquery(f"links_{owner_type}_{field_name}")
 
 
@@ -258,12 +258,18 @@ def _write_table(
         )
 
 
-def _stamp_columns(table: sa.Table, stamp: dict[str, Any], *, updating: bool = False) -> dict[str, Any]:
+def _stamp_columns(
+    table: sa.Table, stamp: dict[str, Any], *, updating: bool = False
+) -> dict[str, Any]:
     """created/updated bookkeeping columns for rows written on the side of a link."""
     now: dt.datetime = stamp["now"]
     actor: Link = stamp["actor"]
     values: dict[str, Any] = {}
-    names = ("updated_at", "updated_by") if updating else ("created_at", "updated_at", "created_by", "updated_by")
+    names = (
+        ("updated_at", "updated_by")
+        if updating
+        else ("created_at", "updated_at", "created_by", "updated_by")
+    )
     for name in names:
         if name.endswith("_at") and name in table.c:
             values[name] = now

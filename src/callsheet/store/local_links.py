@@ -27,10 +27,14 @@ def _normalized(path: str) -> str:
     return path.replace("\\", "/").rstrip("/")
 
 
-def resolve_local_link(conn: Connection, store: Store, field: Field, value: dict[str, Any]) -> dict[str, Any]:
+def resolve_local_link(
+    conn: Connection, store: Store, field: Field, value: dict[str, Any]
+) -> dict[str, Any]:
     table = store.table("LocalStorage")
     rows = conn.execute(
-        sa.select(table.c.id, table.c.code, table.c.linux_path, table.c.mac_path, table.c.windows_path)
+        sa.select(
+            table.c.id, table.c.code, table.c.linux_path, table.c.mac_path, table.c.windows_path
+        )
         .where(table.c._retired_at.is_(None))
         .order_by(table.c.id)
     ).all()
@@ -55,7 +59,9 @@ def resolve_local_link(conn: Connection, store: Store, field: Field, value: dict
         wanted = value.get("local_storage") or {}
         relative = str(value.get("relative_path") or "").lstrip("/")
         for row in rows:
-            if row.id == wanted.get("id") or (wanted.get("name") and row.code == wanted.get("name")):
+            if row.id == wanted.get("id") or (
+                wanted.get("name") and row.code == wanted.get("name")
+            ):
                 storage = row
         if storage is None or not relative or "\\" in relative:
             raise ValueFault(
@@ -70,7 +76,9 @@ def resolve_local_link(conn: Connection, store: Store, field: Field, value: dict
             continue
         separator = "\\" if platform == "windows" else "/"
         joined = posixpath.join(_normalized(root), relative)
-        paths[f"local_path_{platform}"] = joined.replace("/", separator) if platform == "windows" else joined
+        paths[f"local_path_{platform}"] = (
+            joined.replace("/", separator) if platform == "windows" else joined
+        )
     name = value.get("name") or posixpath.basename(relative)
     local_path = paths.get("local_path_linux") or next((p for p in paths.values() if p), None)
     return {

@@ -44,7 +44,9 @@ class FieldPath:
         return any(hop.through_multi_entity for hop in self.hops)
 
 
-def parse_path(schema: Schema, entity_type: str, text: object, *, operation: str = "read") -> FieldPath:
+def parse_path(
+    schema: Schema, entity_type: str, text: object, *, operation: str = "read"
+) -> FieldPath:
     """Check a field path against the schema; unknown names are Faults in ShotGrid's words."""
     if not isinstance(text, str) or not text:
         raise FilterFault(f"API {operation}() expects a field name, got {text!r}.")

@@ -51,7 +51,9 @@ def preset_conditions(
 
 def _one(store: Store, entity_type: str, table: FromClause, preset: Any) -> Any:
     if not isinstance(preset, dict) or not isinstance(preset.get("preset_name"), str):
-        raise FilterFault(f"Invalid additional_filter_presets entry {preset!r}: needs a 'preset_name'.")
+        raise FilterFault(
+            f"Invalid additional_filter_presets entry {preset!r}: needs a 'preset_name'."
+        )
     name = preset["preset_name"]
     if name == "LATEST":
         key = (entity_type, preset.get("latest_by"))
@@ -66,22 +68,33 @@ def _one(store: Store, entity_type: str, table: FromClause, preset: Any) -> Any:
     if name == "CUT_SHOT_VERSIONS" and entity_type == "Version":
         cut_id = preset.get("cut_id")
         if isinstance(cut_id, bool) or not isinstance(cut_id, int):
-            raise FilterFault("Invalid additional_filter_presets: CUT_SHOT_VERSIONS needs an integer cut_id.")
+            raise FilterFault(
+                "Invalid additional_filter_presets: CUT_SHOT_VERSIONS needs an integer cut_id."
+            )
         items = store.table("CutItem").alias()
         versions = sa.select(items.c.version__id).where(
             items.c.cut__id == cut_id, items.c._retired_at.is_(None)
         )
         return table.c.id.in_(versions)
-    raise FilterFault(f"Invalid additional_filter_presets: unknown preset {name!r} for {entity_type}.")
+    raise FilterFault(
+        f"Invalid additional_filter_presets: unknown preset {name!r} for {entity_type}."
+    )
 
 
 def _is_latest(
-    store: Store, entity_type: str, table: FromClause, partition: tuple[str, ...], ordering: tuple[str, ...]
+    store: Store,
+    entity_type: str,
+    table: FromClause,
+    partition: tuple[str, ...],
+    ordering: tuple[str, ...],
 ) -> Any:
     """No live sibling in the same partition comes later in `ordering` (ties: higher id wins)."""
     sibling = store.table(entity_type).alias()
     same_partition = [
-        sa.or_(sibling.c[col] == table.c[col], sa.and_(sibling.c[col].is_(None), table.c[col].is_(None)))
+        sa.or_(
+            sibling.c[col] == table.c[col],
+            sa.and_(sibling.c[col].is_(None), table.c[col].is_(None)),
+        )
         for col in partition
     ]
     keys = [*ordering, "id"]

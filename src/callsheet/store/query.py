@@ -129,7 +129,10 @@ def read(conn: Connection, store: Store, request: ReadRequest) -> tuple[list[dic
         kind = kind_of(path.field)
         parts = kind.select_columns(path.field, owner)
         owner_index = None
-        if getattr(kind, "side_loaded", False) or path.field.data_type in ("multi_entity", "addressing"):
+        if getattr(kind, "side_loaded", False) or path.field.data_type in (
+            "multi_entity",
+            "addressing",
+        ):
             owner_index = len(selected)
             selected.append(owner.c.id)
         columns.append(_Column(key, path, len(selected), len(parts), owner_index))
@@ -143,10 +146,14 @@ def read(conn: Connection, store: Store, request: ReadRequest) -> tuple[list[dic
             continue
         owner = joins.table_for(store, sort.path.hops)
         for expression in kind_of(sort.path.field).sort_columns(sort.path.field, owner):
-            order_by.append(expression.desc().nulls_last() if sort.descending else expression.asc().nulls_last())
+            order_by.append(
+                expression.desc().nulls_last() if sort.descending else expression.asc().nulls_last()
+            )
     order_by.append(table.c.id.asc())
 
-    statement = sa.select(*selected).select_from(joins.from_clause).where(*conditions).order_by(*order_by)
+    statement = (
+        sa.select(*selected).select_from(joins.from_clause).where(*conditions).order_by(*order_by)
+    )
     if request.limit is not None:
         statement = statement.limit(request.limit + 1)
     if request.offset:
@@ -187,7 +194,11 @@ def row_is_missing(row: Sequence[Any], column: _Column) -> bool:
 
 
 def _load_side_values(
-    conn: Connection, store: Store, rows: Sequence[Any], columns: list[_Column], records: list[dict[str, Any]]
+    conn: Connection,
+    store: Store,
+    rows: Sequence[Any],
+    columns: list[_Column],
+    records: list[dict[str, Any]],
 ) -> None:
     for column in columns:
         if column.owner_index is None:
@@ -204,7 +215,9 @@ def _load_side_values(
         else:
             loaded = kind.load(conn, store, f, ids)  # type: ignore[attr-defined]
         for record, owner in zip(records, owners, strict=True):
-            record[column.key] = loaded.get(owner, kind.empty_value(f)) if owner is not None else None
+            record[column.key] = (
+                loaded.get(owner, kind.empty_value(f)) if owner is not None else None
+            )
 
 
 def resolve_links(conn: Connection, store: Store, records: list[dict[str, Any]]) -> None:
@@ -229,7 +242,9 @@ def resolve_links(conn: Connection, store: Store, records: list[dict[str, Any]])
                 record[key] = [names[item] for item in value if item in names]
 
 
-def display_names(conn: Connection, store: Store, wanted: dict[str, set[int]]) -> dict[LinkRef, dict[str, Any]]:
+def display_names(
+    conn: Connection, store: Store, wanted: dict[str, set[int]]
+) -> dict[LinkRef, dict[str, Any]]:
     """Entity dicts of the live entities among `wanted`, keyed by LinkRef."""
     names: dict[LinkRef, dict[str, Any]] = {}
     for entity_type, ids in wanted.items():
@@ -246,5 +261,9 @@ def display_names(conn: Connection, store: Store, wanted: dict[str, set[int]]) -
                 )
             )
             for entity_id, name in rows:
-                names[LinkRef(entity_type, entity_id)] = {"type": entity_type, "id": entity_id, "name": name}
+                names[LinkRef(entity_type, entity_id)] = {
+                    "type": entity_type,
+                    "id": entity_id,
+                    "name": name,
+                }
     return names

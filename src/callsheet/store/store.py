@@ -47,7 +47,9 @@ class Store:
 
     # -- opening ------------------------------------------------------------------------------
     @classmethod
-    def open(cls, url: str | None, default_schema: Schema, *, pool_size: int = 10) -> tuple[Store, bool]:
+    def open(
+        cls, url: str | None, default_schema: Schema, *, pool_size: int = 10
+    ) -> tuple[Store, bool]:
         """Open (creating if needed) the database; returns the store and whether it is new."""
         dialect = create_dialect(url, pool_size=pool_size)
         with dialect.serialized(), dialect.engine.connect() as conn:
@@ -70,7 +72,10 @@ class Store:
             self.metadata.create_all(conn)
             conn.execute(
                 sa.insert(self.schema_table),
-                [{"entity_type": t.name, "data": json.dumps(self._type_data(t.name))} for t in self.schema],
+                [
+                    {"entity_type": t.name, "data": json.dumps(self._type_data(t.name))}
+                    for t in self.schema
+                ],
             )
             conn.execute(sa.insert(self.counter_table).values(name=EVENT_COUNTER, value=0))
 
@@ -83,17 +88,20 @@ class Store:
     # -- tables -------------------------------------------------------------------------------
     def _internal_tables(self) -> None:
         self.schema_table = sa.Table(
-            "_cs_schema", self.metadata,
+            "_cs_schema",
+            self.metadata,
             sa.Column("entity_type", sa.String(64), primary_key=True),
             sa.Column("data", sa.Text, nullable=False),
         )
         self.counter_table = sa.Table(
-            "_cs_counters", self.metadata,
+            "_cs_counters",
+            self.metadata,
             sa.Column("name", sa.String(64), primary_key=True),
             sa.Column("value", sa.BigInteger, nullable=False),
         )
         self.link_table = sa.Table(
-            "_cs_links", self.metadata,
+            "_cs_links",
+            self.metadata,
             sa.Column("id", sa.Integer, primary_key=True),
             sa.Column("owner_type", sa.String(64), nullable=False),
             sa.Column("owner_field", sa.String(128), nullable=False),
@@ -105,7 +113,8 @@ class Store:
             sa.Index("ix_cs_links_target", "target_type", "target_id"),
         )
         self.tag_table = sa.Table(
-            "_cs_tags", self.metadata,
+            "_cs_tags",
+            self.metadata,
             sa.Column("id", sa.Integer, primary_key=True),
             sa.Column("owner_type", sa.String(64), nullable=False),
             sa.Column("owner_field", sa.String(128), nullable=False),
@@ -178,9 +187,13 @@ class Store:
         """
         table = self.counter_table
         conn.execute(
-            sa.update(table).where(table.c.name == EVENT_COUNTER).values(value=table.c.value + count)
+            sa.update(table)
+            .where(table.c.name == EVENT_COUNTER)
+            .values(value=table.c.value + count)
         )
-        last = conn.execute(sa.select(table.c.value).where(table.c.name == EVENT_COUNTER)).scalar_one()
+        last = conn.execute(
+            sa.select(table.c.value).where(table.c.name == EVENT_COUNTER)
+        ).scalar_one()
         return int(last) - count + 1
 
     # -- checks used while writing ------------------------------------------------------------
@@ -196,7 +209,9 @@ class Store:
         table = self._tables[entity_type]
         with self.read() as conn:
             found = conn.execute(
-                sa.select(table.c.id).where(table.c.id == entity_id, table.c[RETIRED_COLUMN].is_(None))
+                sa.select(table.c.id).where(
+                    table.c.id == entity_id, table.c[RETIRED_COLUMN].is_(None)
+                )
             ).first()
         if found is None:
             raise NotFoundFault(
@@ -255,13 +270,17 @@ class Store:
     def refresh_schema(self) -> bool:
         """Reload the schema if another process changed it; True when something changed."""
         with self.read() as conn:
-            rows = conn.execute(sa.select(self.schema_table.c.entity_type, self.schema_table.c.data)).all()
+            rows = conn.execute(
+                sa.select(self.schema_table.c.entity_type, self.schema_table.c.data)
+            ).all()
         changed = False
         for entity_type, data in rows:
             stored = json.loads(data)
             if entity_type in self.schema and stored == self._type_data(entity_type):
                 continue
-            fields = {n: field_from_data(entity_type, n, raw) for n, raw in stored["fields"].items()}
+            fields = {
+                n: field_from_data(entity_type, n, raw) for n, raw in stored["fields"].items()
+            }
             schema = self.schema
             for f in fields.values():
                 schema = schema.with_field(f)

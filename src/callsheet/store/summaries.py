@@ -27,11 +27,23 @@ from callsheet.store.query import ReadRequest, _Joins, base_conditions, display_
 from callsheet.store.store import Store
 
 BUCKET_SIZES = {
-    "tens": 10, "hundreds": 100, "thousands": 1_000, "tensofthousands": 10_000,
-    "hundredsofthousands": 100_000, "millions": 1_000_000,
+    "tens": 10,
+    "hundreds": 100,
+    "thousands": 1_000,
+    "tensofthousands": 10_000,
+    "hundredsofthousands": 100_000,
+    "millions": 1_000_000,
 }
-DATE_BUCKETS = {"day": "day", "oneday": "day", "clustered_date": "day", "fivedays": "day",
-                "week": "week", "month": "month", "quarter": "quarter", "year": "year"}
+DATE_BUCKETS = {
+    "day": "day",
+    "oneday": "day",
+    "clustered_date": "day",
+    "fivedays": "day",
+    "week": "week",
+    "month": "month",
+    "quarter": "quarter",
+    "year": "year",
+}
 FINAL_STATUS = "fin"
 MIXED_STATUS = "ip"
 
@@ -50,18 +62,27 @@ class _Grouping:
     descending: bool
 
 
-def summarize(conn: Connection, store: Store, request: ReadRequest, summary_fields: Any, grouping: Any) -> dict[str, Any]:
+def summarize(
+    conn: Connection, store: Store, request: ReadRequest, summary_fields: Any, grouping: Any
+) -> dict[str, Any]:
     table = store.table(request.entity_type)
     summaries = _parse_summaries(store, request.entity_type, summary_fields)
     groupings = _parse_groupings(store, request.entity_type, grouping)
     joins = _Joins(table)
-    where = [*base_conditions(store, request, table), FilterCompiler(store).compile(request.filters, table)]
+    where = [
+        *base_conditions(store, request, table),
+        FilterCompiler(store).compile(request.filters, table),
+    ]
     aggregates = [_aggregate(store, table, joins, s) for s in summaries]
     keys = [_group_key(store, table, joins, g) for g in groupings]
-    base = sa.select(*aggregates).select_from(joins.from_clause).where(*where) if aggregates else None
+    base = (
+        sa.select(*aggregates).select_from(joins.from_clause).where(*where) if aggregates else None
+    )
     totals_row = conn.execute(base).one() if base is not None else ()
     result: dict[str, Any] = {
-        "summaries": {s.key: _summary_value(s, v) for s, v in zip(summaries, totals_row, strict=True)},
+        "summaries": {
+            s.key: _summary_value(s, v) for s, v in zip(summaries, totals_row, strict=True)
+        },
         "groups": [],
     }
     if not groupings:
@@ -99,8 +120,12 @@ def _parse_summaries(store: Store, entity_type: str, summary_fields: Any) -> lis
                 f"doesn't support summary type {summary_type!r}. Valid types: {['record_count', *kind.summaries]}"
             )
         if path.through_multi_entity:
-            raise FilterFault(f"API summarize() cannot summarize through a multi-entity link: {item['field']!r}.")
-        chosen[item["field"]] = _Summary(item["field"], summary_type, path)  # last one per field wins
+            raise FilterFault(
+                f"API summarize() cannot summarize through a multi-entity link: {item['field']!r}."
+            )
+        chosen[item["field"]] = _Summary(
+            item["field"], summary_type, path
+        )  # last one per field wins
     return list(chosen.values())
 
 
@@ -112,7 +137,9 @@ def _parse_groupings(store: Store, entity_type: str, grouping: Any) -> list[_Gro
     parsed = []
     for item in grouping:
         if not isinstance(item, dict) or not isinstance(item.get("field"), str):
-            raise FilterFault(f"Invalid grouping {item!r}: expected {{'field', 'type', 'direction'}}.")
+            raise FilterFault(
+                f"Invalid grouping {item!r}: expected {{'field', 'type', 'direction'}}."
+            )
         path = parse_path(store.schema, entity_type, item["field"], operation="summarize")
         group_type = item.get("type", "exact")
         kind = kind_of(path.field)
@@ -128,7 +155,9 @@ def _parse_groupings(store: Store, entity_type: str, grouping: Any) -> list[_Gro
     return parsed
 
 
-def _column(store: Store, table: sa.Table, joins: _Joins, path: FieldPath) -> tuple[FromClause, Any]:
+def _column(
+    store: Store, table: sa.Table, joins: _Joins, path: FieldPath
+) -> tuple[FromClause, Any]:
     owner = joins.table_for(store, path.hops)
     return owner, kind_of(path.field).value_column(path.field, owner)
 
@@ -157,10 +186,16 @@ def _aggregate(store: Store, table: sa.Table, joins: _Joins, summary: _Summary) 
         return sa.func.sum(sa.case((column.is_(sa.true()), 0), else_=1))
     if kind in ("status_percentage", "status_percentage_as_float", "percentage"):
         hit = column == FINAL_STATUS if kind != "percentage" else column.is_not(None)
-        return sa.func.sum(sa.case((hit, 1), else_=0)) * 100.0 / sa.func.nullif(sa.func.count(table.c.id), 0)
+        return (
+            sa.func.sum(sa.case((hit, 1), else_=0))
+            * 100.0
+            / sa.func.nullif(sa.func.count(table.c.id), 0)
+        )
     if kind == "status_list":
         # One status when every row agrees, ShotGrid's "in progress" for any mix.
-        return sa.case((sa.func.count(sa.distinct(column)) > 1, MIXED_STATUS), else_=sa.func.min(column))
+        return sa.case(
+            (sa.func.count(sa.distinct(column)) > 1, MIXED_STATUS), else_=sa.func.min(column)
+        )
     raise FilterFault(f"Unknown summary type {kind!r}.")
 
 
@@ -226,8 +261,13 @@ def _group_key(store: Store, table: sa.Table, joins: _Joins, grouping: _Grouping
     return [column]
 
 
-def _group_link_names(conn: Connection, store: Store, groupings: list[_Grouping], keys: list[list[Any]],
-                      levels: list[list[Any]]) -> dict[LinkRef, dict[str, Any]]:
+def _group_link_names(
+    conn: Connection,
+    store: Store,
+    groupings: list[_Grouping],
+    keys: list[list[Any]],
+    levels: list[list[Any]],
+) -> dict[LinkRef, dict[str, Any]]:
     wanted: dict[str, set[int]] = {}
     for depth, grouping in enumerate(groupings):
         if len(keys[depth]) != 2:
@@ -240,8 +280,15 @@ def _group_link_names(conn: Connection, store: Store, groupings: list[_Grouping]
     return display_names(conn, store, wanted) if wanted else {}
 
 
-def _nest(summaries: list[_Summary], groupings: list[_Grouping], keys: list[list[Any]], levels: list[list[Any]],
-          names: dict[LinkRef, dict[str, Any]], depth: int, prefix: tuple[Any, ...]) -> list[dict[str, Any]]:
+def _nest(
+    summaries: list[_Summary],
+    groupings: list[_Grouping],
+    keys: list[list[Any]],
+    levels: list[list[Any]],
+    names: dict[LinkRef, dict[str, Any]],
+    depth: int,
+    prefix: tuple[Any, ...],
+) -> list[dict[str, Any]]:
     start = sum(len(k) for k in keys[:depth])
     width = len(keys[depth])
     groups = []
@@ -254,10 +301,14 @@ def _nest(summaries: list[_Summary], groupings: list[_Grouping], keys: list[list
         group: dict[str, Any] = {
             "group_name": name,
             "group_value": value,
-            "summaries": {s.key: _summary_value(s, v) for s, v in zip(summaries, aggregates, strict=True)},
+            "summaries": {
+                s.key: _summary_value(s, v) for s, v in zip(summaries, aggregates, strict=True)
+            },
         }
         if depth + 1 < len(groupings):
-            group["groups"] = _nest(summaries, groupings, keys, levels, names, depth + 1, prefix + key)
+            group["groups"] = _nest(
+                summaries, groupings, keys, levels, names, depth + 1, prefix + key
+            )
         groups.append((key, group))
     groups.sort(key=lambda item: _sort_key(item[1]), reverse=groupings[depth].descending)
     return [group for _, group in groups]
@@ -272,7 +323,9 @@ def _sort_key(group: dict[str, Any]) -> tuple[int, str]:
     return (0, str(group["group_name"]).lower())
 
 
-def _group_label(grouping: _Grouping, key: tuple[Any, ...], names: dict[LinkRef, dict[str, Any]]) -> tuple[str, Any]:
+def _group_label(
+    grouping: _Grouping, key: tuple[Any, ...], names: dict[LinkRef, dict[str, Any]]
+) -> tuple[str, Any]:
     f = grouping.path.field
     if all(k is None for k in key):
         return "", None

@@ -24,8 +24,14 @@ def search_terms(text: Any) -> list[str]:
     return [term.lower() for term in text.split()]
 
 
-def text_search(conn: Connection, site: Site, text: Any, entity_types: Any,
-                project_ids: Sequence[int] | None, limit: int | None) -> dict[str, Any]:
+def text_search(
+    conn: Connection,
+    site: Site,
+    text: Any,
+    entity_types: Any,
+    project_ids: Sequence[int] | None,
+    limit: int | None,
+) -> dict[str, Any]:
     """{'matches': [...], 'terms': [...]}, matches in the order the types were given."""
     store = site.store
     terms = search_terms(text)
@@ -41,7 +47,10 @@ def text_search(conn: Connection, site: Site, text: Any, entity_types: Any,
             continue
         table = store.table(entity_type)
         request = ReadRequest(entity_type, parse_filters(store.schema, entity_type, filters or []))
-        conditions = [*base_conditions(store, request, table), FilterCompiler(store).compile(request.filters, table)]
+        conditions = [
+            *base_conditions(store, request, table),
+            FilterCompiler(store).compile(request.filters, table),
+        ]
         name = table.c[name_field]
         conditions += [sa.func.lower(name).contains(term, autoescape=True) for term in terms]
         has_project = entity.is_project_entity and "project__id" in table.c
@@ -50,15 +59,28 @@ def text_search(conn: Connection, site: Site, text: Any, entity_types: Any,
         status = table.c.sg_status_list if "sg_status_list" in table.c else sa.null()
         image = table.c.image if "image" in table.c else sa.null()
         project = table.c.project__id if has_project else sa.null()
-        statement = sa.select(table.c.id, name, project, image, status).where(*conditions).order_by(table.c.id)
+        statement = (
+            sa.select(table.c.id, name, project, image, status)
+            .where(*conditions)
+            .order_by(table.c.id)
+        )
         remaining = None if not limit else limit - len(matches)
         if remaining is not None:
             if remaining <= 0:
                 break
             statement = statement.limit(remaining)
-        for entity_id, entity_name, project_id, image_value, status_value in conn.execute(statement):
-            matches.append({
-                "id": entity_id, "type": entity_type, "name": entity_name, "project_id": project_id,
-                "image": image_value, "links": [entity_type, entity_name], "status": status_value,
-            })
+        for entity_id, entity_name, project_id, image_value, status_value in conn.execute(
+            statement
+        ):
+            matches.append(
+                {
+                    "id": entity_id,
+                    "type": entity_type,
+                    "name": entity_name,
+                    "project_id": project_id,
+                    "image": image_value,
+                    "links": [entity_type, entity_name],
+                    "status": status_value,
+                }
+            )
     return {"matches": matches, "terms": terms}

@@ -183,7 +183,9 @@ class ScalarKind(FieldKind):
     def compare_value(self, field: Field, value: Any) -> Any:
         return self.filter_value(field, value)
 
-    def filter_is(self, field: Field, table: FromClause, values: list[Any], store: Store) -> Condition:
+    def filter_is(
+        self, field: Field, table: FromClause, values: list[Any], store: Store
+    ) -> Condition:
         column = self.value_column(field, table)
         value = one_value(field, "is", values)
         stored = None if value is None else self.compare_value(field, value)
@@ -201,9 +203,14 @@ class ScalarKind(FieldKind):
             return column.is_not(None)
         return or_null(column, self.compare(column) != stored)
 
-    def filter_in(self, field: Field, table: FromClause, values: list[Any], store: Store) -> Condition:
+    def filter_in(
+        self, field: Field, table: FromClause, values: list[Any], store: Store
+    ) -> Condition:
         column = self.value_column(field, table)
-        items = [None if v is None else self.compare_value(field, v) for v in value_list(field, "in", values)]
+        items = [
+            None if v is None else self.compare_value(field, v)
+            for v in value_list(field, "in", values)
+        ]
         present = [v for v in items if v is not None]
         condition = self.compare(column).in_(present) if present else sa.false()
         return sa.or_(condition, column.is_(None)) if None in items else condition
@@ -225,7 +232,9 @@ class ScalarKind(FieldKind):
     def filter_less_than(
         self, field: Field, table: FromClause, values: list[Any], store: Store
     ) -> Condition:
-        return self.value_column(field, table) < self.filter_value(field, one_value(field, "less_than", values))
+        return self.value_column(field, table) < self.filter_value(
+            field, one_value(field, "less_than", values)
+        )
 
     def filter_greater_than(
         self, field: Field, table: FromClause, values: list[Any], store: Store

@@ -45,13 +45,23 @@ class CheckboxKind(ScalarKind):
             )
         return value
 
-    def filter_is(self, field: Field, table: FromClause, values: list[Any], store: Store) -> Condition:
+    def filter_is(
+        self, field: Field, table: FromClause, values: list[Any], store: Store
+    ) -> Condition:
         column = self.value_column(field, table)
-        return column.is_(sa.true()) if self._flag(field, "is", values) else column.is_not(sa.true())
+        return (
+            column.is_(sa.true()) if self._flag(field, "is", values) else column.is_not(sa.true())
+        )
 
-    def filter_is_not(self, field: Field, table: FromClause, values: list[Any], store: Store) -> Condition:
+    def filter_is_not(
+        self, field: Field, table: FromClause, values: list[Any], store: Store
+    ) -> Condition:
         column = self.value_column(field, table)
-        return column.is_not(sa.true()) if self._flag(field, "is_not", values) else column.is_(sa.true())
+        return (
+            column.is_not(sa.true())
+            if self._flag(field, "is_not", values)
+            else column.is_(sa.true())
+        )
 
 
 register(CheckboxKind())

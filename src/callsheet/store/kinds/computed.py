@@ -94,11 +94,15 @@ class ImageKind(FieldKind):
                 f"API read() {field.qualified_name} is an image field: '{operator}' only accepts None."
             )
 
-    def filter_is(self, field: Field, table: FromClause, values: list[Any], store: Store) -> Condition:
+    def filter_is(
+        self, field: Field, table: FromClause, values: list[Any], store: Store
+    ) -> Condition:
         self._null_only(field, values, "is")
         return table.c[field.name].is_(None)
 
-    def filter_is_not(self, field: Field, table: FromClause, values: list[Any], store: Store) -> Condition:
+    def filter_is_not(
+        self, field: Field, table: FromClause, values: list[Any], store: Store
+    ) -> Condition:
         self._null_only(field, values, "is_not")
         return table.c[field.name].is_not(None)
 

@@ -25,11 +25,34 @@ if TYPE_CHECKING:
 
 UNITS = ("HOUR", "DAY", "WEEK", "MONTH", "YEAR")
 DATE_OPERATORS = (
-    "is", "is_not", "greater_than", "less_than", "between", "not_between", "in", "not_in",
-    "in_last", "not_in_last", "in_next", "not_in_next",
-    "in_calendar_day", "in_calendar_week", "in_calendar_month", "in_calendar_year",
+    "is",
+    "is_not",
+    "greater_than",
+    "less_than",
+    "between",
+    "not_between",
+    "in",
+    "not_in",
+    "in_last",
+    "not_in_last",
+    "in_next",
+    "not_in_next",
+    "in_calendar_day",
+    "in_calendar_week",
+    "in_calendar_month",
+    "in_calendar_year",
 )
-DATE_GROUPINGS = ("exact", "day", "week", "month", "quarter", "year", "clustered_date", "oneday", "fivedays")
+DATE_GROUPINGS = (
+    "exact",
+    "day",
+    "week",
+    "month",
+    "quarter",
+    "year",
+    "clustered_date",
+    "oneday",
+    "fivedays",
+)
 
 
 def utc_now() -> dt.datetime:
@@ -115,8 +138,15 @@ class DateKind(ScalarKind):
             )
         return amount, unit
 
-    def _window(self, field: Field, table: FromClause, start: dt.datetime, end: dt.datetime,
-                *, end_inclusive: bool) -> Condition:
+    def _window(
+        self,
+        field: Field,
+        table: FromClause,
+        start: dt.datetime,
+        end: dt.datetime,
+        *,
+        end_inclusive: bool,
+    ) -> Condition:
         column = self.value_column(field, table)
         low, high = self.from_moment(start), self.from_moment(end)
         if end_inclusive:
@@ -133,17 +163,25 @@ class DateKind(ScalarKind):
         now = utc_now()
         return self._window(field, table, now, shift(now, amount, unit), end_inclusive=True)
 
-    def filter_in_last(self, field: Field, table: FromClause, values: list[Any], store: Store) -> Condition:
+    def filter_in_last(
+        self, field: Field, table: FromClause, values: list[Any], store: Store
+    ) -> Condition:
         return self._last(field, table, values, "in_last")
 
-    def filter_not_in_last(self, field: Field, table: FromClause, values: list[Any], store: Store) -> Condition:
+    def filter_not_in_last(
+        self, field: Field, table: FromClause, values: list[Any], store: Store
+    ) -> Condition:
         column = self.value_column(field, table)
         return or_null(column, sa.not_(self._last(field, table, values, "not_in_last")))
 
-    def filter_in_next(self, field: Field, table: FromClause, values: list[Any], store: Store) -> Condition:
+    def filter_in_next(
+        self, field: Field, table: FromClause, values: list[Any], store: Store
+    ) -> Condition:
         return self._next(field, table, values, "in_next")
 
-    def filter_not_in_next(self, field: Field, table: FromClause, values: list[Any], store: Store) -> Condition:
+    def filter_not_in_next(
+        self, field: Field, table: FromClause, values: list[Any], store: Store
+    ) -> Condition:
         column = self.value_column(field, table)
         return or_null(column, sa.not_(self._next(field, table, values, "not_in_next")))
 
@@ -158,16 +196,24 @@ class DateKind(ScalarKind):
         start, end = calendar_bucket(unit, offset)
         return self._window(field, table, start, end, end_inclusive=False)
 
-    def filter_in_calendar_day(self, field: Field, table: FromClause, values: list[Any], store: Store) -> Condition:
+    def filter_in_calendar_day(
+        self, field: Field, table: FromClause, values: list[Any], store: Store
+    ) -> Condition:
         return self._calendar(field, table, values, "DAY")
 
-    def filter_in_calendar_week(self, field: Field, table: FromClause, values: list[Any], store: Store) -> Condition:
+    def filter_in_calendar_week(
+        self, field: Field, table: FromClause, values: list[Any], store: Store
+    ) -> Condition:
         return self._calendar(field, table, values, "WEEK")
 
-    def filter_in_calendar_month(self, field: Field, table: FromClause, values: list[Any], store: Store) -> Condition:
+    def filter_in_calendar_month(
+        self, field: Field, table: FromClause, values: list[Any], store: Store
+    ) -> Condition:
         return self._calendar(field, table, values, "MONTH")
 
-    def filter_in_calendar_year(self, field: Field, table: FromClause, values: list[Any], store: Store) -> Condition:
+    def filter_in_calendar_year(
+        self, field: Field, table: FromClause, values: list[Any], store: Store
+    ) -> Condition:
         return self._calendar(field, table, values, "YEAR")
 
 
@@ -188,7 +234,11 @@ class CalendarDateKind(DateKind):
             if not value.strip():
                 return None
             try:
-                return dt.date.fromisoformat(value.strip()[:10]) if len(value.strip()) == 10 else _bad_date(field, value)
+                return (
+                    dt.date.fromisoformat(value.strip()[:10])
+                    if len(value.strip()) == 10
+                    else _bad_date(field, value)
+                )
             except ValueError:
                 return _bad_date(field, value)
         return _bad_date(field, value)
@@ -205,8 +255,15 @@ class CalendarDateKind(DateKind):
     def from_moment(self, moment: dt.datetime) -> Any:
         return moment.date()
 
-    def _window(self, field: Field, table: FromClause, start: dt.datetime, end: dt.datetime,
-                *, end_inclusive: bool) -> Condition:
+    def _window(
+        self,
+        field: Field,
+        table: FromClause,
+        start: dt.datetime,
+        end: dt.datetime,
+        *,
+        end_inclusive: bool,
+    ) -> Condition:
         # Dates have day resolution: a window "includes today", so compare whole days.
         column = self.value_column(field, table)
         if end_inclusive:

@@ -36,7 +36,9 @@ class SerializableKind(FieldKind):
         try:
             return json.loads(json.dumps(value, default=_json_default))
         except (TypeError, ValueError) as error:
-            raise ValueFault(f"{field.qualified_name} value cannot be serialized: {error}") from None
+            raise ValueFault(
+                f"{field.qualified_name} value cannot be serialized: {error}"
+            ) from None
 
 
 def _json_default(value: Any) -> Any:
@@ -47,8 +49,16 @@ def _json_default(value: Any) -> Any:
 
 WEB_LINK_KEYS = ("content_type", "link_type", "name", "url")
 LOCAL_LINK_KEYS = (
-    "content_type", "link_type", "local_path", "local_path_linux", "local_path_mac",
-    "local_path_windows", "local_storage", "name", "relative_path", "url",
+    "content_type",
+    "link_type",
+    "local_path",
+    "local_path_linux",
+    "local_path_mac",
+    "local_path_windows",
+    "local_storage",
+    "name",
+    "relative_path",
+    "url",
 )
 
 
@@ -70,7 +80,9 @@ class UrlKind(SerializableKind):
         if "local_path" in value or "relative_path" in value:
             return store.local_link(field, value)
         if value.get("link_type") == "upload" and isinstance(value.get("id"), int):
-            return {k: value.get(k) for k in ("content_type", "link_type", "name", "url", "type", "id")}
+            return {
+                k: value.get(k) for k in ("content_type", "link_type", "name", "url", "type", "id")
+            }
         url = value.get("url")
         if not isinstance(url, str) or not url.strip():
             raise ValueFault(f"{field.qualified_name} link needs a 'url' (or 'local_path').")

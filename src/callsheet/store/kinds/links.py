@@ -31,8 +31,17 @@ if TYPE_CHECKING:
     from callsheet.store.store import Store
 
 LINK_OPERATORS = (
-    "is", "is_not", "type_is", "type_is_not", "name_contains", "name_not_contains", "name_is",
-    "name_starts_with", "name_ends_with", "in", "not_in",
+    "is",
+    "is_not",
+    "type_is",
+    "type_is_not",
+    "name_contains",
+    "name_not_contains",
+    "name_is",
+    "name_starts_with",
+    "name_ends_with",
+    "in",
+    "not_in",
 )
 
 
@@ -51,7 +60,11 @@ def entity_ref(field: Field, value: Any, *, for_filter: bool = False) -> LinkRef
             f"{field.qualified_name} expects an entity dict {{'type': ..., 'id': ...}}, got {value!r}."
         )
     entity_type, entity_id = value.get("type"), value.get("id")
-    if not isinstance(entity_type, str) or isinstance(entity_id, bool) or not isinstance(entity_id, int):
+    if (
+        not isinstance(entity_type, str)
+        or isinstance(entity_id, bool)
+        or not isinstance(entity_id, int)
+    ):
         raise fault(
             f"{field.qualified_name} expects an entity dict with a string 'type' and an integer "
             f"'id', got {value!r}."
@@ -128,7 +141,9 @@ class EntityKind(FieldKind):
     def sort_columns(self, field: Field, table: FromClause) -> list[ColumnElement[Any]]:
         return [self.type_column(field, table), self.value_column(field, table)]
 
-    def links_to(self, field: Field, table: FromClause, target_type: str, target_ids: Any, store: Store) -> Condition:
+    def links_to(
+        self, field: Field, table: FromClause, target_type: str, target_ids: Any, store: Store
+    ) -> Condition:
         """Rows whose link points at a `target_type` row selected by `target_ids`."""
         return sa.and_(
             self.type_column(field, table) == target_type,
@@ -140,49 +155,66 @@ class EntityKind(FieldKind):
             self.type_column(field, table) == ref.type, self.value_column(field, table) == ref.id
         )
 
-    def filter_is(self, field: Field, table: FromClause, values: list[Any], store: Store) -> Condition:
+    def filter_is(
+        self, field: Field, table: FromClause, values: list[Any], store: Store
+    ) -> Condition:
         value = one_value(field, "is", values)
         if value is None:
             return self.value_column(field, table).is_(None)
         return self._matches(field, table, entity_ref(field, value, for_filter=True))
 
-    def filter_is_not(self, field: Field, table: FromClause, values: list[Any], store: Store) -> Condition:
+    def filter_is_not(
+        self, field: Field, table: FromClause, values: list[Any], store: Store
+    ) -> Condition:
         value = one_value(field, "is_not", values)
         column = self.value_column(field, table)
         if value is None:
             return column.is_not(None)
-        return or_null(column, sa.not_(self._matches(field, table, entity_ref(field, value, for_filter=True))))
+        return or_null(
+            column, sa.not_(self._matches(field, table, entity_ref(field, value, for_filter=True)))
+        )
 
-    def filter_in(self, field: Field, table: FromClause, values: list[Any], store: Store) -> Condition:
+    def filter_in(
+        self, field: Field, table: FromClause, values: list[Any], store: Store
+    ) -> Condition:
         items = value_list(field, "in", values)
         parts = [
-            self.value_column(field, table).is_(None) if item is None
+            self.value_column(field, table).is_(None)
+            if item is None
             else self._matches(field, table, entity_ref(field, item, for_filter=True))
             for item in items
         ]
         return sa.or_(*parts)
 
-    def filter_not_in(self, field: Field, table: FromClause, values: list[Any], store: Store) -> Condition:
+    def filter_not_in(
+        self, field: Field, table: FromClause, values: list[Any], store: Store
+    ) -> Condition:
         column = self.value_column(field, table)
         condition = sa.not_(self.filter_in(field, table, values, store))
         if None in value_list(field, "not_in", values):
             return condition
         return or_null(column, condition)
 
-    def filter_type_is(self, field: Field, table: FromClause, values: list[Any], store: Store) -> Condition:
+    def filter_type_is(
+        self, field: Field, table: FromClause, values: list[Any], store: Store
+    ) -> Condition:
         value = one_value(field, "type_is", values)
         if value is None:
             return self.value_column(field, table).is_(None)
         return self.type_column(field, table) == _type_name(field, value)
 
-    def filter_type_is_not(self, field: Field, table: FromClause, values: list[Any], store: Store) -> Condition:
+    def filter_type_is_not(
+        self, field: Field, table: FromClause, values: list[Any], store: Store
+    ) -> Condition:
         value = one_value(field, "type_is_not", values)
         column = self.value_column(field, table)
         if value is None:
             return column.is_not(None)
         return or_null(column, self.type_column(field, table) != _type_name(field, value))
 
-    def _name(self, field: Field, table: FromClause, operator: str, values: list[Any], store: Store) -> Condition:
+    def _name(
+        self, field: Field, table: FromClause, operator: str, values: list[Any], store: Store
+    ) -> Condition:
         text = one_value(field, operator, values)
         parts = []
         for target_type in _name_targets(field, store):
@@ -194,25 +226,37 @@ class EntityKind(FieldKind):
             parts.append(self.links_to(field, table, target_type, ids, store))
         return sa.or_(*parts) if parts else sa.false()
 
-    def filter_name_contains(self, field: Field, table: FromClause, values: list[Any], store: Store) -> Condition:
+    def filter_name_contains(
+        self, field: Field, table: FromClause, values: list[Any], store: Store
+    ) -> Condition:
         return self._name(field, table, "name_contains", values, store)
 
-    def filter_name_not_contains(self, field: Field, table: FromClause, values: list[Any], store: Store) -> Condition:
+    def filter_name_not_contains(
+        self, field: Field, table: FromClause, values: list[Any], store: Store
+    ) -> Condition:
         return sa.not_(self._name(field, table, "name_not_contains", values, store))
 
-    def filter_name_is(self, field: Field, table: FromClause, values: list[Any], store: Store) -> Condition:
+    def filter_name_is(
+        self, field: Field, table: FromClause, values: list[Any], store: Store
+    ) -> Condition:
         return self._name(field, table, "name_is", values, store)
 
-    def filter_name_starts_with(self, field: Field, table: FromClause, values: list[Any], store: Store) -> Condition:
+    def filter_name_starts_with(
+        self, field: Field, table: FromClause, values: list[Any], store: Store
+    ) -> Condition:
         return self._name(field, table, "name_starts_with", values, store)
 
-    def filter_name_ends_with(self, field: Field, table: FromClause, values: list[Any], store: Store) -> Condition:
+    def filter_name_ends_with(
+        self, field: Field, table: FromClause, values: list[Any], store: Store
+    ) -> Condition:
         return self._name(field, table, "name_ends_with", values, store)
 
 
 def _type_name(field: Field, value: Any) -> str:
     if not isinstance(value, str):
-        raise FilterFault(f"API read() {field.qualified_name} type filter expects a type name, got {value!r}.")
+        raise FilterFault(
+            f"API read() {field.qualified_name} type filter expects a type name, got {value!r}."
+        )
     return value
 
 
@@ -258,7 +302,9 @@ class MultiEntityKind(EntityKind):
     def _rel(self, field: Field, store: Store) -> sa.Subquery:
         return link_relation(store, field.entity_type, field.name)
 
-    def links_to(self, field: Field, table: FromClause, target_type: str, target_ids: Any, store: Store) -> Condition:
+    def links_to(
+        self, field: Field, table: FromClause, target_type: str, target_ids: Any, store: Store
+    ) -> Condition:
         rel = self._rel(field, store)
         return table.c.id.in_(
             sa.select(rel.c.owner_id).where(
@@ -266,7 +312,9 @@ class MultiEntityKind(EntityKind):
             )
         )
 
-    def _contains(self, field: Field, table: FromClause, refs: list[LinkRef], store: Store) -> Condition:
+    def _contains(
+        self, field: Field, table: FromClause, refs: list[LinkRef], store: Store
+    ) -> Condition:
         rel = self._rel(field, store)
         pairs = [sa.and_(rel.c.target_type == r.type, rel.c.target_id == r.id) for r in refs]
         return table.c.id.in_(sa.select(rel.c.owner_id).where(sa.or_(*pairs)))
@@ -275,19 +323,27 @@ class MultiEntityKind(EntityKind):
         rel = self._rel(field, store)
         return table.c.id.in_(sa.select(rel.c.owner_id))
 
-    def filter_is(self, field: Field, table: FromClause, values: list[Any], store: Store) -> Condition:
+    def filter_is(
+        self, field: Field, table: FromClause, values: list[Any], store: Store
+    ) -> Condition:
         value = one_value(field, "is", values)
         if value is None:
             return sa.not_(self._any(field, table, store))
         return self._contains(field, table, [entity_ref(field, value, for_filter=True)], store)
 
-    def filter_is_not(self, field: Field, table: FromClause, values: list[Any], store: Store) -> Condition:
+    def filter_is_not(
+        self, field: Field, table: FromClause, values: list[Any], store: Store
+    ) -> Condition:
         value = one_value(field, "is_not", values)
         if value is None:
             return self._any(field, table, store)
-        return sa.not_(self._contains(field, table, [entity_ref(field, value, for_filter=True)], store))
+        return sa.not_(
+            self._contains(field, table, [entity_ref(field, value, for_filter=True)], store)
+        )
 
-    def filter_in(self, field: Field, table: FromClause, values: list[Any], store: Store) -> Condition:
+    def filter_in(
+        self, field: Field, table: FromClause, values: list[Any], store: Store
+    ) -> Condition:
         items = value_list(field, "in", values)
         refs = [entity_ref(field, item, for_filter=True) for item in items if item is not None]
         parts = [self._contains(field, table, refs, store)] if refs else []
@@ -295,10 +351,14 @@ class MultiEntityKind(EntityKind):
             parts.append(sa.not_(self._any(field, table, store)))
         return sa.or_(*parts)
 
-    def filter_not_in(self, field: Field, table: FromClause, values: list[Any], store: Store) -> Condition:
+    def filter_not_in(
+        self, field: Field, table: FromClause, values: list[Any], store: Store
+    ) -> Condition:
         return sa.not_(self.filter_in(field, table, values, store))
 
-    def filter_type_is(self, field: Field, table: FromClause, values: list[Any], store: Store) -> Condition:
+    def filter_type_is(
+        self, field: Field, table: FromClause, values: list[Any], store: Store
+    ) -> Condition:
         value = one_value(field, "type_is", values)
         if value is None:
             return sa.not_(self._any(field, table, store))
@@ -307,7 +367,9 @@ class MultiEntityKind(EntityKind):
             sa.select(rel.c.owner_id).where(rel.c.target_type == _type_name(field, value))
         )
 
-    def filter_type_is_not(self, field: Field, table: FromClause, values: list[Any], store: Store) -> Condition:
+    def filter_type_is_not(
+        self, field: Field, table: FromClause, values: list[Any], store: Store
+    ) -> Condition:
         return sa.not_(self.filter_type_is(field, table, values, store))
 
 

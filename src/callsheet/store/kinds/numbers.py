@@ -16,11 +16,24 @@ if TYPE_CHECKING:
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 FLOAT_LIMIT = 999_999_999_999_999.0
 NUMERIC_OPERATORS = (
-    "is", "is_not", "less_than", "greater_than", "between", "not_between", "in", "not_in",
+    "is",
+    "is_not",
+    "less_than",
+    "greater_than",
+    "between",
+    "not_between",
+    "in",
+    "not_in",
 )
 NUMERIC_SUMMARIES = ("record_count", "count", "sum", "maximum", "minimum", "average")
 NUMERIC_GROUPINGS = (
-    "exact", "tens", "hundreds", "thousands", "tensofthousands", "hundredsofthousands", "millions",
+    "exact",
+    "tens",
+    "hundreds",
+    "thousands",
+    "tensofthousands",
+    "hundredsofthousands",
+    "millions",
 )
 
 

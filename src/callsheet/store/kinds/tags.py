@@ -49,7 +49,9 @@ class TagListKind(FieldKind):
     def to_columns(self, field: Field, stored: Any) -> dict[str, Any]:
         return {}
 
-    def load(self, conn: Connection, store: Store, field: Field, owner_ids: Sequence[int]) -> dict[int, list[str]]:
+    def load(
+        self, conn: Connection, store: Store, field: Field, owner_ids: Sequence[int]
+    ) -> dict[int, list[str]]:
         result: dict[int, list[str]] = {i: [] for i in owner_ids}
         c = store.tag_table.c
         for start in range(0, len(owner_ids), 900):
@@ -66,20 +68,29 @@ class TagListKind(FieldKind):
                 result[owner_id].append(tag)
         return result
 
-    def write(self, conn: Connection, store: Store, field: Field, owner_id: int, tags: list[str]) -> None:
+    def write(
+        self, conn: Connection, store: Store, field: Field, owner_id: int, tags: list[str]
+    ) -> None:
         table = store.tag_table
         c = table.c
         conn.execute(
             sa.delete(table).where(
-                c.owner_type == field.entity_type, c.owner_field == field.name, c.owner_id == owner_id
+                c.owner_type == field.entity_type,
+                c.owner_field == field.name,
+                c.owner_id == owner_id,
             )
         )
         if tags:
             conn.execute(
                 sa.insert(table),
                 [
-                    {"owner_type": field.entity_type, "owner_field": field.name,
-                     "owner_id": owner_id, "position": n, "tag": tag}
+                    {
+                        "owner_type": field.entity_type,
+                        "owner_field": field.name,
+                        "owner_id": owner_id,
+                        "position": n,
+                        "tag": tag,
+                    }
                     for n, tag in enumerate(tags, start=1)
                 ],
             )
@@ -98,26 +109,38 @@ class TagListKind(FieldKind):
             raise FilterFault(f"API read() {field.qualified_name} '{operator}' expects a tag name.")
         return value
 
-    def filter_is(self, field: Field, table: FromClause, values: list[Any], store: Store) -> Condition:
+    def filter_is(
+        self, field: Field, table: FromClause, values: list[Any], store: Store
+    ) -> Condition:
         tag = self._text(field, "is", values)
         if tag is None:
             return sa.not_(self._tagged(field, table, store, sa.true()))
-        return self._tagged(field, table, store, sa.func.lower(store.tag_table.c.tag) == tag.lower())
+        return self._tagged(
+            field, table, store, sa.func.lower(store.tag_table.c.tag) == tag.lower()
+        )
 
-    def filter_is_not(self, field: Field, table: FromClause, values: list[Any], store: Store) -> Condition:
+    def filter_is_not(
+        self, field: Field, table: FromClause, values: list[Any], store: Store
+    ) -> Condition:
         return sa.not_(self.filter_is(field, table, values, store))
 
-    def filter_name_is(self, field: Field, table: FromClause, values: list[Any], store: Store) -> Condition:
+    def filter_name_is(
+        self, field: Field, table: FromClause, values: list[Any], store: Store
+    ) -> Condition:
         return self.filter_is(field, table, values, store)
 
     filter_name_id = filter_name_is  # the reference's operator table spells it `name_id`
 
-    def filter_name_contains(self, field: Field, table: FromClause, values: list[Any], store: Store) -> Condition:
+    def filter_name_contains(
+        self, field: Field, table: FromClause, values: list[Any], store: Store
+    ) -> Condition:
         tag = self._text(field, "name_contains", values) or ""
         condition = sa.func.lower(store.tag_table.c.tag).contains(tag.lower(), autoescape=True)
         return self._tagged(field, table, store, condition)
 
-    def filter_name_not_contains(self, field: Field, table: FromClause, values: list[Any], store: Store) -> Condition:
+    def filter_name_not_contains(
+        self, field: Field, table: FromClause, values: list[Any], store: Store
+    ) -> Condition:
         return sa.not_(self.filter_name_contains(field, table, values, store))
 
 

@@ -39,7 +39,14 @@ def _text(field: Field, value: Any) -> str | None:
 class TextKind(ScalarKind):
     data_types = ("text",)
     operators = (
-        "is", "is_not", "contains", "not_contains", "starts_with", "ends_with", "in", "not_in",
+        "is",
+        "is_not",
+        "contains",
+        "not_contains",
+        "starts_with",
+        "ends_with",
+        "in",
+        "not_in",
     )
     sql_type = sa.Text
     groupings = ("exact", "firstletter")
@@ -54,29 +61,41 @@ class TextKind(ScalarKind):
         text = _text_filter(field, value)
         return None if text is None else text.lower()
 
-    def _like(self, field: Field, table: FromClause, operator: str, values: list[Any]) -> tuple[ColumnElement[Any], str | None]:
+    def _like(
+        self, field: Field, table: FromClause, operator: str, values: list[Any]
+    ) -> tuple[ColumnElement[Any], str | None]:
         column = self.value_column(field, table)
         return column, _text_filter(field, one_value(field, operator, values))
 
-    def filter_contains(self, field: Field, table: FromClause, values: list[Any], store: Store) -> Condition:
+    def filter_contains(
+        self, field: Field, table: FromClause, values: list[Any], store: Store
+    ) -> Condition:
         column, text = self._like(field, table, "contains", values)
         if text is None:
             return column.is_not(None)  # `contains ""` means "has any value" [GT]
         return self.compare(column).contains(text.lower(), autoescape=True)
 
-    def filter_not_contains(self, field: Field, table: FromClause, values: list[Any], store: Store) -> Condition:
+    def filter_not_contains(
+        self, field: Field, table: FromClause, values: list[Any], store: Store
+    ) -> Condition:
         column, text = self._like(field, table, "not_contains", values)
         if text is None:
             return column.is_(None)
-        return or_null(column, sa.not_(self.compare(column).contains(text.lower(), autoescape=True)))
+        return or_null(
+            column, sa.not_(self.compare(column).contains(text.lower(), autoescape=True))
+        )
 
-    def filter_starts_with(self, field: Field, table: FromClause, values: list[Any], store: Store) -> Condition:
+    def filter_starts_with(
+        self, field: Field, table: FromClause, values: list[Any], store: Store
+    ) -> Condition:
         column, text = self._like(field, table, "starts_with", values)
         if text is None:
             return column.is_not(None)
         return self.compare(column).startswith(text.lower(), autoescape=True)
 
-    def filter_ends_with(self, field: Field, table: FromClause, values: list[Any], store: Store) -> Condition:
+    def filter_ends_with(
+        self, field: Field, table: FromClause, values: list[Any], store: Store
+    ) -> Condition:
         column, text = self._like(field, table, "ends_with", values)
         if text is None:
             return column.is_not(None)
@@ -103,7 +122,11 @@ class ChoiceKind(TextKind):
     groupings = ("exact",)
 
     summaries = (
-        "record_count", "count", "status_list", "status_percentage", "status_percentage_as_float",
+        "record_count",
+        "count",
+        "status_list",
+        "status_percentage",
+        "status_percentage_as_float",
     )
 
     def to_stored(self, field: Field, value: Any, store: Store) -> Any:

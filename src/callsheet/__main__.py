@@ -1,0 +1,3 @@
+from callsheet.cli import main
+
+main()
