@@ -190,8 +190,6 @@ class Schema:
 
 def field_from_data(entity_type: str, name: str, raw: Mapping[str, Any]) -> Field:
     data_type = raw["data_type"]
-    if data_type == "integer":  # one field in the dumps; ShotGrid's name is "number"
-        data_type = "number"
     return Field(
         entity_type=entity_type,
         name=name,

@@ -38,7 +38,7 @@ NUMERIC_GROUPINGS = (
 
 
 class IntegerKind(ScalarKind):
-    data_types = ("number", "duration", "percent", "timecode")
+    data_types = ("number", "integer", "duration", "percent", "timecode")
     operators = NUMERIC_OPERATORS
     sql_type = sa.Integer
     summaries = NUMERIC_SUMMARIES
