@@ -20,6 +20,7 @@ from callsheet.faults import FilterFault
 from callsheet.schema.model import Schema
 from callsheet.store.kinds import kind_of
 from callsheet.store.kinds.base import Condition as SqlCondition
+from callsheet.store.kinds.base import negate
 from callsheet.store.paths import FieldPath, Hop, parse_path
 
 if TYPE_CHECKING:
@@ -189,9 +190,16 @@ class FilterCompiler:
 
     def visit_condition(self, node: Condition, table: FromClause) -> SqlCondition:
         values = list(node.values)
-        if node.path.is_deep and node.operator in POSITIVE_OF and values != [None]:
-            positive = self.through(node.path.hops, node, POSITIVE_OF[node.operator], values, table)
-            return sa.not_(positive)
+        if node.path.is_deep:
+            if node.operator in POSITIVE_OF and values != [None]:
+                positive = self.through(
+                    node.path.hops, node, POSITIVE_OF[node.operator], values, table
+                )
+                return negate(positive)
+            if node.operator == "is" and values == [None]:
+                # A deep field reads None when the link is empty, of another type or retired, so
+                # `is None` matches exactly the rows where no linked record has a value.
+                return negate(self.through(node.path.hops, node, "is_not", values, table))
         return self.through(node.path.hops, node, node.operator, values, table)
 
     def through(

@@ -62,7 +62,8 @@ def parse_path(
         link = current.field(link_name, operation=operation)
         if link.data_type not in LINK_DATA_TYPES:
             raise FilterFault(
-                f"API {operation}() {link.qualified_name} is not a link, so {text!r} cannot follow it."
+                f"API {operation}() {link.qualified_name} is not a link, so {text!r} cannot "
+                "follow it."
             )
         if target_type not in schema:
             raise SchemaFault(f"API {operation}() entity type {target_type!r} doesn't exist.")

@@ -115,9 +115,11 @@ def _parse_summaries(store: Store, entity_type: str, summary_fields: Any) -> lis
         summary_type = item.get("type")
         kind = kind_of(path.field)
         if summary_type != "record_count" and summary_type not in kind.summaries:
+            valid = ["record_count", *(s for s in kind.summaries if s != "record_count")]
             raise FilterFault(
-                f"API summarize() {path.field.qualified_name} of data type '{path.field.data_type}' "
-                f"doesn't support summary type {summary_type!r}. Valid types: {['record_count', *kind.summaries]}"
+                f"API summarize() {path.field.qualified_name} of data type "
+                f"'{path.field.data_type}' doesn't support summary type {summary_type!r}. "
+                f"Valid types: {valid}"
             )
         if path.through_multi_entity:
             raise FilterFault(
@@ -168,7 +170,7 @@ def _aggregate(store: Store, table: sa.Table, joins: _Joins, summary: _Summary) 
         return sa.func.count(table.c.id)
     if f.data_type in ("multi_entity", "addressing", "tag_list"):
         return _count_with_links(store, table, joins, summary)
-    owner, column = _column(store, table, joins, summary.path)
+    _owner, column = _column(store, table, joins, summary.path)
     kind = summary.kind
     if kind == "count":
         return sa.func.count(column)
@@ -219,7 +221,7 @@ def _summary_value(summary: _Summary, value: Any) -> Any:
     if kind == "status_list":
         return value
     if kind in ("status_percentage", "percentage"):
-        return int(round(value)) if value is not None else 0
+        return round(value) if value is not None else 0
     if kind == "status_percentage_as_float":
         return float(value) if value is not None else 0.0
     if value is None:
@@ -251,11 +253,15 @@ def _group_key(store: Store, table: sa.Table, joins: _Joins, grouping: _Grouping
             return [type_column]
         return [type_column, kind.value_column(f, owner)]
     column = kind.value_column(f, owner)
+    # Buckets are computed only for rows that have a value: SQLAlchemy's SQLite floor() is a
+    # Python function that fails on NULL, and formatted date buckets would turn NULL into text.
     if grouping.kind in BUCKET_SIZES:
         size = BUCKET_SIZES[grouping.kind]
-        return [sa.cast(sa.func.floor(column / size) * size, sa.Integer)]
+        bucket = sa.cast(sa.func.floor(column / size) * size, sa.Integer)
+        return [sa.case((column.is_(None), sa.null()), else_=bucket)]
     if grouping.kind in DATE_BUCKETS:
-        return [store.dialect.date_bucket(column, DATE_BUCKETS[grouping.kind])]
+        bucket = store.dialect.date_bucket(column, DATE_BUCKETS[grouping.kind])
+        return [sa.case((column.is_(None), sa.null()), else_=bucket)]
     if grouping.kind == "firstletter":
         return [sa.func.upper(sa.func.substr(column, 1, 1))]
     return [column]
@@ -269,7 +275,7 @@ def _group_link_names(
     levels: list[list[Any]],
 ) -> dict[LinkRef, dict[str, Any]]:
     wanted: dict[str, set[int]] = {}
-    for depth, grouping in enumerate(groupings):
+    for depth in range(len(groupings)):
         if len(keys[depth]) != 2:
             continue
         start = sum(len(k) for k in keys[:depth])

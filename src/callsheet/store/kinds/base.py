@@ -53,7 +53,8 @@ class FieldKind:
     def to_stored(self, field: Field, value: Any, store: Store) -> Any:
         """Check a written value and return it in stored form; ValueFault names what is wrong."""
         raise SchemaFault(
-            f"{field.qualified_name} of data type '{field.data_type}' is not supported in API writes."
+            f"{field.qualified_name} of data type '{field.data_type}' is not supported in API "
+            "writes."
         )
 
     def to_columns(self, field: Field, stored: Any) -> dict[str, Any]:
@@ -116,7 +117,8 @@ def kind_of(field: Field) -> FieldKind:
         return _KINDS[field.data_type]
     except KeyError:
         raise SchemaFault(
-            f"{field.qualified_name} has data type '{field.data_type}', which Callsheet does not know."
+            f"{field.qualified_name} has data type '{field.data_type}', which Callsheet does not "
+            "know."
         ) from None
 
 
@@ -154,6 +156,15 @@ def two_values(field: Field, operator: str, values: list[Any]) -> tuple[Any, Any
             f"API read() {field.qualified_name} '{operator}' expects two values [low, high]."
         )
     return values[0], values[1]
+
+
+def negate(condition: Condition) -> Condition:
+    """NOT `condition`, where an unknown (SQL NULL) outcome counts as "no match" first.
+
+    A plain NOT keeps NULL as NULL, so a row whose link is empty would match neither a condition
+    nor its negation; ShotGrid's negative operators match such rows (reference/data-model.md §2.3).
+    """
+    return sa.not_(sa.func.coalesce(condition, sa.false(), type_=sa.Boolean))
 
 
 def or_null(column: ColumnElement[Any], condition: Condition) -> Condition:

@@ -41,7 +41,8 @@ class CheckboxKind(ScalarKind):
         value = one_value(field, operator, values)
         if not isinstance(value, bool):
             raise FilterFault(
-                f"API read() {field.qualified_name} '{operator}' expects True or False, got {value!r}."
+                f"API read() {field.qualified_name} '{operator}' expects True or False, "
+                f"got {value!r}."
             )
         return value
 

@@ -91,7 +91,8 @@ class ImageKind(FieldKind):
     def _null_only(self, field: Field, values: list[Any], operator: str) -> None:
         if values != [None]:
             raise FilterFault(
-                f"API read() {field.qualified_name} is an image field: '{operator}' only accepts None."
+                f"API read() {field.qualified_name} is an image field: '{operator}' only "
+                "accepts None."
             )
 
     def filter_is(

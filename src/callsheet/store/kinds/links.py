@@ -18,8 +18,8 @@ from callsheet.schema.model import Field
 from callsheet.store.kinds.base import (
     Condition,
     FieldKind,
+    negate,
     one_value,
-    or_null,
     register,
     value_list,
 )
@@ -57,7 +57,8 @@ def entity_ref(field: Field, value: Any, *, for_filter: bool = False) -> LinkRef
     fault = FilterFault if for_filter else ValueFault
     if not isinstance(value, dict):
         raise fault(
-            f"{field.qualified_name} expects an entity dict {{'type': ..., 'id': ...}}, got {value!r}."
+            f"{field.qualified_name} expects an entity dict {{'type': ..., 'id': ...}}, "
+            f"got {value!r}."
         )
     entity_type, entity_id = value.get("type"), value.get("id")
     if (
@@ -99,6 +100,41 @@ def name_condition(
 
 def _name_targets(field: Field, store: Store) -> list[str]:
     return [t for t in field.valid_types if t in store.schema] or []
+
+
+def live_ids(store: Store, entity_type: str) -> Any:
+    """SELECT id of the live (not retired) entities of a type."""
+    target = store.table(entity_type).alias()
+    return sa.select(target.c.id).where(target.c._retired_at.is_(None))
+
+
+def is_live(store: Store, ref: LinkRef) -> Condition:
+    """True when the linked entity exists and is not retired (links to retired ones read None)."""
+    if ref.type not in store.schema:
+        return sa.false()
+    target = store.table(ref.type).alias()
+    return sa.exists(
+        sa.select(target.c.id).where(target.c.id == ref.id, target.c._retired_at.is_(None))
+    )
+
+
+def live_target(
+    type_column: ColumnElement[Any], id_column: ColumnElement[Any], field: Field, store: Store
+) -> Condition:
+    """The link in (type_column, id_column) points at a live entity of one of the valid types.
+
+    Reads drop links to retired entities (reference/data-model.md §4.2), so filters treat them as
+    empty too. A field without valid_types accepts any link that is set.
+    """
+    types = _name_targets(field, store)
+    if not types:
+        return id_column.is_not(None)
+    return sa.or_(
+        *(
+            sa.and_(type_column == entity_type, id_column.in_(live_ids(store, entity_type)))
+            for entity_type in types
+        )
+    )
 
 
 class EntityKind(FieldKind):
@@ -150,9 +186,17 @@ class EntityKind(FieldKind):
             self.value_column(field, table).in_(target_ids),
         )
 
-    def _matches(self, field: Field, table: FromClause, ref: LinkRef) -> Condition:
+    def _matches(self, field: Field, table: FromClause, ref: LinkRef, store: Store) -> Condition:
         return sa.and_(
-            self.type_column(field, table) == ref.type, self.value_column(field, table) == ref.id
+            self.type_column(field, table) == ref.type,
+            self.value_column(field, table) == ref.id,
+            is_live(store, ref),
+        )
+
+    def _set(self, field: Field, table: FromClause, store: Store) -> Condition:
+        """The link is set and its target is live (what reads show as a value)."""
+        return live_target(
+            self.type_column(field, table), self.value_column(field, table), field, store
         )
 
     def filter_is(
@@ -160,28 +204,22 @@ class EntityKind(FieldKind):
     ) -> Condition:
         value = one_value(field, "is", values)
         if value is None:
-            return self.value_column(field, table).is_(None)
-        return self._matches(field, table, entity_ref(field, value, for_filter=True))
+            return negate(self._set(field, table, store))
+        return self._matches(field, table, entity_ref(field, value, for_filter=True), store)
 
     def filter_is_not(
         self, field: Field, table: FromClause, values: list[Any], store: Store
     ) -> Condition:
-        value = one_value(field, "is_not", values)
-        column = self.value_column(field, table)
-        if value is None:
-            return column.is_not(None)
-        return or_null(
-            column, sa.not_(self._matches(field, table, entity_ref(field, value, for_filter=True)))
-        )
+        return negate(self.filter_is(field, table, values, store))
 
     def filter_in(
         self, field: Field, table: FromClause, values: list[Any], store: Store
     ) -> Condition:
         items = value_list(field, "in", values)
         parts = [
-            self.value_column(field, table).is_(None)
+            negate(self._set(field, table, store))
             if item is None
-            else self._matches(field, table, entity_ref(field, item, for_filter=True))
+            else self._matches(field, table, entity_ref(field, item, for_filter=True), store)
             for item in items
         ]
         return sa.or_(*parts)
@@ -189,28 +227,26 @@ class EntityKind(FieldKind):
     def filter_not_in(
         self, field: Field, table: FromClause, values: list[Any], store: Store
     ) -> Condition:
-        column = self.value_column(field, table)
-        condition = sa.not_(self.filter_in(field, table, values, store))
-        if None in value_list(field, "not_in", values):
-            return condition
-        return or_null(column, condition)
+        return negate(self.filter_in(field, table, values, store))
 
     def filter_type_is(
         self, field: Field, table: FromClause, values: list[Any], store: Store
     ) -> Condition:
         value = one_value(field, "type_is", values)
         if value is None:
-            return self.value_column(field, table).is_(None)
-        return self.type_column(field, table) == _type_name(field, value)
+            return negate(self._set(field, table, store))
+        entity_type = _type_name(field, value)
+        if entity_type not in store.schema:
+            return sa.false()
+        return sa.and_(
+            self.type_column(field, table) == entity_type,
+            self.value_column(field, table).in_(live_ids(store, entity_type)),
+        )
 
     def filter_type_is_not(
         self, field: Field, table: FromClause, values: list[Any], store: Store
     ) -> Condition:
-        value = one_value(field, "type_is_not", values)
-        column = self.value_column(field, table)
-        if value is None:
-            return column.is_not(None)
-        return or_null(column, self.type_column(field, table) != _type_name(field, value))
+        return negate(self.filter_type_is(field, table, values, store))
 
     def _name(
         self, field: Field, table: FromClause, operator: str, values: list[Any], store: Store
@@ -234,7 +270,7 @@ class EntityKind(FieldKind):
     def filter_name_not_contains(
         self, field: Field, table: FromClause, values: list[Any], store: Store
     ) -> Condition:
-        return sa.not_(self._name(field, table, "name_not_contains", values, store))
+        return negate(self._name(field, table, "name_not_contains", values, store))
 
     def filter_name_is(
         self, field: Field, table: FromClause, values: list[Any], store: Store
@@ -269,6 +305,9 @@ class MultiEntityKind(EntityKind):
 
     def columns(self, field: Field) -> list[sa.Column[Any]]:
         return []
+
+    def sort_columns(self, field: Field, table: FromClause) -> list[ColumnElement[Any]]:
+        return []  # ShotGrid ignores sorts on multi-entity fields
 
     def select_columns(self, field: Field, table: FromClause) -> list[ColumnElement[Any]]:
         return []
@@ -316,30 +355,30 @@ class MultiEntityKind(EntityKind):
         self, field: Field, table: FromClause, refs: list[LinkRef], store: Store
     ) -> Condition:
         rel = self._rel(field, store)
-        pairs = [sa.and_(rel.c.target_type == r.type, rel.c.target_id == r.id) for r in refs]
+        pairs = [
+            sa.and_(rel.c.target_type == r.type, rel.c.target_id == r.id, is_live(store, r))
+            for r in refs
+        ]
         return table.c.id.in_(sa.select(rel.c.owner_id).where(sa.or_(*pairs)))
 
     def _any(self, field: Field, table: FromClause, store: Store) -> Condition:
+        """Rows with at least one link to a live entity (links to retired ones are dropped)."""
         rel = self._rel(field, store)
-        return table.c.id.in_(sa.select(rel.c.owner_id))
+        live = live_target(rel.c.target_type, rel.c.target_id, field, store)
+        return table.c.id.in_(sa.select(rel.c.owner_id).where(live))
 
     def filter_is(
         self, field: Field, table: FromClause, values: list[Any], store: Store
     ) -> Condition:
         value = one_value(field, "is", values)
         if value is None:
-            return sa.not_(self._any(field, table, store))
+            return negate(self._any(field, table, store))
         return self._contains(field, table, [entity_ref(field, value, for_filter=True)], store)
 
     def filter_is_not(
         self, field: Field, table: FromClause, values: list[Any], store: Store
     ) -> Condition:
-        value = one_value(field, "is_not", values)
-        if value is None:
-            return self._any(field, table, store)
-        return sa.not_(
-            self._contains(field, table, [entity_ref(field, value, for_filter=True)], store)
-        )
+        return negate(self.filter_is(field, table, values, store))
 
     def filter_in(
         self, field: Field, table: FromClause, values: list[Any], store: Store
@@ -348,29 +387,35 @@ class MultiEntityKind(EntityKind):
         refs = [entity_ref(field, item, for_filter=True) for item in items if item is not None]
         parts = [self._contains(field, table, refs, store)] if refs else []
         if None in items:
-            parts.append(sa.not_(self._any(field, table, store)))
+            parts.append(negate(self._any(field, table, store)))
         return sa.or_(*parts)
 
     def filter_not_in(
         self, field: Field, table: FromClause, values: list[Any], store: Store
     ) -> Condition:
-        return sa.not_(self.filter_in(field, table, values, store))
+        return negate(self.filter_in(field, table, values, store))
 
     def filter_type_is(
         self, field: Field, table: FromClause, values: list[Any], store: Store
     ) -> Condition:
         value = one_value(field, "type_is", values)
         if value is None:
-            return sa.not_(self._any(field, table, store))
+            return negate(self._any(field, table, store))
+        entity_type = _type_name(field, value)
+        if entity_type not in store.schema:
+            return sa.false()
         rel = self._rel(field, store)
         return table.c.id.in_(
-            sa.select(rel.c.owner_id).where(rel.c.target_type == _type_name(field, value))
+            sa.select(rel.c.owner_id).where(
+                rel.c.target_type == entity_type,
+                rel.c.target_id.in_(live_ids(store, entity_type)),
+            )
         )
 
     def filter_type_is_not(
         self, field: Field, table: FromClause, values: list[Any], store: Store
     ) -> Condition:
-        return sa.not_(self.filter_type_is(field, table, values, store))
+        return negate(self.filter_type_is(field, table, values, store))
 
 
 register(EntityKind())

@@ -154,11 +154,9 @@ class ExactTextKind(TextKind):
 
     def to_stored(self, field: Field, value: Any, store: Store) -> Any:
         text = _text(field, value)
-        if text is not None and field.data_type == "entity_type" and store is not None:
-            if text not in store.schema:
-                raise ValueFault(
-                    f"{field.qualified_name} expects an entity type name, got {text!r}."
-                )
+        is_type_name = field.data_type == "entity_type" and store is not None
+        if text is not None and is_type_name and text not in store.schema:
+            raise ValueFault(f"{field.qualified_name} expects an entity type name, got {text!r}.")
         return text
 
 
