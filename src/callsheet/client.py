@@ -67,16 +67,29 @@ def to_engine(value: Any) -> Any:
 
 
 def to_caller(value: Any) -> Any:
-    """Results as shotgun_api3 hands them over: UTC datetimes (and wire-form strings) in local time."""
+    """Results as shotgun_api3 hands them over: UTC datetimes (and wire-form strings) in local time.
+
+    Walks records once; this runs on every row of every find, so it avoids needless work.
+    """
+    kind = type(value)
+    if kind is dict:
+        return {
+            key: to_caller(item) if type(item) in _CONVERTED else item
+            for key, item in value.items()
+        }
+    if kind is list:
+        return [to_caller(item) if type(item) in _CONVERTED else item for item in value]
+    if kind is str:
+        if len(value) == 20 and _WIRE_DATETIME.match(value):
+            moment = dt.datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
+            return moment.astimezone()
+        return value
     if isinstance(value, dt.datetime):
         return value.astimezone()
-    if isinstance(value, str) and len(value) == 20 and _WIRE_DATETIME.match(value):
-        return dt.datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC).astimezone()
-    if isinstance(value, dict):
-        return {k: to_caller(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [to_caller(v) for v in value]
     return value
+
+
+_CONVERTED = frozenset({dict, list, str, dt.datetime})
 
 
 class Shotgun:

@@ -14,11 +14,8 @@ WRITERS = 4
 CREATES_PER_WRITER = 15
 
 
-def _poll_all(url: str, stop: threading.Event, seen: list[int]) -> None:
+def _poll_all(url: str, cursor: int, stop: threading.Event, seen: list[int]) -> None:
     reader = callsheet.connect(url)
-    cursor = reader.find_one(
-        "EventLogEntry", [], ["id"], order=[{"field_name": "id", "direction": "desc"}]
-    )["id"]
     try:
         while True:
             finished = stop.is_set()
@@ -62,7 +59,7 @@ def test_event_ids_concurrent_writers_reader_never_misses_an_id(database_url: st
         finally:
             sg.close()
 
-    reader = threading.Thread(target=_poll_all, args=(database_url, stop, seen))
+    reader = threading.Thread(target=_poll_all, args=(database_url, first_new_id - 1, stop, seen))
     reader.start()
     writers = [threading.Thread(target=write, args=(n,)) for n in range(WRITERS)]
     for thread in writers:

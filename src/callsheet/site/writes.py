@@ -51,6 +51,7 @@ class WriteContext:
     events: EventLogWriter
     now: dt.datetime
     _names: dict[LinkRef, dict[str, Any] | None] = field(default_factory=dict)
+    _projects: dict[LinkRef, LinkRef | None] = field(default_factory=dict)
 
     @property
     def actor_ref(self) -> LinkRef | None:
@@ -64,8 +65,32 @@ class WriteContext:
             self._names[ref] = found.get(ref)
         return self._names[ref]
 
+    def remember(self, ref: LinkRef, name: Any) -> None:
+        """Note the display name of an entity this transaction created (saves a query)."""
+        self._names[ref] = {"type": ref.type, "id": ref.id, "name": name}
+
     def forget(self, ref: LinkRef) -> None:
         self._names.pop(ref, None)
+        self._projects.pop(ref, None)
+
+    def project_of(self, ref: LinkRef) -> LinkRef | None:
+        """The project an entity belongs to (itself for a Project), cached for the transaction."""
+        if ref not in self._projects:
+            entity = self.store.schema.entity(ref.type)
+            table = self.store.table(ref.type)
+            project = None
+            if ref.type == "Project":
+                project = ref
+            elif entity.is_project_entity and "project__id" in table.c:
+                row = self.conn.execute(
+                    sa.select(table.c.project__type, table.c.project__id).where(
+                        table.c.id == ref.id
+                    )
+                ).first()
+                if row is not None and row[1] is not None and row[0] == "Project":
+                    project = LinkRef("Project", row[1])
+            self._projects[ref] = project
+        return self._projects[ref]
 
     def stamp(self) -> dict[str, Any]:
         actor = self.actor_ref
@@ -159,9 +184,12 @@ def create_entity(ctx: WriteContext, entity_type: str, data: Any) -> int:
             row[f"{bookkeeping}__type"] = actor.type if actor else None
             row[f"{bookkeeping}__id"] = actor.id if actor else None
     row = {k: v for k, v in row.items() if k in table.c}
-    entity_id = int(ctx.conn.execute(sa.insert(table).values(row)).inserted_primary_key[0])
+    # Parameters apart from the statement, so SQLAlchemy reuses the compiled INSERT.
+    entity_id = int(ctx.conn.execute(table.insert(), row).inserted_primary_key[0])
     ref = LinkRef(entity_type, entity_id)
     ctx.store.note_live(entity_type, entity_id)
+    name_field = entity.display_name_field
+    ctx.remember(ref, values[name_field][1] if name_field in values else None)
     _write_side_values(ctx, ref, values, creating=True)
     _log_create(ctx, entity, ref, values)
     return entity_id
@@ -271,16 +299,29 @@ def update_entity(
     for name, (f, stored) in values.items():
         kind = kind_of(f)
         if f.data_type in LINK_TYPES:
-            old = [
+            stored_links = [
                 LinkRef(*link)
                 for link in read_links(ctx.conn, ctx.store, entity_type, f.name, [entity_id])[
                     entity_id
                 ]
             ]
+            # Links to retired targets are invisible to the caller, so no mode can touch them:
+            # they are kept and come back when the target is revived.
+            hidden = _retired_links(ctx, stored_links)
+            old = [link for link in stored_links if link not in hidden]
             new = _apply_mode(old, list(stored), modes.get(name, "set"))
-            if new != old:
+            kept = [link for link in stored_links if link in hidden or link in new]
+            stored_new = kept + [link for link in new if link not in kept]
+            if stored_new != stored_links:
                 write_links(
-                    ctx.conn, ctx.store, entity_type, entity_id, f.name, old, new, ctx.stamp()
+                    ctx.conn,
+                    ctx.store,
+                    entity_type,
+                    entity_id,
+                    f.name,
+                    stored_links,
+                    stored_new,
+                    ctx.stamp(),
                 )
             if set(new) != set(old):
                 link_changes.append((f, old, new))
@@ -311,6 +352,25 @@ def update_entity(
     for f, old, new in link_changes:
         _log_links(ctx, entity, ref, project, f, old, new, in_create=False)
     return list(values)
+
+
+def _retired_links(ctx: WriteContext, links: list[LinkRef]) -> set[LinkRef]:
+    """The links whose target entity is retired (or gone)."""
+    by_type: dict[str, set[int]] = {}
+    for link in links:
+        by_type.setdefault(link.type, set()).add(link.id)
+    live: set[LinkRef] = set()
+    for entity_type, ids in by_type.items():
+        if entity_type not in ctx.store.schema:
+            continue
+        table = ctx.store.table(entity_type)
+        rows = ctx.conn.execute(
+            sa.select(table.c.id).where(
+                table.c.id.in_(sorted(ids)), table.c[RETIRED_COLUMN].is_(None)
+            )
+        )
+        live.update(LinkRef(entity_type, row_id) for (row_id,) in rows)
+    return {link for link in links if link not in live}
 
 
 def _apply_mode(old: list[LinkRef], given: list[LinkRef], mode: str) -> list[LinkRef]:
@@ -355,8 +415,12 @@ def _set_retired(
     ctx.conn.execute(
         sa.update(table).where(table.c.id == entity_id).values({RETIRED_COLUMN: stamp})
     )
+    if retire:
+        _retire_connections(ctx, ref)
+    else:
+        _revive_connections(ctx, ref, current[RETIRED_COLUMN])
     ctx.forget(ref)
-    when = ctx.now.strftime("%Y-%m-%d %H:%M:%S UTC")
+    when = _retirement_text(ctx.now)
     ctx.events.add(
         EventRow(
             event_type=f"Shotgun_{entity.name}_Change",
@@ -369,7 +433,7 @@ def _set_retired(
                 "entity_type": entity.name,
                 "entity_id": entity_id,
                 "field_data_type": "date_time",
-                "old_value": None if retire else str(current[RETIRED_COLUMN]),
+                "old_value": None if retire else _retirement_text(current[RETIRED_COLUMN]),
                 "new_value": when if retire else None,
             },
             description=f'{_actor_name(ctx)} changed "Date Retired" on {entity.display_name} {name}',
@@ -396,6 +460,62 @@ def _set_retired(
         )
     )
     return True
+
+
+def _retirement_text(moment: dt.datetime) -> str:
+    """ShotGrid's form of a retirement date in event meta: "2015-07-13 21:54:01 UTC"."""
+    return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _retire_connections(ctx: WriteContext, ref: LinkRef) -> None:
+    """Retire the live connection rows (AssetShotConnection, TaskDependency, ...) naming `ref`.
+
+    They take the entity's retirement stamp, which is how revive finds them again [GT: retiring
+    a Task retires its TaskDependency rows; revive restores them with the same ids].
+    """
+    for connection_type, column, _ in ctx.store.links.connections_of(ref.type):
+        c = ctx.store.table(connection_type).c
+        ctx.conn.execute(
+            sa.update(ctx.store.table(connection_type))
+            .where(
+                c[f"{column}__type"] == ref.type,
+                c[f"{column}__id"] == ref.id,
+                c[RETIRED_COLUMN].is_(None),
+            )
+            .values({RETIRED_COLUMN: ctx.now})
+        )
+
+
+def _revive_connections(ctx: WriteContext, ref: LinkRef, retired_at: dt.datetime) -> None:
+    """Revive the connection rows retired with `ref`, unless their other side is still retired.
+
+    A row whose other side is retired takes that side's stamp, so reviving it later brings the
+    row back.
+    """
+    for connection_type, column, other in ctx.store.links.connections_of(ref.type):
+        table = ctx.store.table(connection_type)
+        c = table.c
+        rows = ctx.conn.execute(
+            sa.select(c.id, c[f"{other}__type"], c[f"{other}__id"]).where(
+                c[f"{column}__type"] == ref.type,
+                c[f"{column}__id"] == ref.id,
+                c[RETIRED_COLUMN] == retired_at,
+            )
+        ).all()
+        for row_id, other_type, other_id in rows:
+            other_stamp = _retired_at(ctx, other_type, other_id)
+            ctx.conn.execute(
+                sa.update(table).where(c.id == row_id).values({RETIRED_COLUMN: other_stamp})
+            )
+
+
+def _retired_at(ctx: WriteContext, entity_type: str | None, entity_id: int | None) -> Any:
+    if entity_type is None or entity_id is None or entity_type not in ctx.store.schema:
+        return None
+    table = ctx.store.table(entity_type)
+    return ctx.conn.execute(
+        sa.select(table.c[RETIRED_COLUMN]).where(table.c.id == entity_id)
+    ).scalar()
 
 
 # -- event rows ---------------------------------------------------------------------------------
@@ -586,16 +706,7 @@ def _log_backref(
         meta["new_value"] = source_dict if added else None
     if in_create:
         meta["in_create"] = True
-    target_row = (
-        ctx.conn.execute(
-            sa.select(ctx.store.table(target.type)).where(
-                ctx.store.table(target.type).c.id == target.id
-            )
-        )
-        .mappings()
-        .first()
-    )
-    project = _project_of(ctx, target_entity, dict(target_row or {}), target)
+    project = ctx.project_of(target)
     ctx.events.add(
         EventRow(
             event_type=f"Shotgun_{target.type}_Change",

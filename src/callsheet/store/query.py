@@ -21,7 +21,7 @@ from callsheet.faults import FilterFault, SchemaFault
 from callsheet.store.filters import FilterCompiler, Group
 from callsheet.store.kinds import LinkRef, kind_of
 from callsheet.store.links import read_links
-from callsheet.store.paths import FieldPath, Hop, parse_path
+from callsheet.store.paths import LINK_DATA_TYPES, FieldPath, Hop, parse_path
 from callsheet.store.presets import preset_conditions
 from callsheet.store.store import RETIRED_COLUMN, Store
 
@@ -86,6 +86,25 @@ class _Column:
     start: int
     width: int
     owner_index: int | None  # row position of the owning entity's id, for side-loaded values
+    # For entity fields: (target type, row position of the joined target's id, of its name).
+    names: tuple[tuple[str, int, int], ...] = ()
+
+
+# Entity fields with at most this many valid types get their targets' names by LEFT JOIN in
+# the main query; wider polymorphic links are resolved with one query per type afterwards.
+MAX_JOINED_LINK_TYPES = 4
+
+
+@dataclass
+class ReadPlan:
+    """The parts of a find that depend on its shape, not its values; cached per shape."""
+
+    table: sa.Table
+    joins: _Joins
+    selected: list[Any]
+    columns: list[_Column]
+    order_by: list[Any]
+    by_id: Any = None  # the whole statement for `[["id", "is", N]]`, with a bound `cs_id`
 
 
 def base_conditions(store: Store, request: ReadRequest, table: sa.Table) -> list[Any]:
@@ -110,8 +129,21 @@ def archived_condition(store: Store, entity_type: str, table: FromClause) -> Any
     return sa.or_(table.c.project__id.is_(None), table.c.project__id.not_in(archived))
 
 
-def read(conn: Connection, store: Store, request: ReadRequest) -> tuple[list[dict[str, Any]], bool]:
-    """Run a find; returns the page's records and whether more rows follow."""
+def plan_read(store: Store, request: ReadRequest) -> ReadPlan:
+    """Columns, joins and ordering of a find (no filter values): cached on the store by shape."""
+    key = (
+        "read",
+        request.entity_type,
+        tuple(request.fields),
+        tuple((sort.path.text, sort.descending) for sort in request.sorts),
+    )
+    plan = store.cached_plan(key)
+    if plan is None:
+        plan = store.cache_plan(key, _build_plan(store, request))
+    return plan
+
+
+def _build_plan(store: Store, request: ReadRequest) -> ReadPlan:
     table = store.table(request.entity_type)
     joins = _Joins(table)
     selected: list[Any] = [table.c.id]
@@ -129,17 +161,13 @@ def read(conn: Connection, store: Store, request: ReadRequest) -> tuple[list[dic
         kind = kind_of(path.field)
         parts = kind.select_columns(path.field, owner)
         owner_index = None
-        if getattr(kind, "side_loaded", False) or path.field.data_type in (
-            "multi_entity",
-            "addressing",
-        ):
+        if getattr(kind, "side_loaded", False) or path.field.data_type in LINK_DATA_TYPES[1:]:
             owner_index = len(selected)
             selected.append(owner.c.id)
-        columns.append(_Column(key, path, len(selected), len(parts), owner_index))
+        column = _Column(key, path, len(selected), len(parts), owner_index)
         selected.extend(parts)
-
-    conditions = base_conditions(store, request, table)
-    conditions.append(FilterCompiler(store).compile(request.filters, table))
+        column.names = _joined_names(store, joins, path, selected)
+        columns.append(column)
     order_by: list[Any] = []
     for sort in request.sorts:
         if sort.path.through_multi_entity:
@@ -150,18 +178,77 @@ def read(conn: Connection, store: Store, request: ReadRequest) -> tuple[list[dic
                 expression.desc().nulls_last() if sort.descending else expression.asc().nulls_last()
             )
     order_by.append(table.c.id.asc())
+    return ReadPlan(table, joins, selected, columns, order_by)
 
-    statement = (
-        sa.select(*selected).select_from(joins.from_clause).where(*conditions).order_by(*order_by)
+
+def _joined_names(
+    store: Store, joins: _Joins, path: FieldPath, selected: list[Any]
+) -> tuple[tuple[str, int, int], ...]:
+    """Join each target type of an entity field to select its id (alive?) and display name."""
+    f = path.field
+    if f.data_type != "entity":
+        return ()
+    targets = [t for t in f.valid_types if t in store.schema]
+    if not targets or len(targets) > MAX_JOINED_LINK_TYPES:
+        return ()
+    names = []
+    for target_type in targets:
+        target = joins.table_for(store, (*path.hops, Hop(f, target_type)))
+        name_field = store.schema.entity(target_type).display_name_field
+        names.append((target_type, len(selected), len(selected) + 1))
+        selected.append(target.c.id)
+        selected.append(target.c[name_field] if name_field else sa.null())
+    return tuple(names)
+
+
+def _is_id_lookup(request: ReadRequest) -> bool:
+    """`[["id", "is", N]]` and nothing else: the point lookup worth a prepared statement."""
+    group = request.filters
+    if len(group.children) != 1 or request.limit not in (None, 1) or request.offset:
+        return False
+    node = group.children[0]
+    return (
+        getattr(node, "kind", "") == "condition"
+        and node.path.text == "id"  # type: ignore[union-attr]
+        and node.operator == "is"  # type: ignore[union-attr]
+        and len(node.values) == 1  # type: ignore[union-attr]
+        and type(node.values[0]) is int  # type: ignore[union-attr]
+        and not request.presets
     )
-    if request.limit is not None:
-        statement = statement.limit(request.limit + 1)
-    if request.offset:
-        statement = statement.offset(request.offset)
-    rows = conn.execute(statement).all()
-    has_more = request.limit is not None and len(rows) > request.limit
-    if has_more:
-        rows = rows[: request.limit]
+
+
+def read(conn: Connection, store: Store, request: ReadRequest) -> tuple[list[dict[str, Any]], bool]:
+    """Run a find; returns the page's records and whether more rows follow."""
+    plan = plan_read(store, request)
+    table = plan.table
+    if _is_id_lookup(request) and not request.retired_only and request.include_archived_projects:
+        if plan.by_id is None:
+            plan.by_id = (
+                sa.select(*plan.selected)
+                .select_from(plan.joins.from_clause)
+                .where(table.c[RETIRED_COLUMN].is_(None), table.c.id == sa.bindparam("cs_id"))
+            )
+        entity_id = request.filters.children[0].values[0]  # type: ignore[union-attr]
+        rows = conn.execute(plan.by_id, {"cs_id": entity_id}).all()
+        has_more = False
+    else:
+        conditions = base_conditions(store, request, table)
+        conditions.append(FilterCompiler(store).compile(request.filters, table))
+        statement = (
+            sa.select(*plan.selected)
+            .select_from(plan.joins.from_clause)
+            .where(*conditions)
+            .order_by(*plan.order_by)
+        )
+        if request.limit is not None:
+            statement = statement.limit(request.limit + 1)
+        if request.offset:
+            statement = statement.offset(request.offset)
+        rows = conn.execute(statement).all()
+        has_more = request.limit is not None and len(rows) > request.limit
+        if has_more:
+            rows = rows[: request.limit]
+    columns = plan.columns
     records = [_record(request.entity_type, row, columns) for row in rows]
     _load_side_values(conn, store, rows, columns, records)
     resolve_links(conn, store, records)
@@ -180,12 +267,28 @@ def _record(entity_type: str, row: Sequence[Any], columns: list[_Column]) -> dic
     record: dict[str, Any] = {"type": entity_type, "id": row[0]}
     for column in columns:
         f = column.path.field
+        if column.names:
+            record[column.key] = _joined_link(row, column)
+            continue
         if column.path.is_deep and column.owner_index is None and row_is_missing(row, column):
             record[column.key] = None
             continue
         value = kind_of(f).from_columns(f, row[column.start : column.start + column.width])
         record[column.key] = value
     return record
+
+
+def _joined_link(row: Sequence[Any], column: _Column) -> Any:
+    """An entity link whose target was joined: a dict, or None when empty, retired or missing."""
+    target_type, target_id = row[column.start], row[column.start + 1]
+    if target_id is None:
+        return None
+    for name_type, id_index, name_index in column.names:
+        if name_type == target_type:
+            if row[id_index] is None:
+                return None  # the target is retired (or gone): the link reads as empty
+            return {"type": target_type, "id": target_id, "name": row[name_index]}
+    return LinkRef(target_type, target_id)  # a type outside valid_types: resolved afterwards
 
 
 def row_is_missing(row: Sequence[Any], column: _Column) -> bool:

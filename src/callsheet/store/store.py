@@ -42,6 +42,7 @@ class Store:
         self._tables: dict[str, sa.Table] = {}
         self.schema = schema
         self.links = LinkRegistry(schema)
+        self._plans: dict[Any, Any] = {}
         for entity in schema:
             self._tables[entity.name] = self._entity_table(entity.name)
 
@@ -138,6 +139,18 @@ class Store:
             if f.name in INDEXED_TEXT_FIELDS and f.data_type in ("text", "status_list"):
                 indexes.append(sa.Index(f"ix_{entity_type}_{f.name}", f.name))
         return sa.Table(entity_type, self.metadata, *columns, *indexes)
+
+    # -- plans: the value-free parts of statements, reused per query shape ------------------
+    MAX_PLANS = 2048
+
+    def cached_plan(self, key: Any) -> Any:
+        return self._plans.get(key)
+
+    def cache_plan(self, key: Any, plan: Any) -> Any:
+        if len(self._plans) >= self.MAX_PLANS:
+            self._plans.clear()
+        self._plans[key] = plan
+        return plan
 
     def table(self, entity_type: str) -> sa.Table:
         """The table of an entity type (SchemaFault when the type is unknown)."""
@@ -262,6 +275,7 @@ class Store:
         self._install(schema, entity_type)
 
     def _install(self, schema: Schema, entity_type: str) -> None:
+        self._plans = {}  # plans hold columns of the old tables
         self.schema = schema
         self.links = LinkRegistry(schema)
         self.metadata.remove(self._tables[entity_type])
