@@ -66,7 +66,10 @@ def parse_path(
                 "follow it."
             )
         if target_type not in schema:
-            raise SchemaFault(f"API {operation}() entity type {target_type!r} doesn't exist.")
+            raise SchemaFault(
+                f"API {operation}() {entity_type}.{text}: entity type {target_type!r} doesn't "
+                "exist."
+            )
         hops.append(Hop(link, target_type))
         current = schema.entity(target_type)
     return FieldPath(text, tuple(hops), current.field(tokens[-1], operation=operation))
