@@ -32,6 +32,7 @@ from callsheet.store.summaries import summarize as run_summarize
 from callsheet.store.text_search import text_search as run_text_search
 
 T = TypeVar("T")
+_NEW_SITE_IMAGE: list[bytes] = []
 MAX_PAGE_SIZE = 500
 
 
@@ -44,12 +45,16 @@ class Site:
     @classmethod
     def open(cls, url: str | None = None, *, pool_size: int = 10) -> Site:
         """Open a site (SQLite file path, database URL, or None for in-memory), creating it if new."""
+        if url is None and _NEW_SITE_IMAGE:
+            return cls(Store.from_memory_image(_NEW_SITE_IMAGE[0]))
         store, created = Store.open(url, default_schema(), pool_size=pool_size)
         site = cls(store)
         if created:
             from callsheet.site.bootstrap import bootstrap
 
             bootstrap(site)
+            if url is None:  # new in-memory sites start as copies of this one (fast tests)
+                _NEW_SITE_IMAGE.append(store.memory_image())
         return site
 
     def close(self) -> None:

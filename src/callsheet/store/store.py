@@ -30,6 +30,12 @@ EVENT_COUNTER = "event_log"
 INDEXED_TEXT_FIELDS = frozenset({"code", "sg_status_list", "login", "event_type", "content"})
 
 
+# Table objects and link registries depend only on the schema, so stores opened on databases
+# with the same schema (every test, every in-process connect()) share them.
+_TABLES: dict[tuple[str, str], sa.Table] = {}
+_LINK_REGISTRIES: dict[int, LinkRegistry] = {}
+
+
 class Store:
     """SQL storage for one site: tables, columns, transactions."""
 
@@ -40,11 +46,40 @@ class Store:
         self.metadata = sa.MetaData()
         self._internal_tables()
         self._tables: dict[str, sa.Table] = {}
-        self.schema = schema
-        self.links = LinkRegistry(schema)
+        self._fingerprints: dict[str, str] = {}
         self._plans: dict[Any, Any] = {}
+        self.schema = schema
         for entity in schema:
+            self._fingerprints[entity.name] = json.dumps(
+                schema.type_data(entity.name), sort_keys=True
+            )
             self._tables[entity.name] = self._entity_table(entity.name)
+        self.links = self._link_registry()
+
+    def _link_registry(self) -> LinkRegistry:
+        key = hash(tuple(sorted(self._fingerprints.items())))
+        if key not in _LINK_REGISTRIES:
+            _LINK_REGISTRIES[key] = LinkRegistry(self.schema)
+        return _LINK_REGISTRIES[key]
+
+    def memory_image(self) -> bytes:
+        """The whole database as bytes (in-memory SQLite only), to start new sites from."""
+        raw = self.engine.raw_connection()
+        try:
+            return raw.driver_connection.serialize()  # type: ignore[union-attr]
+        finally:
+            raw.close()
+
+    @classmethod
+    def from_memory_image(cls, image: bytes) -> Store:
+        """A new private in-memory database holding a copy of `image`."""
+        dialect = create_dialect(None)
+        raw = dialect.engine.raw_connection()
+        try:
+            raw.driver_connection.deserialize(image)  # type: ignore[union-attr]
+        finally:
+            raw.close()
+        return cls(dialect, cls._load_schema(dialect))
 
     # -- opening ------------------------------------------------------------------------------
     @classmethod
@@ -71,6 +106,8 @@ class Store:
     def _create(self) -> None:
         with self.write() as conn:
             self.metadata.create_all(conn)
+            for table in self._tables.values():
+                table.create(conn)
             conn.execute(
                 sa.insert(self.schema_table),
                 [
@@ -127,6 +164,9 @@ class Store:
 
     def _entity_table(self, entity_type: str) -> sa.Table:
         entity = self.schema.entity(entity_type)
+        key = (entity_type, self._fingerprints[entity_type])
+        if key in _TABLES:
+            return _TABLES[key]
         columns: list[Any] = [
             sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
             sa.Column(RETIRED_COLUMN, sa.DateTime, nullable=True),
@@ -138,7 +178,10 @@ class Store:
             columns.extend(kind_of(f).columns(f))
             if f.name in INDEXED_TEXT_FIELDS and f.data_type in ("text", "status_list"):
                 indexes.append(sa.Index(f"ix_{entity_type}_{f.name}", f.name))
-        return sa.Table(entity_type, self.metadata, *columns, *indexes)
+        key = (entity_type, self._fingerprints[entity_type])
+        if key not in _TABLES:
+            _TABLES[key] = sa.Table(entity_type, sa.MetaData(), *columns, *indexes)
+        return _TABLES[key]
 
     # -- plans: the value-free parts of statements, reused per query shape ------------------
     MAX_PLANS = 2048
@@ -277,9 +320,9 @@ class Store:
     def _install(self, schema: Schema, entity_type: str) -> None:
         self._plans = {}  # plans hold columns of the old tables
         self.schema = schema
-        self.links = LinkRegistry(schema)
-        self.metadata.remove(self._tables[entity_type])
+        self._fingerprints[entity_type] = json.dumps(schema.type_data(entity_type), sort_keys=True)
         self._tables[entity_type] = self._entity_table(entity_type)
+        self.links = self._link_registry()
 
     def refresh_schema(self) -> bool:
         """Reload the schema if another process changed it; True when something changed."""
