@@ -173,6 +173,15 @@ class LinkRegistry:
                 return other_name
         return None
 
+    def connections_of(self, entity_type: str) -> list[tuple[str, str, str]]:
+        """(connection type, column naming this type, other column) of every connection entity
+        whose rows link `entity_type` to something: the rows retired and revived with it."""
+        found: set[tuple[str, str, str]] = set()
+        for (owner, _), storage in self._storage.items():
+            if owner == entity_type and isinstance(storage, ConnectionLink):
+                found.add((storage.connection_type, storage.owner_column, storage.target_column))
+        return sorted(found)
+
     def reverse_fields_of(self, entity_type: str, field_name: str) -> list[tuple[str, str]]:
         """Multi-entity fields that read this entity field from the other side."""
         return self._reverses.get((entity_type, field_name), [])

@@ -202,7 +202,7 @@ def _write_table(
     c = table.c
     if storage.reverse:
         # The owner appears as the *target* in the partner field's rows.
-        for target_type, target_id in removed:
+        for _, target_id in removed:
             conn.execute(
                 sa.delete(table).where(
                     c.owner_type == storage.table_type,

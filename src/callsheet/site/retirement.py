@@ -1,0 +1,150 @@
+"""Retire (ShotGrid's delete) and revive, with the connection rows that go and come with them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+
+from callsheet.faults import SchemaFault
+from callsheet.schema.model import EntityType
+from callsheet.site.change_events import actor_name, display_name, project_of
+from callsheet.site.write_context import READ_ONLY_TYPES, WriteContext, current_row
+from callsheet.store.events import EventRow
+from callsheet.store.kinds import LinkRef
+from callsheet.store.store import RETIRED_COLUMN
+
+
+def retire_entity(ctx: WriteContext, entity_type: str, entity_id: Any) -> bool:
+    """Retire (ShotGrid's delete); False when it was already retired."""
+    entity = ctx.store.schema.entity(entity_type, operation="delete")
+    if entity_type in READ_ONLY_TYPES:
+        raise SchemaFault(f"API delete() {entity_type} entries cannot be deleted.")
+    current = current_row(ctx, entity, entity_id, "delete", retired=True)
+    if current[RETIRED_COLUMN] is not None:
+        return False
+    return _set_retired(ctx, entity, entity_id, current, retire=True)
+
+
+def revive_entity(ctx: WriteContext, entity_type: str, entity_id: Any) -> bool:
+    """Bring a retired entity back; False when it was not retired."""
+    entity = ctx.store.schema.entity(entity_type, operation="revive")
+    current = current_row(ctx, entity, entity_id, "revive", retired=True)
+    if current[RETIRED_COLUMN] is None:
+        return False
+    return _set_retired(ctx, entity, entity_id, current, retire=False)
+
+
+def _set_retired(
+    ctx: WriteContext, entity: EntityType, entity_id: int, current: Any, *, retire: bool
+) -> bool:
+    ref = LinkRef(entity.name, entity_id)
+    name = display_name(entity, current)
+    project = project_of(ctx, entity, dict(current), ref)
+    table = ctx.store.table(entity.name)
+    stamp = ctx.now if retire else None
+    ctx.conn.execute(
+        sa.update(table).where(table.c.id == entity_id).values({RETIRED_COLUMN: stamp})
+    )
+    if retire:
+        _retire_connections(ctx, ref)
+    else:
+        _revive_connections(ctx, ref, current[RETIRED_COLUMN])
+    ctx.forget(ref)
+    when = _retirement_text(ctx.now)
+    ctx.events.add(
+        EventRow(
+            event_type=f"Shotgun_{entity.name}_Change",
+            entity=ref,
+            project=project,
+            attribute_name="retirement_date",
+            meta={
+                "type": "attribute_change",
+                "attribute_name": "retirement_date",
+                "entity_type": entity.name,
+                "entity_id": entity_id,
+                "field_data_type": "date_time",
+                "old_value": None if retire else _retirement_text(current[RETIRED_COLUMN]),
+                "new_value": when if retire else None,
+            },
+            description=f'{actor_name(ctx)} changed "Date Retired" on {entity.display_name} {name}',
+        )
+    )
+    meta = {
+        "type": "entity_retirement" if retire else "entity_revival",
+        "entity_type": entity.name,
+        "entity_id": entity_id,
+        "id": entity_id,
+        "class_name": entity.name,
+        "display_name": name,
+    }
+    if retire:
+        meta["retirement_date"] = when
+    verb = "retired" if retire else "revived"
+    ctx.events.add(
+        EventRow(
+            event_type=f"Shotgun_{entity.name}_{'Retirement' if retire else 'Revival'}",
+            entity=ref,
+            project=project,
+            meta=meta,
+            description=f"{actor_name(ctx)} {verb} {entity.display_name} {name}",
+        )
+    )
+    return True
+
+
+def _retirement_text(moment: dt.datetime) -> str:
+    """ShotGrid's form of a retirement date in event meta: "2015-07-13 21:54:01 UTC"."""
+    return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _retire_connections(ctx: WriteContext, ref: LinkRef) -> None:
+    """Retire the live connection rows (AssetShotConnection, TaskDependency, ...) naming `ref`.
+
+    They take the entity's retirement stamp, which is how revive finds them again [GT: retiring
+    a Task retires its TaskDependency rows; revive restores them with the same ids].
+    """
+    for connection_type, column, _ in ctx.store.links.connections_of(ref.type):
+        c = ctx.store.table(connection_type).c
+        ctx.conn.execute(
+            sa.update(ctx.store.table(connection_type))
+            .where(
+                c[f"{column}__type"] == ref.type,
+                c[f"{column}__id"] == ref.id,
+                c[RETIRED_COLUMN].is_(None),
+            )
+            .values({RETIRED_COLUMN: ctx.now})
+        )
+
+
+def _revive_connections(ctx: WriteContext, ref: LinkRef, retired_at: dt.datetime) -> None:
+    """Revive the connection rows retired with `ref`, unless their other side is still retired.
+
+    A row whose other side is retired takes that side's stamp, so reviving it later brings the
+    row back.
+    """
+    for connection_type, column, other in ctx.store.links.connections_of(ref.type):
+        table = ctx.store.table(connection_type)
+        c = table.c
+        rows = ctx.conn.execute(
+            sa.select(c.id, c[f"{other}__type"], c[f"{other}__id"]).where(
+                c[f"{column}__type"] == ref.type,
+                c[f"{column}__id"] == ref.id,
+                c[RETIRED_COLUMN] == retired_at,
+            )
+        ).all()
+        for row_id, other_type, other_id in rows:
+            other_stamp = _retired_at(ctx, other_type, other_id)
+            ctx.conn.execute(
+                sa.update(table).where(c.id == row_id).values({RETIRED_COLUMN: other_stamp})
+            )
+
+
+def _retired_at(ctx: WriteContext, entity_type: str | None, entity_id: int | None) -> Any:
+    if entity_type is None or entity_id is None or entity_type not in ctx.store.schema:
+        return None
+    table = ctx.store.table(entity_type)
+    return ctx.conn.execute(
+        sa.select(table.c[RETIRED_COLUMN]).where(table.c.id == entity_id)
+    ).scalar()

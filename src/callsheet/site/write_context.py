@@ -1,0 +1,99 @@
+"""One write transaction as the write rules see it: connection, actor, clock, event rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from callsheet.faults import NotFoundFault, ValueFault
+from callsheet.schema.model import EntityType, Field
+from callsheet.site.actor import Actor
+from callsheet.store.events import EventLogWriter
+from callsheet.store.kinds import LinkRef, kind_of
+from callsheet.store.query import display_names
+from callsheet.store.store import RETIRED_COLUMN, Store
+
+LINK_TYPES = ("multi_entity", "addressing")
+# Event logs cannot be changed or deleted, not even by admins [PY event types].
+READ_ONLY_TYPES = frozenset({"EventLogEntry"})
+
+
+@dataclass
+class WriteContext:
+    """One write transaction: its connection, actor, clock and event rows."""
+
+    store: Store
+    conn: Connection
+    actor: Actor
+    events: EventLogWriter
+    now: dt.datetime
+    _names: dict[LinkRef, dict[str, Any] | None] = field(default_factory=dict)
+    _projects: dict[LinkRef, LinkRef | None] = field(default_factory=dict)
+
+    @property
+    def actor_ref(self) -> LinkRef | None:
+        return None if self.actor.system else LinkRef(self.actor.entity_type, self.actor.id)
+
+    def entity_dict(self, ref: LinkRef | None) -> dict[str, Any] | None:
+        if ref is None:
+            return None
+        if ref not in self._names:
+            found = display_names(self.conn, self.store, {ref.type: {ref.id}})
+            self._names[ref] = found.get(ref)
+        return self._names[ref]
+
+    def remember(self, ref: LinkRef, name: Any) -> None:
+        """Note the display name of an entity this transaction created (saves a query)."""
+        self._names[ref] = {"type": ref.type, "id": ref.id, "name": name}
+
+    def forget(self, ref: LinkRef) -> None:
+        self._names.pop(ref, None)
+        self._projects.pop(ref, None)
+
+    def project_of(self, ref: LinkRef) -> LinkRef | None:
+        """The project an entity belongs to (itself for a Project), cached for the transaction."""
+        if ref not in self._projects:
+            entity = self.store.schema.entity(ref.type)
+            table = self.store.table(ref.type)
+            project = None
+            if ref.type == "Project":
+                project = ref
+            elif entity.is_project_entity and "project__id" in table.c:
+                row = self.conn.execute(
+                    sa.select(table.c.project__type, table.c.project__id).where(
+                        table.c.id == ref.id
+                    )
+                ).first()
+                if row is not None and row[1] is not None and row[0] == "Project":
+                    project = LinkRef("Project", row[1])
+            self._projects[ref] = project
+        return self._projects[ref]
+
+    def stamp(self) -> dict[str, Any]:
+        actor = self.actor_ref
+        return {"now": self.now, "actor": (actor.type, actor.id) if actor else (None, None)}
+
+
+def read_form(ctx: WriteContext, f: Field, columns: dict[str, Any]) -> Any:
+    """The value as a read returns it (before link names), from column values."""
+    table = ctx.store.table(f.entity_type)
+    kind = kind_of(f)
+    return kind.from_columns(f, [columns.get(c.name) for c in kind.select_columns(f, table)])
+
+
+def current_row(
+    ctx: WriteContext, entity: EntityType, entity_id: Any, operation: str, *, retired: bool = False
+) -> Any:
+    if isinstance(entity_id, bool) or not isinstance(entity_id, int):
+        raise ValueFault(f"API {operation}() expects an integer id, got {entity_id!r}.")
+    table = ctx.store.table(entity.name)
+    row = ctx.conn.execute(sa.select(table).where(table.c.id == entity_id)).mappings().first()
+    if row is None:
+        raise NotFoundFault(f"API {operation}() {entity.name} with id {entity_id} doesn't exist.")
+    if not retired and row[RETIRED_COLUMN] is not None:
+        raise NotFoundFault(f"API {operation}() {entity.name} with id {entity_id} is retired.")
+    return row
