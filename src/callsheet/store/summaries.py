@@ -187,7 +187,12 @@ def _aggregate(store: Store, table: sa.Table, joins: _Joins, summary: _Summary) 
     if kind == "unchecked":
         return sa.func.sum(sa.case((column.is_(sa.true()), 0), else_=1))
     if kind in ("status_percentage", "status_percentage_as_float", "percentage"):
-        hit = column == FINAL_STATUS if kind != "percentage" else column.is_not(None)
+        if kind != "percentage":
+            hit = column == FINAL_STATUS
+        elif f.data_type == "checkbox":
+            hit = column.is_(sa.true())  # the share of checked rows
+        else:
+            hit = column.is_not(None)
         return (
             sa.func.sum(sa.case((hit, 1), else_=0))
             * 100.0

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 class CheckboxKind(ScalarKind):
     data_types = ("checkbox",)
     operators = ("is", "is_not")
-    summaries = ("record_count", "count", "checked", "unchecked")
+    summaries = ("record_count", "count", "checked", "unchecked", "percentage")
 
     def columns(self, field: Field) -> list[sa.Column[Any]]:
         return [sa.Column(field.name, sa.Boolean, nullable=False, server_default=sa.false())]
