@@ -19,7 +19,7 @@ def system_name_for(display_name: str, taken: Container[str]) -> str:
     """
     if not isinstance(display_name, str) or not display_name.strip():
         raise SchemaFault("A field needs a non-empty display name.")
-    base = _NOT_NAME.sub("_", display_name.strip().lower().replace(" ", "_")).strip("_")
+    base = _NOT_NAME.sub("_", display_name.strip().lower()).strip("_")
     if not base:
         raise SchemaFault(f"Cannot derive a field name from display name {display_name!r}.")
     name = f"sg_{base}"[:MAX_NAME_LENGTH]

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection
 
 from callsheet.faults import NotFoundFault, SchemaFault
 from callsheet.schema.links import LinkRegistry
-from callsheet.schema.model import Field, Schema, field_from_data, field_to_data
+from callsheet.schema.model import Field, Schema, field_to_data
 from callsheet.store.dialects import WRITE_OPTION, Dialect, create_dialect
 from callsheet.store.kinds import kind_of
 from callsheet.store.secrets import hash_secret
@@ -305,7 +305,18 @@ class Store:
         self._replace_schema(conn, self.schema.with_field(changed), changed.entity_type)
 
     def remove_field(self, conn: Connection, entity_type: str, name: str) -> None:
-        """Remove a field from the schema. Its columns stay (ShotGrid can revive fields)."""
+        """Retire a field: its columns are renamed aside (data kept), its name becomes free."""
+        table = self.table(entity_type)
+        f = self.schema.field(entity_type, name)
+        suffix = now_utc().strftime("%Y%m%d%H%M%S")
+        for column in kind_of(f).columns(f):
+            aside = f"_retired_{column.name}_{suffix}"
+            conn.execute(
+                sa.text(
+                    f"ALTER TABLE {self._quoted(table.name)} RENAME COLUMN "
+                    f"{self._quoted(column.name)} TO {self._quoted(aside)}"
+                )
+            )
         self._replace_schema(conn, self.schema.without_field(entity_type, name), entity_type)
 
     def _replace_schema(self, conn: Connection, schema: Schema, entity_type: str) -> None:
@@ -330,20 +341,18 @@ class Store:
             rows = conn.execute(
                 sa.select(self.schema_table.c.entity_type, self.schema_table.c.data)
             ).all()
-        changed = False
-        for entity_type, data in rows:
-            stored = json.loads(data)
-            if entity_type in self.schema and stored == self._type_data(entity_type):
-                continue
-            fields = {
-                n: field_from_data(entity_type, n, raw) for n, raw in stored["fields"].items()
-            }
-            schema = self.schema
-            for f in fields.values():
-                schema = schema.with_field(f)
+        data = {entity_type: json.loads(text) for entity_type, text in rows}
+        changed = [
+            entity_type
+            for entity_type, type_data in data.items()
+            if json.dumps(type_data, sort_keys=True) != self._fingerprints.get(entity_type)
+        ]
+        if not changed:
+            return False
+        schema = Schema.from_data(data)
+        for entity_type in changed:
             self._install(schema, entity_type)
-            changed = True
-        return changed
+        return True
 
     def _quoted(self, name: str) -> str:
         return self.engine.dialect.identifier_preparer.quote(name)
