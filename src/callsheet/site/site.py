@@ -345,7 +345,7 @@ class Site:
     ) -> dict[str, Any]:
         """Search display names of several entity types at once."""
         with self.store.read() as conn:
-            return run_text_search(conn, self, text, entity_types, project_ids, limit)
+            return run_text_search(conn, self.store, text, entity_types, project_ids, limit)
 
     # -- schema -------------------------------------------------------------------------------
     def schema_read(self, actor: Actor, project: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from callsheet.store.filters import FilterCompiler, parse_filters
 from callsheet.store.query import ReadRequest, base_conditions
 
 if TYPE_CHECKING:
-    from callsheet.site.site import Site
+    from callsheet.store.store import Store
 
 MIN_TEXT_LENGTH = 3
 
@@ -26,14 +26,13 @@ def search_terms(text: Any) -> list[str]:
 
 def text_search(
     conn: Connection,
-    site: Site,
+    store: Store,
     text: Any,
     entity_types: Any,
     project_ids: Sequence[int] | None,
     limit: int | None,
 ) -> dict[str, Any]:
     """{'matches': [...], 'terms': [...]}, matches in the order the types were given."""
-    store = site.store
     terms = search_terms(text)
     if not isinstance(entity_types, dict) or not entity_types:
         raise FilterFault("text_search needs entity_types as a dict of entity type to filters.")

@@ -1,0 +1,52 @@
+"""Imports follow DESIGN.md's direction: the engine never knows HTTP, the store never knows the site."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "src" / "callsheet"
+
+# room -> rooms of ours it may import (faults is importable by everyone)
+ALLOWED = {
+    "faults": set(),
+    "schema": {"schema", "faults"},
+    "store": {"store", "schema", "faults"},
+    "files": {"files", "faults"},
+    "site": {"site", "store", "schema", "files", "faults"},
+    "server": {"server", "site", "files", "faults", "schema", "store", "client"},
+    "daemon": {"daemon", "faults"},
+}
+FORBIDDEN_EVERYWHERE_BUT_SERVER = ("starlette", "uvicorn")
+
+
+def _room(path: Path) -> str:
+    relative = path.relative_to(PACKAGE)
+    return relative.parts[0].removesuffix(".py") if len(relative.parts) > 1 else relative.stem
+
+
+def _imports(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text())
+    names = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.extend(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.append(node.module)
+    return names
+
+
+MODULES = sorted(p for p in PACKAGE.rglob("*.py") if _room(p) in ALLOWED)
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_module_imports_only_allowed_rooms(path: Path) -> None:
+    room = _room(path)
+    for name in _imports(path):
+        if name.startswith("callsheet."):
+            target = name.split(".")[1]
+            assert target in ALLOWED[room], f"{path.name} ({room}/) imports {name}"
+        if room != "server":
+            assert not name.startswith(FORBIDDEN_EVERYWHERE_BUT_SERVER), f"{path.name} imports {name}"
