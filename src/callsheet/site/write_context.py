@@ -89,7 +89,9 @@ def current_row(
     ctx: WriteContext, entity: EntityType, entity_id: Any, operation: str, *, retired: bool = False
 ) -> Any:
     if isinstance(entity_id, bool) or not isinstance(entity_id, int):
-        raise ValueFault(f"API {operation}() expects an integer id, got {entity_id!r}.")
+        raise ValueFault(
+            f"API {operation}() {entity.name} id must be an integer, got {entity_id!r}."
+        )
     table = ctx.store.table(entity.name)
     row = ctx.conn.execute(sa.select(table).where(table.c.id == entity_id)).mappings().first()
     if row is None:

@@ -42,6 +42,8 @@ CREATE_ONLY_SYSTEM_FIELDS = frozenset({"created_at", "created_by"})
 EDITABLE_ANYWAY = frozenset({"permission_rule_set", "last_accessed"})
 # Defaults ShotGrid applies that the schema does not show: a new Script generates events.
 CREATE_DEFAULTS: dict[tuple[str, str], Any] = {("ApiUser", "generate_event_log_entries"): True}
+# Long refused values are cut in fault messages.
+MAX_SHOWN_VALUE_CHARS = 200
 # ShotGrid accepts and discards writes to these.
 DISCARDED_FIELDS = frozenset({"cached_display_name"})
 
@@ -78,8 +80,23 @@ def check_values(
                     else "."
                 )
             )
-        checked[name] = (f, kind.to_stored(f, value, ctx.store))
+        try:
+            checked[name] = (f, kind.to_stored(f, value, ctx.store))
+        except Fault as fault:
+            raise type(fault)(_naming_value(fault.message, f, value)) from None
     return checked
+
+
+def _naming_value(message: str, f: Field, value: Any) -> str:
+    """A value fault's message that names the entity type, the field and the refused value."""
+    if f.qualified_name not in message:
+        message = f"{f.qualified_name}: {message}"
+    shown = repr(value)
+    if len(shown) > MAX_SHOWN_VALUE_CHARS:
+        shown = shown[:MAX_SHOWN_VALUE_CHARS] + "..."
+    if shown not in message and str(value) not in message:
+        message = f"{message.rstrip('.')} (value: {shown})."
+    return message
 
 
 def refuse_always(f: Field) -> bool:
