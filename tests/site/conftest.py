@@ -56,6 +56,12 @@ def events_after(sg: Shotgun, after: int) -> list[dict[str, Any]]:
     )
 
 
+@pytest.fixture(scope="session")
+def snapshot_of() -> Callable[[Shotgun], dict[str, Any]]:
+    """`database_snapshot` for tests that hold their own connection."""
+    return database_snapshot
+
+
 @pytest.fixture
 def snapshot(sg: Shotgun) -> Callable[[], dict[str, Any]]:
     return lambda: database_snapshot(sg)

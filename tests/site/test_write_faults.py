@@ -220,7 +220,7 @@ def test_write_refused_field_or_type_is_fault(
     _assert_refused(sg, snapshot, write, *needles)
 
 
-@pytest.mark.parametrize("entity_id", [424242, "1", None, 1.0, True])
+@pytest.mark.parametrize("entity_id", [424242, "1", None, 1.0, True, 2**31, -(2**31) - 1, 2**64])
 def test_update_bad_or_missing_id_is_fault(
     sg: Shotgun, targets: dict, snapshot, entity_id: Any
 ) -> None:
@@ -302,3 +302,90 @@ def test_create_text_with_nul_is_stored_or_fault(
         assert snapshot() == before
     else:
         assert sg.find_one("Shot", [["id", "is", shot["id"]]], ["code"])["code"] == "a\x00b"
+
+
+@pytest.mark.parametrize("entity_id", [2**31, 2**64, -(2**63) - 1])
+@pytest.mark.parametrize("operation", ["delete", "revive"])
+def test_delete_or_revive_id_outside_int32_is_fault(
+    sg: Shotgun, snapshot, operation: str, entity_id: int
+) -> None:
+    _assert_refused(sg, snapshot, lambda: getattr(sg, operation)("Shot", entity_id), "Shot")
+
+
+def test_create_duplicate_login_is_fault(sg: Shotgun, snapshot) -> None:
+    sg.create("HumanUser", {"login": "dup", "name": "First"})
+    _assert_refused(
+        sg, snapshot, lambda: sg.create("HumanUser", {"login": "DUP"}), "HumanUser", "login", "DUP"
+    )
+
+
+def test_update_login_to_one_in_use_is_fault(sg: Shotgun, snapshot) -> None:
+    sg.create("HumanUser", {"login": "taken", "name": "First"})
+    other = sg.create("HumanUser", {"login": "free", "name": "Second"})
+    assert sg.update("HumanUser", other["id"], {"login": "free"})["login"] == "free"
+    _assert_refused(
+        sg,
+        snapshot,
+        lambda: sg.update("HumanUser", other["id"], {"login": "taken"}),
+        "HumanUser",
+        "login",
+        "taken",
+    )
+
+
+def test_create_login_of_retired_user_is_allowed(sg: Shotgun) -> None:
+    gone = sg.create("HumanUser", {"login": "reuse", "name": "Gone"})
+    sg.delete("HumanUser", gone["id"])
+    again = sg.create("HumanUser", {"login": "reuse", "name": "Again"})
+    assert again["login"] == "reuse"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="store/kinds/links.py entity_ref accepts link ids outside 32 bits; "
+    "Store.require_live then fails in the driver (OverflowError / NumericValueOutOfRange)",
+)
+@pytest.mark.parametrize("field", ["sg_sequence", "assets"])
+def test_create_link_id_outside_int32_is_fault(
+    sg: Shotgun, project: dict, snapshot, field: str
+) -> None:
+    link = {"type": "Sequence" if field == "sg_sequence" else "Asset", "id": 2**64}
+    value = link if field == "sg_sequence" else [link]
+    data = {"code": "x", "project": project, field: value}
+    _assert_refused(sg, snapshot, lambda: sg.create("Shot", data), "Shot", field)
+
+
+@pytest.mark.xfail(
+    strict=True, reason="store/kinds/numbers.py: float(int) overflows before the range check"
+)
+def test_create_float_field_with_huge_int_is_fault(sg: Shotgun, project: dict, snapshot) -> None:
+    data = {"code": "x", "project": project, "sg_uploaded_movie_frame_rate": 10**400}
+    _assert_refused(
+        sg, snapshot, lambda: sg.create("Version", data), "Version", "sg_uploaded_movie_frame_rate"
+    )
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="client.py to_engine: naive datetime(1, 1, 1).astimezone() raises ValueError",
+)
+def test_create_naive_datetime_year_one_is_fault(sg: Shotgun, project: dict, snapshot) -> None:
+    data = {"code": "x", "project": project, "sg_date_and_time": dt.datetime(1, 1, 1)}
+    _assert_refused(sg, snapshot, lambda: sg.create("Playlist", data), "sg_date_and_time")
+
+
+def test_create_serializable_with_nan_is_stored_or_fault(
+    sg: Shotgun, project: dict, snapshot, dialect: str, request: pytest.FixtureRequest
+) -> None:
+    if dialect == "postgresql":
+        request.applymarker(
+            pytest.mark.xfail(
+                strict=True,
+                reason="store/kinds/documents.py lets NaN through; PostgreSQL JSON refuses it",
+            )
+        )
+    before = snapshot()
+    try:
+        sg.create("Task", {"content": "x", "project": project, "splits": [{"a": float("nan")}]})
+    except Fault:
+        assert snapshot() == before

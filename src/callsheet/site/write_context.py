@@ -18,6 +18,8 @@ from callsheet.store.query import display_names
 from callsheet.store.store import RETIRED_COLUMN, Store
 
 LINK_TYPES = ("multi_entity", "addressing")
+# Entity ids are signed 32-bit integers, like ShotGrid's `id` number field.
+MIN_ID, MAX_ID = -(2**31), 2**31 - 1
 # Event logs cannot be changed or deleted, not even by admins [PY event types].
 READ_ONLY_TYPES = frozenset({"EventLogEntry"})
 
@@ -93,7 +95,9 @@ def current_row(
             f"API {operation}() {entity.name} id must be an integer, got {entity_id!r}."
         )
     table = ctx.store.table(entity.name)
-    row = ctx.conn.execute(sa.select(table).where(table.c.id == entity_id)).mappings().first()
+    row = None
+    if MIN_ID <= entity_id <= MAX_ID:  # ids are 32-bit: a larger one cannot exist (or be bound)
+        row = ctx.conn.execute(sa.select(table).where(table.c.id == entity_id)).mappings().first()
     if row is None:
         raise NotFoundFault(f"API {operation}() {entity.name} with id {entity_id} doesn't exist.")
     if not retired and row[RETIRED_COLUMN] is not None:

@@ -42,6 +42,8 @@ CREATE_ONLY_SYSTEM_FIELDS = frozenset({"created_at", "created_by"})
 EDITABLE_ANYWAY = frozenset({"permission_rule_set", "last_accessed"})
 # Defaults ShotGrid applies that the schema does not show: a new Script generates events.
 CREATE_DEFAULTS: dict[tuple[str, str], Any] = {("ApiUser", "generate_event_log_entries"): True}
+# Unique among live entities (a retired HumanUser's login can be reused) [data-model.md §4.3, 4.6].
+UNIQUE_FIELDS: dict[str, tuple[str, ...]] = {"HumanUser": ("login",)}
 # Long refused values are cut in fault messages.
 MAX_SHOWN_VALUE_CHARS = 200
 # ShotGrid accepts and discards writes to these.
@@ -99,6 +101,29 @@ def _naming_value(message: str, f: Field, value: Any) -> str:
     return message
 
 
+def _check_unique(
+    ctx: WriteContext, entity: EntityType, values: dict[str, tuple[Field, Any]], own_id: Any
+) -> None:
+    """Fault when a unique field's new value is held by another live entity."""
+    for name in UNIQUE_FIELDS.get(entity.name, ()):
+        value = values.get(name, (None, None))[1]
+        if not isinstance(value, str):
+            continue
+        table = ctx.store.table(entity.name)
+        holder = ctx.conn.execute(
+            sa.select(table.c.id).where(
+                sa.func.lower(table.c[name]) == value.lower(),
+                table.c[RETIRED_COLUMN].is_(None),
+                table.c.id != own_id if own_id is not None else sa.true(),
+            )
+        ).scalar()
+        if holder is not None:
+            raise ValueFault(
+                f"{entity.name}.{name} value {value!r} is already used by "
+                f"{entity.name} {holder}: it must be unique."
+            )
+
+
 def refuse_always(f: Field) -> bool:
     return f.name in MAINTAINED_FIELDS or not kind_of(f).writable
 
@@ -131,6 +156,7 @@ def create_entity(ctx: WriteContext, entity_type: str, data: Any) -> int:
             f"API create() {entity_type}.id cannot be set: ids are given by the server."
         )
     values = check_values(ctx, entity, data, creating=True)
+    _check_unique(ctx, entity, values, None)
     if entity_type == "EventLogEntry":
         return _create_event_log_entry(ctx, entity, values)
     if entity_type == "HumanUser":
@@ -232,6 +258,7 @@ def update_entity(
                 f"API update() multi_entity_update_mode for {name!r} must be set, add or remove."
             )
     current = current_row(ctx, entity, entity_id, "update")
+    _check_unique(ctx, entity, values, entity_id)
     if entity_type == "HumanUser":
         _human_user_names(values, entity, dict(current))
     if "image" in values and "filmstrip_image" in entity.fields:  # clearing image clears both
