@@ -226,14 +226,6 @@ def test_summarize_date_buckets_start_on_first_day(
     shots: Any, request: pytest.FixtureRequest, grouping_type: str, expected: list
 ) -> None:
     sg, f = shots
-    if grouping_type == "quarter" and sg.site.store.dialect.is_sqlite:
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="store/dialects.py Dialect.date_bucket('quarter') on SQLite: SQLAlchemy "
-                "renders Integer '/' as true division, so February gives month 2.0 -> '2024-02-01'",
-            )
-        )
     assert _groups(sg, f["day"], grouping_type) == expected
 
 

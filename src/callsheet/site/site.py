@@ -26,7 +26,7 @@ from callsheet.store.events import EventLogWriter
 from callsheet.store.filters import parse_filters
 from callsheet.store.kinds import LinkRef
 from callsheet.store.paths import parse_path
-from callsheet.store.query import ReadRequest, Sort, read
+from callsheet.store.query import ReadRequest, Sort, read, read_point
 from callsheet.store.store import Store, now_utc
 from callsheet.store.summaries import summarize as run_summarize
 from callsheet.store.text_search import text_search as run_text_search
@@ -145,6 +145,9 @@ class Site:
 
     def find_page(self, actor: Actor, request: ReadRequest) -> tuple[list[dict[str, Any]], bool]:
         """One page of a find: the records and whether more follow."""
+        point = read_point(self.store, request)
+        if point is not None:
+            return point, False
         with self.store.read() as conn:
             return read(conn, self.store, request)
 

@@ -22,6 +22,7 @@ from sqlalchemy.pool import StaticPool
 
 BUSY_TIMEOUT_S = 30.0
 WRITE_OPTION = "callsheet_write"
+READ_OPTION = "callsheet_read"
 
 
 @dataclass
@@ -31,8 +32,17 @@ class Dialect:
     engine: Engine
     is_sqlite: bool
     in_memory: bool = False
+    read_engine: Engine | None = None
     # One connection shared by all threads (in-memory SQLite) needs one transaction at a time.
     _lock: threading.RLock = field(default_factory=threading.RLock)
+
+    def __post_init__(self) -> None:
+        # Reads run without a transaction of their own: each statement sees a committed snapshot
+        # (PostgreSQL's READ COMMITTED gives no more inside a transaction) and a point lookup
+        # costs no BEGIN/COMMIT round trips. PostgreSQL reads get a pool of autocommit
+        # connections of their own, so raw connections from it never hold a transaction open.
+        if self.read_engine is None:
+            self.read_engine = self.engine.execution_options(**{READ_OPTION: True})
 
     def serialized(self) -> AbstractContextManager[Any]:
         """Held around each transaction where the database allows only one at a time."""
@@ -51,7 +61,9 @@ class Dialect:
             if unit == "year":
                 return sa.func.strftime("%Y-01-01", column)
             month = sa.cast(sa.func.strftime("%m", column), sa.Integer)
-            quarter_month = ((month - 1) / 3) * 3 + 1
+            quarter_month = (
+                sa.cast((month - 1) / 3, sa.Integer) * 3 + 1
+            )  # SQLAlchemy's / is true division
             return sa.func.printf("%s-%02d-01", sa.func.strftime("%Y", column), quarter_month)
         trunc = {
             "day": "day",
@@ -82,8 +94,10 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(conn: sa.Connection) -> None:
-        immediate = conn.get_execution_options().get(WRITE_OPTION)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        options = conn.get_execution_options()
+        if options.get(READ_OPTION):
+            return  # statements of a read run in autocommit mode
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get(WRITE_OPTION) else "BEGIN")
 
 
 def normalize_url(url: str) -> str:
@@ -118,4 +132,11 @@ def create_dialect(url: str | None, *, pool_size: int = 10) -> Dialect:
         _configure_sqlite(engine)
         return Dialect(engine, is_sqlite=True)
     engine = sa.create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
-    return Dialect(engine, is_sqlite=False)
+    read_engine = sa.create_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        isolation_level="AUTOCOMMIT",
+    )
+    return Dialect(engine, is_sqlite=False, read_engine=read_engine)

@@ -104,7 +104,53 @@ class ReadPlan:
     selected: list[Any]
     columns: list[_Column]
     order_by: list[Any]
-    by_id: Any = None  # the whole statement for `[["id", "is", N]]`, with a bound `cs_id`
+    by_id: PreparedLookup | None = None  # the whole statement for `[["id", "is", N]]`
+
+
+@dataclass
+class PreparedLookup:
+    """A statement compiled once, run on the raw driver with SQLAlchemy's result processors.
+
+    Point lookups are where a query's fixed cost shows: this skips building, caching and
+    compiling the statement on every call (reference: issue #2's point-lookup benchmark).
+    """
+
+    sql: str
+    positional: tuple[str, ...] | None
+    params: dict[str, Any]
+    processors: list[Any]
+
+    @classmethod
+    def compile(cls, statement: Any, dialect: Any) -> PreparedLookup:
+        compiled = statement.compile(dialect=dialect)
+        # SQLite hands back text for dates, times and JSON and ints for booleans, so its values
+        # need SQLAlchemy's processors; psycopg already returns Python types.
+        processors = [
+            column.type.dialect_impl(dialect).result_processor(dialect, None)
+            if dialect.name == "sqlite"
+            else None
+            for column in statement.selected_columns
+        ]
+        positional = tuple(compiled.positiontup) if compiled.positional else None
+        return cls(str(compiled), positional, dict(compiled.params), processors)
+
+    def run(self, driver_connection: Any, **values: Any) -> list[tuple[Any, ...]]:
+        params = {**self.params, **values}
+        arguments: Any = [params[name] for name in self.positional] if self.positional else params
+        cursor = driver_connection.cursor()
+        try:
+            cursor.execute(self.sql, arguments)
+            rows = cursor.fetchall()
+        finally:
+            cursor.close()
+        processors = self.processors
+        return [
+            tuple(
+                p(v) if p is not None and v is not None else v
+                for p, v in zip(processors, row, strict=True)
+            )
+            for row in rows
+        ]
 
 
 def base_conditions(store: Store, request: ReadRequest, table: sa.Table) -> list[Any]:
@@ -217,19 +263,49 @@ def _is_id_lookup(request: ReadRequest) -> bool:
     )
 
 
+def _lookup_statement(plan: ReadPlan, dialect: Any) -> PreparedLookup:
+    if plan.by_id is None:
+        table = plan.table
+        statement = (
+            sa.select(*plan.selected)
+            .select_from(plan.joins.from_clause)
+            .where(table.c[RETIRED_COLUMN].is_(None), table.c.id == sa.bindparam("cs_id"))
+        )
+        plan.by_id = PreparedLookup.compile(statement, dialect)
+    return plan.by_id
+
+
+def _point_lookup(request: ReadRequest) -> bool:
+    return _is_id_lookup(request) and not request.retired_only and request.include_archived_projects
+
+
+def read_point(store: Store, request: ReadRequest) -> list[dict[str, Any]] | None:
+    """A find by id answered by one prepared statement on a raw connection, when the
+    requested fields need nothing more (no multi-entity, tag or wide polymorphic fields);
+    None when they do (use `read`)."""
+    if not _point_lookup(request):
+        return None
+    plan = plan_read(store, request)
+    if any(
+        c.owner_index is not None or (c.path.field.data_type == "entity" and not c.names)
+        for c in plan.columns
+    ):
+        return None
+    lookup = _lookup_statement(plan, store.engine.dialect)
+    entity_id = request.filters.children[0].values[0]  # type: ignore[union-attr]
+    with store.raw_read() as driver_connection:
+        rows = lookup.run(driver_connection, cs_id=entity_id)
+    return [_record(request.entity_type, row, plan.columns) for row in rows]
+
+
 def read(conn: Connection, store: Store, request: ReadRequest) -> tuple[list[dict[str, Any]], bool]:
     """Run a find; returns the page's records and whether more rows follow."""
     plan = plan_read(store, request)
     table = plan.table
-    if _is_id_lookup(request) and not request.retired_only and request.include_archived_projects:
-        if plan.by_id is None:
-            plan.by_id = (
-                sa.select(*plan.selected)
-                .select_from(plan.joins.from_clause)
-                .where(table.c[RETIRED_COLUMN].is_(None), table.c.id == sa.bindparam("cs_id"))
-            )
+    if _point_lookup(request):
+        lookup = _lookup_statement(plan, conn.dialect)
         entity_id = request.filters.children[0].values[0]  # type: ignore[union-attr]
-        rows = conn.execute(plan.by_id, {"cs_id": entity_id}).all()
+        rows = lookup.run(conn.connection.driver_connection, cs_id=entity_id)
         has_more = False
     else:
         conditions = base_conditions(store, request, table)

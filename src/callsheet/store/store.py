@@ -122,6 +122,8 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
+        if self.dialect.read_engine is not None:
+            self.dialect.read_engine.dispose()
 
     # -- tables -------------------------------------------------------------------------------
     def _internal_tables(self) -> None:
@@ -205,13 +207,27 @@ class Store:
     # -- transactions -------------------------------------------------------------------------
     @contextmanager
     def read(self) -> Iterator[Connection]:
-        """A read transaction (one consistent snapshot for the several queries of a read)."""
+        """A connection for reading (autocommit statements; inside a write, the write's own)."""
         current = getattr(self._local, "conn", None)
         if current is not None:  # reads inside a write see the write's own rows
             yield current
             return
-        with self.dialect.serialized(), self.engine.connect() as conn, conn.begin():
+        with self.dialect.serialized(), self.dialect.read_engine.connect() as conn:  # type: ignore[union-attr]
             yield conn
+
+    @contextmanager
+    def raw_read(self) -> Iterator[Any]:
+        """A DB-API connection in autocommit mode, for prepared point lookups."""
+        current = getattr(self._local, "conn", None)
+        if current is not None:
+            yield current.connection.driver_connection
+            return
+        with self.dialect.serialized():
+            raw = self.dialect.read_engine.raw_connection()  # type: ignore[union-attr]
+            try:
+                yield raw.driver_connection
+            finally:
+                raw.close()
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
