@@ -69,10 +69,12 @@ def to_engine(value: Any) -> Any:
 def to_caller(value: Any) -> Any:
     """Results as shotgun_api3 hands them over: UTC datetimes (and wire-form strings) in local time.
 
-    Walks records once; this runs on every row of every find, so it avoids needless work.
+    This runs on every value of every find, so the common shapes take the short path.
     """
     kind = type(value)
     if kind is dict:
+        if len(value) == 3 and type(value.get("name")) is not str and "type" in value:
+            return value  # an entity dict without a name: nothing to convert
         return {
             key: to_caller(item) if type(item) in _CONVERTED else item
             for key, item in value.items()

@@ -1,8 +1,9 @@
 """What differs between SQLite and PostgreSQL, in one place.
 
-- Engine set-up: SQLite gets WAL, a busy timeout, a Unicode-aware `lower()` and `BEGIN IMMEDIATE`
-  for write transactions (the store owns BEGIN, see the SQLAlchemy SQLite docs on pysqlite's
-  transaction handling); a pathless database is one in-memory connection shared under a lock.
+- Engine set-up: SQLite gets WAL, a busy timeout, a Unicode-aware `cs_lower()` (`fold_case`)
+  and `BEGIN IMMEDIATE` for write transactions (the store owns BEGIN, see the SQLAlchemy SQLite
+  docs on pysqlite's transaction handling); a pathless database is one in-memory connection
+  shared under a lock.
 - Date buckets for summarize groupings.
 """
 
@@ -18,7 +19,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.pool import StaticPool
+from sqlalchemy.sql.functions import FunctionElement
 
 BUSY_TIMEOUT_S = 30.0
 WRITE_OPTION = "callsheet_write"
@@ -75,6 +78,36 @@ class Dialect:
         return sa.func.to_char(sa.func.date_trunc(trunc, column), "YYYY-MM-DD")
 
 
+class UnicodeLower(FunctionElement[str]):
+    """lower() that folds every language's letters; SQLite's own folds ASCII only."""
+
+    type = sa.String()
+    name = "unicode_lower"
+    inherit_cache = True
+
+
+@compiles(UnicodeLower)
+def _unicode_lower_default(element: UnicodeLower, compiler: Any, **kw: Any) -> str:
+    return f"lower({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(UnicodeLower, "sqlite")
+def _unicode_lower_sqlite(element: UnicodeLower, compiler: Any, **kw: Any) -> str:
+    return f"cs_lower({compiler.process(element.clauses, **kw)})"
+
+
+def fold_case(column: Any, *needles: Any) -> Any:
+    """`column` lower-cased for a case-insensitive comparison with `needles`.
+
+    ASCII needles can only match rows whose letters they share as ASCII, and those the
+    database's built-in lower() folds correctly and fast; any other needle needs the Unicode
+    fold, which on SQLite is a Python function called per row.
+    """
+    if all(not isinstance(n, str) or n.isascii() for n in needles):
+        return sa.func.lower(column)
+    return UnicodeLower(column)
+
+
 def _unicode_lower(value: Any) -> Any:
     return value.lower() if isinstance(value, str) else value
 
@@ -90,7 +123,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.close()
         # SQLite's own lower() folds ASCII only; ShotGrid compares text case-insensitively in
         # every language ("La Peña" is "la peña").
-        dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
+        dbapi_connection.create_function("cs_lower", 1, _unicode_lower, deterministic=True)
 
     @event.listens_for(engine, "begin")
     def on_begin(conn: sa.Connection) -> None:

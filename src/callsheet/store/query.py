@@ -8,6 +8,7 @@ target type, which is also where links to retired entities are dropped.
 
 from __future__ import annotations
 
+import operator
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -88,6 +89,26 @@ class _Column:
     owner_index: int | None  # row position of the owning entity's id, for side-loaded values
     # For entity fields: (target type, row position of the joined target's id, of its name).
     names: tuple[tuple[str, int, int], ...] = ()
+    read: Any = None  # row -> value, built once per plan
+
+    def build_reader(self) -> None:
+        f = self.path.field
+        if self.names:
+            self.read = lambda row: _joined_link(row, self)
+            return
+        inner = kind_of(f).row_reader(f, self.start, self.width)
+        if self.path.is_deep and self.owner_index is None:
+            start, end = self.start, self.start + self.width
+            if isinstance(inner, operator.itemgetter):
+                self.read = inner  # one nullable column: None already reads None
+                return
+            if self.width == 1:
+                self.read = lambda row: None if row[start] is None else inner(row)
+                return
+            # A deep field whose link is empty (or of another type) reads None, not a default.
+            self.read = lambda row: None if all(v is None for v in row[start:end]) else inner(row)
+        else:
+            self.read = inner
 
 
 # Entity fields with at most this many valid types get their targets' names by LEFT JOIN in
@@ -105,6 +126,14 @@ class ReadPlan:
     columns: list[_Column]
     order_by: list[Any]
     by_id: PreparedLookup | None = None  # the whole statement for `[["id", "is", N]]`
+
+    @property
+    def needs_links(self) -> bool:
+        """Whether rows need more than the main query: side-loaded values or link names."""
+        return any(
+            c.owner_index is not None or (c.path.field.data_type == "entity" and not c.names)
+            for c in self.columns
+        )
 
 
 @dataclass
@@ -213,6 +242,7 @@ def _build_plan(store: Store, request: ReadRequest) -> ReadPlan:
         column = _Column(key, path, len(selected), len(parts), owner_index)
         selected.extend(parts)
         column.names = _joined_names(store, joins, path, selected)
+        column.build_reader()
         columns.append(column)
     order_by: list[Any] = []
     for sort in request.sorts:
@@ -286,10 +316,7 @@ def read_point(store: Store, request: ReadRequest) -> list[dict[str, Any]] | Non
     if not _point_lookup(request):
         return None
     plan = plan_read(store, request)
-    if any(
-        c.owner_index is not None or (c.path.field.data_type == "entity" and not c.names)
-        for c in plan.columns
-    ):
+    if plan.needs_links:
         return None
     lookup = _lookup_statement(plan, store.engine.dialect)
     entity_id = request.filters.children[0].values[0]  # type: ignore[union-attr]
@@ -326,8 +353,9 @@ def read(conn: Connection, store: Store, request: ReadRequest) -> tuple[list[dic
             rows = rows[: request.limit]
     columns = plan.columns
     records = [_record(request.entity_type, row, columns) for row in rows]
-    _load_side_values(conn, store, rows, columns, records)
-    resolve_links(conn, store, records)
+    if plan.needs_links:
+        _load_side_values(conn, store, rows, columns, records)
+        resolve_links(conn, store, records)
     return records, has_more
 
 
@@ -342,15 +370,7 @@ def _unique(fields: Sequence[str]) -> list[str]:
 def _record(entity_type: str, row: Sequence[Any], columns: list[_Column]) -> dict[str, Any]:
     record: dict[str, Any] = {"type": entity_type, "id": row[0]}
     for column in columns:
-        f = column.path.field
-        if column.names:
-            record[column.key] = _joined_link(row, column)
-            continue
-        if column.path.is_deep and column.owner_index is None and row_is_missing(row, column):
-            record[column.key] = None
-            continue
-        value = kind_of(f).from_columns(f, row[column.start : column.start + column.width])
-        record[column.key] = value
+        record[column.key] = column.read(row)
     return record
 
 
@@ -365,11 +385,6 @@ def _joined_link(row: Sequence[Any], column: _Column) -> Any:
                 return None  # the target is retired (or gone): the link reads as empty
             return {"type": target_type, "id": target_id, "name": row[name_index]}
     return LinkRef(target_type, target_id)  # a type outside valid_types: resolved afterwards
-
-
-def row_is_missing(row: Sequence[Any], column: _Column) -> bool:
-    """A deep field whose link is empty (or of another type) reads None, not a default."""
-    return all(v is None for v in row[column.start : column.start + column.width])
 
 
 def _load_side_values(

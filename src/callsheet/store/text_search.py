@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from callsheet.faults import FilterFault
+from callsheet.store.dialects import fold_case
 from callsheet.store.filters import FilterCompiler, parse_filters
 from callsheet.store.query import ReadRequest, base_conditions
 
@@ -51,7 +52,7 @@ def text_search(
             FilterCompiler(store).compile(request.filters, table),
         ]
         name = table.c[name_field]
-        conditions += [sa.func.lower(name).contains(term, autoescape=True) for term in terms]
+        conditions += [fold_case(name, term).contains(term, autoescape=True) for term in terms]
         has_project = entity.is_project_entity and "project__id" in table.c
         if project_ids and has_project:
             conditions.append(table.c.project__id.in_(list(project_ids)))

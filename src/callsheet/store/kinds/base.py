@@ -8,6 +8,7 @@ what SQL they become, how it sorts, summarizes and groups. Nothing else in Calls
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -73,6 +74,14 @@ class FieldKind:
     def from_columns(self, field: Field, values: Sequence[Any]) -> Any:
         """The read value from the selected column values."""
         return values[0]
+
+    def row_reader(self, field: Field, start: int, width: int) -> Callable[[Sequence[Any]], Any]:
+        """A function reading this field's value out of a result row (built once per query
+        shape: finds call it for every row)."""
+        if type(self).from_columns is FieldKind.from_columns and width == 1:
+            return operator.itemgetter(start)
+        from_columns, end = self.from_columns, start + width
+        return lambda row: from_columns(field, row[start:end])
 
     def event_value(self, field: Field, stored: Any) -> Any:
         """The value written into event log `meta` (old_value / new_value)."""
@@ -187,7 +196,7 @@ class ScalarKind(FieldKind):
         except ValueFault as fault:
             raise FilterFault(f"API read() invalid filter value: {fault.message}") from None
 
-    def compare(self, column: ColumnElement[Any]) -> ColumnElement[Any]:
+    def compare(self, column: ColumnElement[Any], *values: Any) -> ColumnElement[Any]:
         """The expression filters compare (text kinds lower-case it)."""
         return column
 
@@ -202,7 +211,7 @@ class ScalarKind(FieldKind):
         stored = None if value is None else self.compare_value(field, value)
         if stored is None:
             return column.is_(None)
-        return self.compare(column) == stored
+        return self.compare(column, stored) == stored
 
     def filter_is_not(
         self, field: Field, table: FromClause, values: list[Any], store: Store
@@ -212,7 +221,7 @@ class ScalarKind(FieldKind):
         stored = None if value is None else self.compare_value(field, value)
         if stored is None:
             return column.is_not(None)
-        return or_null(column, self.compare(column) != stored)
+        return or_null(column, self.compare(column, stored) != stored)
 
     def filter_in(
         self, field: Field, table: FromClause, values: list[Any], store: Store
@@ -223,7 +232,7 @@ class ScalarKind(FieldKind):
             for v in value_list(field, "in", values)
         ]
         present = [v for v in items if v is not None]
-        condition = self.compare(column).in_(present) if present else sa.false()
+        condition = self.compare(column, *present).in_(present) if present else sa.false()
         return sa.or_(condition, column.is_(None)) if None in items else condition
 
     def filter_not_in(
@@ -235,7 +244,7 @@ class ScalarKind(FieldKind):
             for v in value_list(field, "not_in", values)
         ]
         present = [v for v in items if v is not None]
-        condition = self.compare(column).not_in(present) if present else sa.true()
+        condition = self.compare(column, *present).not_in(present) if present else sa.true()
         if None in items:
             return sa.and_(condition, column.is_not(None))
         return or_null(column, condition)

@@ -15,6 +15,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from callsheet.faults import FilterFault, ValueFault
 from callsheet.schema.model import Field
+from callsheet.store.dialects import fold_case
 from callsheet.store.kinds.base import (
     Condition,
     FieldKind,
@@ -87,7 +88,7 @@ def name_condition(
         return None
     if not isinstance(text, str):
         raise FilterFault(f"API read() {field.qualified_name} '{operator}' expects a string.")
-    column = sa.func.lower(target.c[name_field])
+    column = fold_case(target.c[name_field], text)
     needle = text.lower()
     if operator in ("name_contains", "name_not_contains"):
         return column.contains(needle, autoescape=True)

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection
 
 from callsheet.faults import FilterFault, ValueFault
 from callsheet.schema.model import Field
+from callsheet.store.dialects import fold_case
 from callsheet.store.kinds.base import Condition, FieldKind, one_value, register
 
 if TYPE_CHECKING:
@@ -116,7 +117,7 @@ class TagListKind(FieldKind):
         if tag is None:
             return sa.not_(self._tagged(field, table, store, sa.true()))
         return self._tagged(
-            field, table, store, sa.func.lower(store.tag_table.c.tag) == tag.lower()
+            field, table, store, fold_case(store.tag_table.c.tag, tag) == tag.lower()
         )
 
     def filter_is_not(
@@ -135,7 +136,7 @@ class TagListKind(FieldKind):
         self, field: Field, table: FromClause, values: list[Any], store: Store
     ) -> Condition:
         tag = self._text(field, "name_contains", values) or ""
-        condition = sa.func.lower(store.tag_table.c.tag).contains(tag.lower(), autoescape=True)
+        condition = fold_case(store.tag_table.c.tag, tag).contains(tag.lower(), autoescape=True)
         return self._tagged(field, table, store, condition)
 
     def filter_name_not_contains(

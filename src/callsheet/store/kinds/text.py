@@ -16,6 +16,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from callsheet.faults import FilterFault, ValueFault
 from callsheet.schema.model import Field
+from callsheet.store.dialects import fold_case
 from callsheet.store.kinds.base import Condition, ScalarKind, one_value, or_null, register
 
 if TYPE_CHECKING:
@@ -54,8 +55,8 @@ class TextKind(ScalarKind):
     def to_stored(self, field: Field, value: Any, store: Store) -> Any:
         return _text(field, value)
 
-    def compare(self, column: ColumnElement[Any]) -> ColumnElement[Any]:
-        return sa.func.lower(column)
+    def compare(self, column: ColumnElement[Any], *values: Any) -> ColumnElement[Any]:
+        return fold_case(column, *values)
 
     def compare_value(self, field: Field, value: Any) -> Any:
         text = _text_filter(field, value)
@@ -73,7 +74,7 @@ class TextKind(ScalarKind):
         column, text = self._like(field, table, "contains", values)
         if text is None:
             return column.is_not(None)  # `contains ""` means "has any value" [GT]
-        return self.compare(column).contains(text.lower(), autoescape=True)
+        return self.compare(column, text).contains(text.lower(), autoescape=True)
 
     def filter_not_contains(
         self, field: Field, table: FromClause, values: list[Any], store: Store
@@ -82,7 +83,7 @@ class TextKind(ScalarKind):
         if text is None:
             return column.is_(None)
         return or_null(
-            column, sa.not_(self.compare(column).contains(text.lower(), autoescape=True))
+            column, sa.not_(self.compare(column, text).contains(text.lower(), autoescape=True))
         )
 
     def filter_starts_with(
@@ -91,7 +92,7 @@ class TextKind(ScalarKind):
         column, text = self._like(field, table, "starts_with", values)
         if text is None:
             return column.is_not(None)
-        return self.compare(column).startswith(text.lower(), autoescape=True)
+        return self.compare(column, text).startswith(text.lower(), autoescape=True)
 
     def filter_ends_with(
         self, field: Field, table: FromClause, values: list[Any], store: Store
@@ -99,7 +100,7 @@ class TextKind(ScalarKind):
         column, text = self._like(field, table, "ends_with", values)
         if text is None:
             return column.is_not(None)
-        return self.compare(column).endswith(text.lower(), autoescape=True)
+        return self.compare(column, text).endswith(text.lower(), autoescape=True)
 
 
 def _text_filter(field: Field, value: Any) -> str | None:
@@ -146,7 +147,7 @@ class ExactTextKind(TextKind):
     data_types = ("entity_type", "color")
     operators = ("is", "is_not", "in", "not_in")
 
-    def compare(self, column: ColumnElement[Any]) -> ColumnElement[Any]:
+    def compare(self, column: ColumnElement[Any], *values: Any) -> ColumnElement[Any]:
         return column
 
     def compare_value(self, field: Field, value: Any) -> Any:
@@ -177,7 +178,7 @@ class UuidKind(TextKind):
         except ValueError:
             raise ValueFault(f"{field.qualified_name} expects a UUID, got {value!r}.") from None
 
-    def compare(self, column: ColumnElement[Any]) -> ColumnElement[Any]:
+    def compare(self, column: ColumnElement[Any], *values: Any) -> ColumnElement[Any]:
         return column
 
     def compare_value(self, field: Field, value: Any) -> Any:
