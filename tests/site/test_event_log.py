@@ -301,3 +301,31 @@ def test_event_password_change_is_masked(sg: Shotgun, events) -> None:
     meta = _changes(events.new(), "HumanUser")["password_proxy"]
     assert "hunter22" not in str(meta)
     assert meta["new_value"] == "*******"
+
+
+def test_batch_script_event_takes_its_place_in_event_order(
+    sg: Shotgun, project: dict, events
+) -> None:
+    events.mark()
+    sg.batch(
+        [
+            {
+                "request_type": "create",
+                "entity_type": "Shot",
+                "data": {"code": "a", "project": project},
+            },
+            {
+                "request_type": "create",
+                "entity_type": "EventLogEntry",
+                "data": {"event_type": "Studio_Tool_Ran", "project": project},
+            },
+            {
+                "request_type": "create",
+                "entity_type": "Shot",
+                "data": {"code": "b", "project": project},
+            },
+        ]
+    )
+    rows = events.new()
+    kinds = [row["event_type"] for row in rows if row["event_type"] != "Shotgun_Shot_Change"]
+    assert kinds == ["Shotgun_Shot_New", "Studio_Tool_Ran", "Shotgun_Shot_New"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from callsheet.client import Shotgun
+from callsheet.faults import Fault
 
 # (owner type, owner field, target type, reverse field on the target, connection entity or None)
 PAIRS = [
@@ -166,3 +167,22 @@ def test_update_multi_entity_with_several_target_types(sg: Shotgun, project: dic
         ("Shot", shot["id"]),
     ]
     assert _ids(_read(sg, asset, "notes")) == [note["id"]]
+
+
+def test_create_connection_entity_row_links_both_sides(sg: Shotgun, project: dict) -> None:
+    asset = _make(sg, "Asset", "tree", project)
+    shot = _make(sg, "Shot", "sh", project)
+    sg.create("AssetShotConnection", {"asset": asset, "shot": shot})
+    assert _ids(_read(sg, shot, "assets")) == [asset["id"]]
+    assert _ids(_read(sg, asset, "shots")) == [shot["id"]]
+
+
+def test_create_second_connection_for_same_pair_is_fault(
+    sg: Shotgun, project: dict, snapshot
+) -> None:
+    asset = _make(sg, "Asset", "tree", project)
+    shot = sg.create("Shot", {"code": "sh", "project": project, "assets": [asset]})
+    before = snapshot()
+    with pytest.raises(Fault, match="already a connection"):
+        sg.create("AssetShotConnection", {"asset": asset, "shot": shot})
+    assert snapshot() == before

@@ -182,6 +182,13 @@ class LinkRegistry:
                 found.add((storage.connection_type, storage.owner_column, storage.target_column))
         return sorted(found)
 
+    def connection_sides(self, connection_type: str) -> tuple[str, str] | None:
+        """The two entity fields of a connection entity type, or None for other types."""
+        for storage in self._storage.values():
+            if isinstance(storage, ConnectionLink) and storage.connection_type == connection_type:
+                return storage.owner_column, storage.target_column
+        return None
+
     def reverse_fields_of(self, entity_type: str, field_name: str) -> list[tuple[str, str]]:
         """Multi-entity fields that read this entity field from the other side."""
         return self._reverses.get((entity_type, field_name), [])

@@ -124,6 +124,29 @@ def _check_unique(
             )
 
 
+def _check_new_connection(
+    ctx: WriteContext, entity: EntityType, values: dict[str, tuple[Field, Any]]
+) -> None:
+    """A connection entity row links a pair once [data-model.md §4.4]."""
+    sides = ctx.store.links.connection_sides(entity.name)
+    if sides is None:
+        return
+    links = [values.get(side, (None, None))[1] for side in sides]
+    if not all(isinstance(link, LinkRef) for link in links):
+        return
+    c = ctx.store.table(entity.name).c
+    conditions = [c[RETIRED_COLUMN].is_(None)]
+    for side, link in zip(sides, links, strict=True):
+        conditions += [c[f"{side}__type"] == link.type, c[f"{side}__id"] == link.id]
+    existing = ctx.conn.execute(sa.select(c.id).where(*conditions)).scalar()
+    if existing is not None:
+        pair = " and ".join(f"{link.type} {link.id}" for link in links)
+        raise ValueFault(
+            f"API create() {entity.name}: there is already a connection between the entities "
+            f"({pair}: {entity.name} {existing})."
+        )
+
+
 def refuse_always(f: Field) -> bool:
     return f.name in MAINTAINED_FIELDS or not kind_of(f).writable
 
@@ -157,6 +180,7 @@ def create_entity(ctx: WriteContext, entity_type: str, data: Any) -> int:
         )
     values = check_values(ctx, entity, data, creating=True)
     _check_unique(ctx, entity, values, None)
+    _check_new_connection(ctx, entity, values)
     if entity_type == "EventLogEntry":
         return _create_event_log_entry(ctx, entity, values)
     if entity_type == "HumanUser":

@@ -94,7 +94,11 @@ class EventLogWriter:
         return ids
 
     def insert_now(self, conn: Connection, values: dict[str, Any]) -> int:
-        """Insert one EventLogEntry a caller creates directly; it takes the next id at once."""
+        """Insert one EventLogEntry a caller creates directly; it takes the next id at once.
+
+        Rows collected earlier in the transaction go in first, so ids follow the order of events.
+        """
+        self.flush(conn)
         entry_id = self.store.allocate_event_ids(conn, 1)
         conn.execute(sa.insert(self.store.table("EventLogEntry")).values(id=entry_id, **values))
         return entry_id
