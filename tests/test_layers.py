@@ -1,4 +1,4 @@
-"""Imports follow DESIGN.md's direction: the engine never knows HTTP, the store never knows the site."""
+"""Imports follow DESIGN.md's direction: the engine never knows HTTP, the store not the site."""
 
 from __future__ import annotations
 
@@ -49,4 +49,5 @@ def test_module_imports_only_allowed_rooms(path: Path) -> None:
             target = name.split(".")[1]
             assert target in ALLOWED[room], f"{path.name} ({room}/) imports {name}"
         if room != "server":
-            assert not name.startswith(FORBIDDEN_EVERYWHERE_BUT_SERVER), f"{path.name} imports {name}"
+            forbidden = name.startswith(FORBIDDEN_EVERYWHERE_BUT_SERVER)
+            assert not forbidden, f"{path.name} imports {name}"

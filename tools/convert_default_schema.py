@@ -60,7 +60,9 @@ def main(source: str) -> None:
         out[entity_type] = {
             "display_name": meta["name"]["value"],
             "visible": meta["visible"]["value"] if "visible" in meta else None,
-            "fields": {name: convert_field(raw) for name, raw in sorted(fields[entity_type].items())},
+            "fields": {
+                name: convert_field(raw) for name, raw in sorted(fields[entity_type].items())
+            },
         }
     TARGET.write_bytes(gzip.compress(json.dumps(out, sort_keys=True).encode(), mtime=0))
     print(f"wrote {TARGET} ({len(out)} entity types)")

@@ -306,7 +306,7 @@ class Shotgun:
 
     def schema(self, entity_type: str) -> None:
         raise _client_fault_class(faults.Fault)(
-            "Deprecated: use schema_field_read('type':'%s')" % entity_type
+            f"Deprecated: use schema_field_read('type':'{entity_type}')"
         )
 
     def entity_types(self) -> None:

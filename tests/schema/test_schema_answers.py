@@ -43,7 +43,7 @@ def test_schema_field_read_one_field_returns_only_that_field(memory_sg: Shotgun)
 
 
 def test_schema_field_read_unknown_field_is_fault_naming_it(memory_sg: Shotgun) -> None:
-    with pytest.raises(Fault, match="Shot.no_such_field"):
+    with pytest.raises(Fault, match=r"Shot\.no_such_field"):
         memory_sg.schema_field_read("Shot", "no_such_field")
 
 

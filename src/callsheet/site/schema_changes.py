@@ -169,7 +169,8 @@ def create_field(
     entity = store.schema.entity(entity_type, operation="schema_field_create")
     if data_type not in CREATABLE_DATA_TYPES or data_type not in known_data_types():
         raise SchemaFault(
-            f"Cannot create a field of data type {data_type!r}; valid data types: {list(CREATABLE_DATA_TYPES)}."
+            f"Cannot create a field of data type {data_type!r}; "
+            f"valid data types: {list(CREATABLE_DATA_TYPES)}."
         )
     props = _check_properties(properties)
     name = system_name_for(display_name, entity.fields)

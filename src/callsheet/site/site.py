@@ -44,7 +44,7 @@ class Site:
 
     @classmethod
     def open(cls, url: str | None = None, *, pool_size: int = 10) -> Site:
-        """Open a site (SQLite file path, database URL, or None for in-memory), creating it if new."""
+        """Open a site (a SQLite path, a database URL, or None: in memory), creating it if new."""
         if url is None and _NEW_SITE_IMAGE:
             return cls(Store.from_memory_image(_NEW_SITE_IMAGE[0]))
         store, created = Store.open(url, default_schema(), pool_size=pool_size)
