@@ -73,8 +73,10 @@ def to_caller(value: Any) -> Any:
     """
     kind = type(value)
     if kind is dict:
-        if len(value) == 3 and type(value.get("name")) is not str and "type" in value:
-            return value  # an entity dict without a name: nothing to convert
+        if len(value) == 3 and "type" in value and "id" in value:
+            name = value.get("name")
+            if type(name) is not str or len(name) != 20:
+                return value  # an entity dict (fresh per read): nothing to convert
         return {
             key: to_caller(item) if type(item) in _CONVERTED else item
             for key, item in value.items()
