@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
 from rich.table import Table
 
 from callsheet.faults import Fault
+from callsheet.server import Settings, create_app
+from callsheet.site.accounts import create_script, create_user, list_scripts, list_users
+from callsheet.site.site import Site
+
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
 
 DEFAULT_DATA_DIR = "callsheet-data"
 console = Console()
@@ -100,6 +107,167 @@ def demo(data: str | None, database: str | None) -> None:
         sg.close()
     except Fault as fault:
         raise click.ClickException(str(fault)) from None
+
+
+def _settings(data: str | None, database: str | None, **overrides: object) -> Settings:
+    return Settings.from_environment(data, database, **overrides)
+
+
+def _open_site(settings: Settings) -> Site:
+    try:
+        return Site.open(settings.site_url(), pool_size=settings.threads)
+    except Fault as fault:
+        raise click.ClickException(str(fault)) from None
+
+
+data_option = click.option(
+    "--data", envvar="CALLSHEET_DATA", help="Data folder (default ./callsheet-data)."
+)
+database_option = click.option(
+    "--database", envvar="CALLSHEET_DATABASE_URL", help="Database URL (postgresql://...)."
+)
+
+
+@main.command()
+@data_option
+@database_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+@click.option("--workers", default=1, show_default=True, type=int, help="Server processes.")
+@click.option("--threads", default=16, show_default=True, type=int, help="Threads per process.")
+def serve(
+    data: str | None, database: str | None, host: str, port: int, workers: int, threads: int
+) -> None:
+    """Serve the Shotgun API (shotgun_api3's base_url is http://HOST:PORT)."""
+    import uvicorn
+
+    settings = _settings(data, database, host=host, port=port, workers=workers, threads=threads)
+    _open_site(settings).close()  # create the site (and fail early) before any worker starts
+    console.print(
+        f"[bold]Callsheet[/bold] serving {settings.site_url()} on http://{host}:{port}",
+        highlight=False,
+    )
+    if workers > 1:
+        os.environ["CALLSHEET_DATA"] = str(settings.data_dir)
+        if settings.database_url:
+            os.environ["CALLSHEET_DATABASE_URL"] = settings.database_url
+        os.environ["CALLSHEET_THREADS"] = str(threads)
+        uvicorn.run(
+            "callsheet.cli:app_from_environment",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="info",
+        )
+        return
+    uvicorn.run(create_app(_open_site(settings), settings), host=host, port=port)
+
+
+def app_from_environment() -> Starlette:
+    """The app for one of several worker processes (settings come through the environment)."""
+    threads = int(os.environ.get("CALLSHEET_THREADS", "16"))
+    settings = _settings(None, None, threads=threads)
+    return create_app(_open_site(settings), settings)
+
+
+@main.group()
+def script() -> None:
+    """Scripts (ApiUser): what shotgun_api3 logs in with as script_name + api_key."""
+
+
+@script.command("create")
+@click.argument("name")
+@click.option("--key", help="The script key (default: a strong random key).")
+@click.option("--permission-group", default="API Admin", show_default=True)
+@data_option
+@database_option
+def script_create(
+    name: str, key: str | None, permission_group: str, data: str | None, database: str | None
+) -> None:
+    """Create a script; its key is printed once, alone on the last line."""
+    site = _open_site(_settings(data, database))
+    try:
+        created, key = create_script(site, name, key, permission_group)
+    except Fault as fault:
+        raise click.ClickException(str(fault)) from None
+    finally:
+        site.close()
+    click.echo(f"Created script {name!r} (ApiUser {created['id']}, {permission_group}). Key:")
+    click.echo(key)
+
+
+@script.command("list")
+@data_option
+@database_option
+def script_list(data: str | None, database: str | None) -> None:
+    """List the scripts."""
+    site = _open_site(_settings(data, database))
+    try:
+        table = Table("id", "name", "permission group", "created")
+        for row in list_scripts(site):
+            role = row.get("permission_rule_set") or {}
+            table.add_row(
+                str(row["id"]), row.get("firstname"), role.get("name"), str(row.get("created_at"))
+            )
+        console.print(table)
+    finally:
+        site.close()
+
+
+@main.group()
+def user() -> None:
+    """People (HumanUser): what shotgun_api3 logs in with as login + password."""
+
+
+@user.command("create")
+@click.argument("login")
+@click.option("--name", required=True, help='Full name, "First Last".')
+@click.option("--password", required=True, help="The password (stored as an argon2 hash).")
+@click.option("--email", help="Email address.")
+@click.option("--permission-group", default="Artist", show_default=True)
+@data_option
+@database_option
+def user_create(
+    login: str,
+    name: str,
+    password: str,
+    email: str | None,
+    permission_group: str,
+    data: str | None,
+    database: str | None,
+) -> None:
+    """Create an active person who can log in."""
+    site = _open_site(_settings(data, database))
+    try:
+        created = create_user(site, login, name, password, permission_group, email)
+    except Fault as fault:
+        raise click.ClickException(str(fault)) from None
+    finally:
+        site.close()
+    click.echo(f"Created HumanUser {created['id']} {login!r} ({permission_group}).")
+
+
+@user.command("list")
+@data_option
+@database_option
+def user_list(data: str | None, database: str | None) -> None:
+    """List the people."""
+    site = _open_site(_settings(data, database))
+    try:
+        table = Table("id", "login", "name", "status", "permission group")
+        for row in list_users(site):
+            role = row.get("permission_rule_set") or {}
+            table.add_row(
+                str(row["id"]),
+                row.get("login"),
+                row.get("name"),
+                row.get("sg_status_list"),
+                role.get("name"),
+            )
+        console.print(table)
+    finally:
+        site.close()
 
 
 if __name__ == "__main__":

@@ -1,0 +1,125 @@
+"""The ASGI app: `create_app(site, settings)` builds the Starlette application.
+
+Handlers only translate: the body is decoded on the event loop, then one thread-pool call runs
+the whole operation (authentication included; a batch is one call too, STYLE.md §f), then the
+answer is encoded. Every failure becomes the JSON-RPC fault envelope with HTTP 200: the official
+client turns any other status into a ProtocolError (reference §1.3).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import anyio.to_thread
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from callsheet.faults import Fault
+from callsheet.server.files import file_routes
+from callsheet.server.methods import dispatch
+from callsheet.server.settings import Settings
+from callsheet.server.wire import (
+    JSON_CONTENT_TYPE,
+    EnvelopeFault,
+    decode_call,
+    encode_fault,
+    encode_results,
+)
+from callsheet.site.internal_tables import ensure_internal_tables
+from callsheet.site.site import Site
+
+log = logging.getLogger("callsheet.server")
+
+
+class BodyTooLargeFault(Fault):
+    """The request body is larger than the server's limit."""
+
+
+class InternalFault(Fault):
+    """Something failed that should have been a clear Fault; the traceback is in the log."""
+
+
+def _json(body: bytes) -> Response:
+    return Response(body, media_type=JSON_CONTENT_TYPE)
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise BodyTooLargeFault(f"The request body is larger than the limit of {limit} bytes.")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLargeFault(f"The request body is larger than the limit of {limit} bytes.")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def api3_json(request: Request) -> Response:
+    """`POST /api3/json`: one JSON-RPC call of shotgun_api3."""
+    site: Site = request.app.state.site
+    settings: Settings = request.app.state.settings
+    method = "?"
+    try:
+        call = decode_call(await _read_body(request, settings.max_body_bytes))
+        method = call.method
+        results = await run_in_threadpool(dispatch, site, settings, call)
+        return _json(encode_results(results, bare=call.method == "info"))
+    except Fault as fault:
+        return _json(encode_fault(fault))
+    except Exception:
+        log.exception("unexpected error in %s", method)
+        return _json(
+            encode_fault(
+                InternalFault(
+                    f"Callsheet could not complete {method!r}: internal error (see the server log)."
+                )
+            )
+        )
+
+
+async def not_json_rpc(request: Request) -> Response:
+    """Anything but POST on /api3/json: still the fault envelope, still HTTP 200."""
+    return _json(encode_fault(EnvelopeFault("/api3/json answers POST requests only.")))
+
+
+async def root(request: Request) -> Response:
+    """A small signpost for people who open the server in a browser."""
+    from callsheet.server.methods import server_info
+
+    return JSONResponse({"callsheet": server_info()["callsheet_version"], "api": "/api3/json"})
+
+
+def create_app(site: Site, settings: Settings | None = None) -> Starlette:
+    """The Starlette app serving `site`; its lifespan sizes the thread pool and closes the site."""
+    settings = settings or Settings()
+    ensure_internal_tables(site.store)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
+        yield
+        site.close()
+
+    routes = [
+        Route("/api3/json", api3_json, methods=["POST"]),
+        Route("/api3/json", not_json_rpc, methods=["GET", "PUT", "DELETE", "PATCH"]),
+        Route("/", root),
+        *file_routes(),
+    ]
+    app = Starlette(
+        routes=routes,
+        middleware=[Middleware(GZipMiddleware, minimum_size=1024)],
+        lifespan=lifespan,
+    )
+    app.state.site = site
+    app.state.settings = settings
+    return app

@@ -1,0 +1,130 @@
+"""Following: people follow entities to hear about them (`follow`, `followers`, `following`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from callsheet.faults import ValueFault
+from callsheet.site.actor import SYSTEM, Actor
+from callsheet.site.internal_tables import ensure_internal_tables, follows
+from callsheet.site.site import Site
+from callsheet.store.store import now_utc
+
+
+def live_entity(site: Site, value: Any, what: str, fields: list[str] | None = None) -> dict:
+    """The live entity an `{"type", "id"}` dict names, read with `fields`; a Fault otherwise."""
+    if not isinstance(value, dict) or not isinstance(value.get("type"), str):
+        raise ValueFault(f"{what} must be an entity dict {{'type', 'id'}}, got {value!r}.")
+    entity_id = value.get("id")
+    if isinstance(entity_id, bool) or not isinstance(entity_id, int):
+        raise ValueFault(f"{what} must have an integer id, got {value!r}.")
+    found = site.find_one(SYSTEM, value["type"], [["id", "is", entity_id]], fields or ["id"])
+    if found is None:
+        raise ValueFault(f"{what}: {value['type']} {entity_id} doesn't exist.")
+    return found
+
+
+def _user(site: Site, value: Any) -> dict:
+    if not isinstance(value, dict) or value.get("type") != "HumanUser":
+        raise ValueFault(f"user must be a HumanUser entity dict, got {value!r}.")
+    return live_entity(site, value, "user")
+
+
+def follow(site: Site, actor: Actor, user: Any, entity: Any) -> dict[str, Any]:
+    """Make `user` follow `entity`; following twice is harmless."""
+    ensure_internal_tables(site.store)
+    person = _user(site, user)
+    target = live_entity(site, entity, "entity")
+    key = {"user_id": person["id"], "entity_type": target["type"], "entity_id": target["id"]}
+    with site.store.write() as conn:
+        exists = conn.execute(
+            sa.select(follows.c.user_id).where(*(follows.c[k] == v for k, v in key.items()))
+        ).first()
+        if exists is None:
+            conn.execute(sa.insert(follows).values(created_at=now_utc(), **key))
+    return {"followed": True, "user": user, "entity": entity}
+
+
+def unfollow(site: Site, actor: Actor, user: Any, entity: Any) -> dict[str, Any]:
+    """Stop `user` following `entity`."""
+    ensure_internal_tables(site.store)
+    person = _user(site, user)
+    target = live_entity(site, entity, "entity")
+    with site.store.write() as conn:
+        conn.execute(
+            sa.delete(follows).where(
+                follows.c.user_id == person["id"],
+                follows.c.entity_type == target["type"],
+                follows.c.entity_id == target["id"],
+            )
+        )
+    return {"unfollowed": True, "user": user, "entity": entity}
+
+
+def followers(site: Site, actor: Actor, entity: Any) -> list[dict[str, Any]]:
+    """The live people following `entity`, with their status, as ShotGrid lists them."""
+    ensure_internal_tables(site.store)
+    target = live_entity(site, entity, "entity")
+    with site.store.read() as conn:
+        ids = (
+            conn.execute(
+                sa.select(follows.c.user_id).where(
+                    follows.c.entity_type == target["type"], follows.c.entity_id == target["id"]
+                )
+            )
+            .scalars()
+            .all()
+        )
+    if not ids:
+        return []
+    people = site.find(
+        SYSTEM,
+        "HumanUser",
+        [["id", "in", list(ids)]],
+        ["name", "sg_status_list"],
+        order=[{"field_name": "id"}],
+    )
+    return [
+        {
+            "type": "HumanUser",
+            "id": p["id"],
+            "name": p.get("name"),
+            "status": p.get("sg_status_list"),
+            "valid": "valid",
+        }
+        for p in people
+    ]
+
+
+def following(
+    site: Site, actor: Actor, user: Any, project: Any = None, entity_type: str | None = None
+) -> list[dict[str, Any]]:
+    """What `user` follows, optionally only one entity type and/or one project's entities."""
+    ensure_internal_tables(site.store)
+    person = _user(site, user)
+    statement = sa.select(follows.c.entity_type, follows.c.entity_id).where(
+        follows.c.user_id == person["id"]
+    )
+    if entity_type is not None:
+        if not isinstance(entity_type, str):
+            raise ValueFault(f"entity_type must be a string, got {entity_type!r}.")
+        statement = statement.where(follows.c.entity_type == entity_type)
+    with site.store.read() as conn:
+        rows = conn.execute(statement.order_by(follows.c.created_at)).all()
+    by_type: dict[str, list[int]] = {}
+    for row in rows:
+        by_type.setdefault(row.entity_type, []).append(row.entity_id)
+    result = []
+    for type_name, ids in by_type.items():
+        filters: list[Any] = [["id", "in", ids]]
+        if project is not None:
+            if not isinstance(project, dict):
+                raise ValueFault(f"project must be a Project entity dict, got {project!r}.")
+            if not site.schema.entity(type_name).is_project_entity:
+                continue
+            filters.append(["project", "is", {"type": "Project", "id": project.get("id")}])
+        for found in site.find(SYSTEM, type_name, filters, ["id"], order=[{"field_name": "id"}]):
+            result.append({"type": type_name, "id": found["id"]})
+    return result
