@@ -53,8 +53,11 @@ def _raising_client_faults(method: F) -> F:
 def to_engine(value: Any) -> Any:
     """Arguments as shotgun_api3 would send them: naive datetimes are local time."""
     if isinstance(value, dt.datetime):
-        moment = value if value.tzinfo else value.astimezone()
-        return moment.astimezone(dt.UTC).replace(microsecond=0)
+        try:
+            moment = value if value.tzinfo else value.astimezone()
+            return moment.astimezone(dt.UTC).replace(microsecond=0)
+        except (ValueError, OverflowError):  # too close to year 1 to shift: take it as UTC
+            return value.replace(tzinfo=dt.UTC, microsecond=0)
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, dt.time):
@@ -89,7 +92,10 @@ def to_caller(value: Any) -> Any:
             return moment.astimezone()
         return value
     if isinstance(value, dt.datetime):
-        return value.astimezone()
+        try:
+            return value.astimezone()
+        except (ValueError, OverflowError):  # at the edge of the calendar: keep it in UTC
+            return value
     return value
 
 

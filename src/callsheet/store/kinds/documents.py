@@ -34,7 +34,8 @@ class SerializableKind(FieldKind):
                 f"got {type(value).__name__}."
             )
         try:
-            return json.loads(json.dumps(value, default=_json_default))
+            # NaN and Infinity are not JSON (PostgreSQL refuses them): a Fault, not a driver error.
+            return json.loads(json.dumps(value, default=_json_default, allow_nan=False))
         except (TypeError, ValueError) as error:
             raise ValueFault(
                 f"{field.qualified_name} value cannot be serialized: {error}"

@@ -24,6 +24,7 @@ from callsheet.store.kinds.base import (
     register,
     value_list,
 )
+from callsheet.store.kinds.numbers import INT32_MAX, INT32_MIN
 from callsheet.store.links import link_relation
 
 if TYPE_CHECKING:
@@ -70,6 +71,10 @@ def entity_ref(field: Field, value: Any, *, for_filter: bool = False) -> LinkRef
         raise fault(
             f"{field.qualified_name} expects an entity dict with a string 'type' and an integer "
             f"'id', got {value!r}."
+        )
+    if not INT32_MIN <= entity_id <= INT32_MAX:  # no such id can exist; the driver would overflow
+        raise fault(
+            f"{field.qualified_name} links to {entity_type} {entity_id}, which doesn't exist."
         )
     if not for_filter and field.valid_types and entity_type not in field.valid_types:
         raise fault(

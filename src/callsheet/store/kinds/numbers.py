@@ -76,7 +76,10 @@ class FloatKind(ScalarKind):
                 f"{field.qualified_name} is a '{field.data_type}' field and expects a number, "
                 f"got {type(value).__name__} {value!r}."
             )
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:
+            raise ValueFault(f"{field.qualified_name} value {value!r} is out of range.") from None
         if number != number or abs(number) > FLOAT_LIMIT:  # NaN or out of range
             raise ValueFault(f"{field.qualified_name} value {value!r} is out of range.")
         return round(number, 6)

@@ -33,8 +33,38 @@ def _text(field: Field, value: Any) -> str | None:
             f"{field.qualified_name} is a '{field.data_type}' field and expects a string, "
             f"got {type(value).__name__} {value!r}."
         )
+    if "\x00" in value:
+        raise ValueFault(f"{field.qualified_name} cannot hold a NUL character: {value[:80]!r}.")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueFault(
+            f"{field.qualified_name} is not valid Unicode text (a lone surrogate): {value[:80]!r}."
+        ) from None
     value = value.strip()
     return value or None
+
+
+# Colour names ShotGrid accepts besides "r,g,b" (and "pipeline_step" on Tasks).
+LEGACY_COLOR_NAMES = frozenset(
+    {"blue", "orange", "pink", "red", "green", "purple", "grey", "black"}
+)
+_RGB = re.compile(r"^\s*(\d{1,3})\s*,\s*(\d{1,3})\s*,\s*(\d{1,3})\s*$")
+
+
+def _check_color(field: Field, text: str) -> None:
+    match = _RGB.match(text)
+    if match and all(int(part) <= 255 for part in match.groups()):
+        return
+    if text == "pipeline_step" and field.entity_type == "Task":
+        return
+    if text.lower() in LEGACY_COLOR_NAMES:
+        return
+    raise ValueFault(
+        f"{field.qualified_name} expects a colour as 'r,g,b' (0-255)"
+        + (", 'pipeline_step'" if field.entity_type == "Task" else "")
+        + f" or one of {sorted(LEGACY_COLOR_NAMES)}, got {text!r}."
+    )
 
 
 class TextKind(ScalarKind):
@@ -158,6 +188,8 @@ class ExactTextKind(TextKind):
         is_type_name = field.data_type == "entity_type" and store is not None
         if text is not None and is_type_name and text not in store.schema:
             raise ValueFault(f"{field.qualified_name} expects an entity type name, got {text!r}.")
+        if text is not None and field.data_type == "color":
+            _check_color(field, text)
         return text
 
 
