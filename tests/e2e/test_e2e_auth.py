@@ -26,8 +26,10 @@ def test_login_and_password_log_in(live: LiveServer) -> None:
         {"script_name": SCRIPT_NAME, "api_key": "notrealapikey"},
         {"login": HUMAN_LOGIN, "password": "not a real password"},
         {"login": "nobody at all", "password": HUMAN_PASSWORD},
+        {"login": "nul\x00login", "password": HUMAN_PASSWORD},
+        {"login": "x" * 5000, "password": HUMAN_PASSWORD},
     ],
-    ids=["bad script name", "bad key", "bad password", "bad login"],
+    ids=["bad script name", "bad key", "bad password", "bad login", "NUL login", "huge login"],
 )
 def test_bad_credentials_are_authentication_faults(live: LiveServer, credentials: dict) -> None:
     client = live.client(**credentials)

@@ -36,6 +36,7 @@ from callsheet.store.store import RETIRED_COLUMN, now_utc
 AUTH_FAILED = "Can't authenticate: wrong credentials, or an expired or locked session."
 SUDO_ROLES = {"ApiUser": ("API Admin",), "HumanUser": ("Admin",)}
 _VERIFIED_MAX = 4096
+MAX_CREDENTIAL_CHARS = 255
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,8 @@ def _text(credentials: Mapping[str, Any], key: str) -> str | None:
     value = credentials.get(key)
     if value is None:
         return None
-    if not isinstance(value, str):
+    # no account has such a name or secret; refuse before any SQL (PostgreSQL rejects NUL)
+    if not isinstance(value, str) or "\x00" in value or len(value) > MAX_CREDENTIAL_CHARS:
         raise AuthenticationFault(AUTH_FAILED)
     return value
 
@@ -115,8 +117,12 @@ def authenticate(site: Site, credentials: Any, policy: AuthPolicy | None = None)
         raise AuthenticationFault(AUTH_FAILED)
     ensure_internal_tables(site.store)
     session_uuid = credentials.get("session_uuid")
-    if session_uuid is not None and not isinstance(session_uuid, str):
-        raise ValueFault(f"session_uuid must be a string, got {session_uuid!r}.")
+    if session_uuid is not None and (
+        not isinstance(session_uuid, str)
+        or "\x00" in session_uuid
+        or len(session_uuid) > MAX_CREDENTIAL_CHARS
+    ):
+        raise ValueFault(f"session_uuid must be a short string, got {session_uuid!r}.")
     login = _text(credentials, "user_login")
     script = _text(credentials, "script_name")
     token = _text(credentials, "session_token")
@@ -269,7 +275,7 @@ def _sudo(
     site: Site, principal: Principal, actor: Actor, login: Any, session_uuid: str | None
 ) -> Actor:
     refused = PermissionFault(f"The user does not have permission to 'sudo': {login}")
-    if not isinstance(login, str):
+    if not isinstance(login, str) or "\x00" in login or len(login) > MAX_CREDENTIAL_CHARS:
         raise refused
     if role_name(site, principal.role_id) not in SUDO_ROLES[principal.entity_type]:
         raise refused
