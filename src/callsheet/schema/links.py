@@ -127,6 +127,7 @@ class LinkRegistry:
         self._storage: dict[tuple[str, str], LinkStorage] = {}
         self._reverses: dict[tuple[str, str], list[tuple[str, str]]] = {}
         self._partners: dict[tuple[str, str, str], str | None] = {}
+        self._sides: dict[str, tuple[str, str]] | None = None
         for entity in schema:
             for f in entity.fields.values():
                 if f.data_type == "multi_entity":
@@ -184,10 +185,14 @@ class LinkRegistry:
 
     def connection_sides(self, connection_type: str) -> tuple[str, str] | None:
         """The two entity fields of a connection entity type, or None for other types."""
-        for storage in self._storage.values():
-            if isinstance(storage, ConnectionLink) and storage.connection_type == connection_type:
-                return storage.owner_column, storage.target_column
-        return None
+        if self._sides is None:  # every create asks: index once
+            self._sides = {}
+            for storage in self._storage.values():
+                if isinstance(storage, ConnectionLink):
+                    self._sides.setdefault(
+                        storage.connection_type, (storage.owner_column, storage.target_column)
+                    )
+        return self._sides.get(connection_type)
 
     def reverse_fields_of(self, entity_type: str, field_name: str) -> list[tuple[str, str]]:
         """Multi-entity fields that read this entity field from the other side."""

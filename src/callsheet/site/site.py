@@ -17,6 +17,7 @@ from callsheet.site import schema_changes
 from callsheet.site.actor import SYSTEM, Actor
 from callsheet.site.writes import (
     WriteContext,
+    create_entities,
     create_entity,
     retire_entity,
     revive_entity,
@@ -280,16 +281,63 @@ class Site:
             return revive_entity(ctx, entity_type, entity_id)
 
     def batch(self, actor: Actor, requests: Sequence[dict[str, Any]]) -> list[Any]:
-        """Several creates, updates and deletes in one transaction: all or nothing, in order."""
+        """Several creates, updates and deletes in one transaction: all or nothing, in order.
+
+        A run of creates of one type is checked first and inserted together; the results and
+        event rows are the same as one create after the other.
+        """
         if not isinstance(requests, list | tuple):
             raise ValueFault("batch expects a list of requests.")
         results: list[Any] = []
         with self.writing(actor) as ctx:
-            for number, request in enumerate(requests):
+            number = 0
+            while number < len(requests):
+                run = self._create_run(requests, number)
                 try:
-                    results.append(self._batch_one(ctx, request))
+                    if len(run) > 1:
+                        results.extend(self._create_many(ctx, run))
+                    else:
+                        results.append(self._batch_one(ctx, requests[number]))
                 except Fault as fault:
-                    raise type(fault)(f"batch request {number}: {fault.message}") from None
+                    failed = number + getattr(fault, "batch_offset", 0)
+                    raise type(fault)(f"batch request {failed}: {fault.message}") from None
+                number += max(len(run), 1)
+        return results
+
+    @staticmethod
+    def _create_run(requests: Sequence[Any], start: int) -> list[dict[str, Any]]:
+        """The creates of one entity type that follow each other from `start`."""
+        first = requests[start]
+        if not isinstance(first, dict) or first.get("request_type") != "create":
+            return []
+        run = [first]
+        for request in requests[start + 1 :]:
+            same = (
+                isinstance(request, dict)
+                and request.get("request_type") == "create"
+                and request.get("entity_type") == first.get("entity_type")
+            )
+            if not same:
+                break
+            run.append(request)
+        return run
+
+    def _create_many(self, ctx: WriteContext, run: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        entity_type = run[0].get("entity_type")
+        datas = [request.get("data") for request in run]
+        ids = self._with_schema_retry(lambda: create_entities(ctx, entity_type, datas))
+        wanted = [[*(r.get("data") or {}), *(r.get("return_fields") or [])] for r in run]
+        fields = list(dict.fromkeys(name for names in wanted for name in names))
+        request = self.read_request(entity_type, [["id", "in", ids]], fields)
+        with self.store.read() as conn:
+            records = {record["id"]: record for record in read(conn, self.store, request)[0]}
+        results = []
+        for entity_id, names in zip(ids, wanted, strict=True):
+            record = records.get(entity_id, {"type": entity_type, "id": entity_id})
+            results.append(
+                {"type": entity_type, "id": entity_id}
+                | {name: record[name] for name in names if name in record}
+            )
         return results
 
     def _batch_one(self, ctx: WriteContext, request: Any) -> Any:

@@ -6,6 +6,7 @@ checked by their field's kind before anything is written, so a bad value leaves 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -32,7 +33,15 @@ from callsheet.store.kinds.text import UuidKind
 from callsheet.store.links import read_links, write_links
 from callsheet.store.store import RETIRED_COLUMN
 
-__all__ = ["WriteContext", "create_entity", "retire_entity", "revive_entity", "update_entity"]
+__all__ = [
+    "WriteContext",
+    "can_create_together",
+    "create_entities",
+    "create_entity",
+    "retire_entity",
+    "revive_entity",
+    "update_entity",
+]
 
 # Server-maintained on every write; never taken from the caller.
 MAINTAINED_FIELDS = frozenset({"id", "updated_at", "updated_by"})
@@ -171,8 +180,17 @@ def _human_user_names(
 # -- create -----------------------------------------------------------------------------------
 
 
-def create_entity(ctx: WriteContext, entity_type: str, data: Any) -> int:
-    """Insert one entity with its links and event rows; returns its id."""
+@dataclass
+class PreparedCreate:
+    """A create whose values are checked and whose row is built, not yet inserted."""
+
+    entity: EntityType
+    values: dict[str, tuple[Field, Any]]
+    row: dict[str, Any]
+
+
+def prepare_create(ctx: WriteContext, entity_type: str, data: Any) -> PreparedCreate:
+    """Check a create's values and build its row; Faults leave nothing written."""
     entity = ctx.store.schema.entity(entity_type, operation="create")
     if isinstance(data, dict) and "id" in data:
         raise SchemaFault(
@@ -181,11 +199,10 @@ def create_entity(ctx: WriteContext, entity_type: str, data: Any) -> int:
     values = check_values(ctx, entity, data, creating=True)
     _check_unique(ctx, entity, values, None)
     _check_new_connection(ctx, entity, values)
-    if entity_type == "EventLogEntry":
-        return _create_event_log_entry(ctx, entity, values)
     if entity_type == "HumanUser":
         _human_user_names(values, entity, {})
-    _apply_defaults(ctx, entity, values)
+    if entity_type != "EventLogEntry":
+        _apply_defaults(ctx, entity, values)
     table = ctx.store.table(entity_type)
     row: dict[str, Any] = {}
     for f, stored in values.values():
@@ -200,35 +217,111 @@ def create_entity(ctx: WriteContext, entity_type: str, data: Any) -> int:
             row[f"{bookkeeping}__type"] = actor.type if actor else None
             row[f"{bookkeeping}__id"] = actor.id if actor else None
     row = {k: v for k, v in row.items() if k in table.c}
-    # Parameters apart from the statement, so SQLAlchemy reuses the compiled INSERT.
-    entity_id = int(ctx.conn.execute(table.insert(), row).inserted_primary_key[0])
-    ref = LinkRef(entity_type, entity_id)
-    ctx.store.note_live(entity_type, entity_id)
+    return PreparedCreate(entity, values, row)
+
+
+def _finish_create(ctx: WriteContext, prepared: PreparedCreate, entity_id: int) -> None:
+    """Links, tags and event rows of an inserted entity."""
+    entity, values = prepared.entity, prepared.values
+    ref = LinkRef(entity.name, entity_id)
+    ctx.store.note_live(entity.name, entity_id)
     name_field = entity.display_name_field
     ctx.remember(ref, values[name_field][1] if name_field in values else None)
     _write_side_values(ctx, ref, values, creating=True)
     log_create(ctx, entity, ref, values)
+
+
+def create_entity(ctx: WriteContext, entity_type: str, data: Any) -> int:
+    """Insert one entity with its links and event rows; returns its id."""
+    prepared = prepare_create(ctx, entity_type, data)
+    if entity_type == "EventLogEntry":
+        return _create_event_log_entry(ctx, prepared.entity, prepared.values)
+    table = ctx.store.table(entity_type)
+    # Parameters apart from the statement, so SQLAlchemy reuses the compiled INSERT.
+    entity_id = int(ctx.conn.execute(table.insert(), prepared.row).inserted_primary_key[0])
+    _finish_create(ctx, prepared, entity_id)
     return entity_id
+
+
+def can_create_together(entity_type: str, store: Any) -> bool:
+    """Whether creates of this type may be checked first and inserted in one statement: not
+    when one create's checks depend on another's row (unique fields, connection pairs)."""
+    return (
+        entity_type not in UNIQUE_FIELDS
+        and entity_type != "EventLogEntry"
+        and store.links.connection_sides(entity_type) is None
+    )
+
+
+def create_entities(ctx: WriteContext, entity_type: str, datas: list[Any]) -> list[int]:
+    """Several creates of one type, as if one after the other, inserted with one statement
+    per set of columns (`batch` uses this for runs of creates)."""
+    if not can_create_together(entity_type, ctx.store):
+        return [create_entity(ctx, entity_type, data) for data in datas]
+    prepared: list[PreparedCreate] = []
+    for number, data in enumerate(datas):
+        try:
+            prepared.append(prepare_create(ctx, entity_type, data))
+        except Fault as fault:
+            fault.batch_offset = number  # type: ignore[attr-defined]
+            raise
+    table = ctx.store.table(entity_type)
+    ids: list[int] = [0] * len(prepared)
+    runs: list[list[int]] = []  # consecutive creates writing the same columns
+    for position, item in enumerate(prepared):
+        if runs and tuple(prepared[runs[-1][0]].row) == tuple(item.row):
+            runs[-1].append(position)
+        else:
+            runs.append([position])
+    statement = table.insert().returning(table.c.id, sort_by_parameter_order=True)
+    for run in runs:
+        result = ctx.conn.execute(statement, [prepared[p].row for p in run])
+        for position, (entity_id,) in zip(run, result.all(), strict=True):
+            ids[position] = int(entity_id)
+    for item, entity_id in zip(prepared, ids, strict=True):
+        _finish_create(ctx, item, entity_id)
+    return ids
 
 
 def _apply_defaults(
     ctx: WriteContext, entity: EntityType, values: dict[str, tuple[Field, Any]]
 ) -> None:
+    generated, defaults = _defaults_of(ctx, entity)
+    for f in generated:
+        if f.name not in values:
+            value = UuidKind.new_value(f)
+            if value:
+                values[f.name] = (f, value)
+    for f, stored in defaults:
+        if f.name not in values:
+            values[f.name] = (f, stored)
+
+
+def _defaults_of(
+    ctx: WriteContext, entity: EntityType
+) -> tuple[list[Field], list[tuple[Field, Any]]]:
+    """The type's generated fields and (field, stored default) pairs, worked out once per
+    schema (the store drops its plans when the schema changes)."""
+    key = ("defaults", entity.name)
+    cached = ctx.store.cached_plan(key)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    generated: list[Field] = []
+    defaults: list[tuple[Field, Any]] = []
     for f in entity.fields.values():
-        if f.name in values or not kind_of(f).writable:
+        if not kind_of(f).writable:
             continue
         if f.data_type == "uuid":
-            generated = UuidKind.new_value(f)
-            if generated:
-                values[f.name] = (f, generated)
+            generated.append(f)
             continue
         default = CREATE_DEFAULTS.get((entity.name, f.name), f.default_value)
         if default is None or default is False or f.data_type in ("image", "url", "serializable"):
             continue
         try:
-            values[f.name] = (f, kind_of(f).to_stored(f, default, ctx.store))
+            defaults.append((f, kind_of(f).to_stored(f, default, ctx.store)))
         except Fault:
             continue  # a default the field itself would refuse is ignored, not an error
+    return ctx.store.cache_plan(key, (generated, defaults))  # type: ignore[no-any-return]
 
 
 def _create_event_log_entry(

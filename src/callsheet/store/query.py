@@ -310,19 +310,57 @@ def _point_lookup(request: ReadRequest) -> bool:
 
 
 def read_point(store: Store, request: ReadRequest) -> list[dict[str, Any]] | None:
-    """A find by id answered by one prepared statement on a raw connection, when the
-    requested fields need nothing more (no multi-entity, tag or wide polymorphic fields);
-    None when they do (use `read`)."""
+    """A find by id answered by prepared statements on a raw connection, when the requested
+    fields need no side loads (multi-entity, tags); None when they do (use `read`)."""
     if not _point_lookup(request):
         return None
     plan = plan_read(store, request)
-    if plan.needs_links:
+    if any(c.owner_index is not None for c in plan.columns):
         return None
     lookup = _lookup_statement(plan, store.engine.dialect)
     entity_id = request.filters.children[0].values[0]  # type: ignore[union-attr]
     with store.raw_read() as driver_connection:
         rows = lookup.run(driver_connection, cs_id=entity_id)
-    return [_record(request.entity_type, row, plan.columns) for row in rows]
+        records = [_record(request.entity_type, row, plan.columns) for row in rows]
+        for record in records:  # polymorphic links too wide to join: one lookup each
+            for key, value in record.items():
+                if isinstance(value, LinkRef):
+                    record[key] = _name_lookup(store, value.type).entity(driver_connection, value)
+    return records
+
+
+def _name_lookup(store: Store, entity_type: str) -> NameLookup:
+    key = ("name", entity_type)
+    lookup = store.cached_plan(key)
+    if lookup is None:
+        lookup = store.cache_plan(key, NameLookup.build(store, entity_type))
+    return lookup  # type: ignore[no-any-return]
+
+
+@dataclass
+class NameLookup:
+    """`{"type", "id", "name"}` of one live entity, by a prepared statement."""
+
+    entity_type: str
+    statement: PreparedLookup | None
+
+    @classmethod
+    def build(cls, store: Store, entity_type: str) -> NameLookup:
+        if entity_type not in store.schema:
+            return cls(entity_type, None)
+        table = store.table(entity_type)
+        name_field = store.schema.entity(entity_type).display_name_field
+        name = table.c[name_field] if name_field else sa.null()
+        statement = sa.select(table.c.id, name).where(
+            table.c.id == sa.bindparam("cs_id"), table.c[RETIRED_COLUMN].is_(None)
+        )
+        return cls(entity_type, PreparedLookup.compile(statement, store.engine.dialect))
+
+    def entity(self, driver_connection: Any, ref: LinkRef) -> dict[str, Any] | None:
+        if self.statement is None:
+            return None
+        rows = self.statement.run(driver_connection, cs_id=ref.id)
+        return {"type": ref.type, "id": ref.id, "name": rows[0][1]} if rows else None
 
 
 def read(conn: Connection, store: Store, request: ReadRequest) -> tuple[list[dict[str, Any]], bool]:

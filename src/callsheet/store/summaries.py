@@ -75,18 +75,6 @@ def summarize(
     ]
     aggregates = [_aggregate(store, table, joins, s) for s in summaries]
     keys = [_group_key(store, table, joins, g) for g in groupings]
-    base = (
-        sa.select(*aggregates).select_from(joins.from_clause).where(*where) if aggregates else None
-    )
-    totals_row = conn.execute(base).one() if base is not None else ()
-    result: dict[str, Any] = {
-        "summaries": {
-            s.key: _summary_value(s, v) for s, v in zip(summaries, totals_row, strict=True)
-        },
-        "groups": [],
-    }
-    if not groupings:
-        return result
     levels = []
     for depth in range(1, len(groupings) + 1):
         key_columns = [col for key in keys[:depth] for col in key]
@@ -97,9 +85,37 @@ def summarize(
             .group_by(*key_columns)
         )
         levels.append(conn.execute(statement).all())
+    if levels and all(summary.kind in ADDITIVE_SUMMARIES for summary in summaries):
+        # Counts and sums of the whole are the sums of the first level's groups: no second scan.
+        width = len(keys[0])
+        totals_row: Any = [
+            _add_up(row[width + n] for row in levels[0]) for n in range(len(summaries))
+        ]
+    elif aggregates:
+        totals_row = conn.execute(
+            sa.select(*aggregates).select_from(joins.from_clause).where(*where)
+        ).one()
+    else:
+        totals_row = ()
+    result: dict[str, Any] = {
+        "summaries": {
+            s.key: _summary_value(s, v) for s, v in zip(summaries, totals_row, strict=True)
+        },
+        "groups": [],
+    }
+    if not groupings:
+        return result
     names = _group_link_names(conn, store, groupings, keys, levels)
     result["groups"] = _nest(summaries, groupings, keys, levels, names, 0, ())
     return result
+
+
+ADDITIVE_SUMMARIES = frozenset({"record_count", "count", "sum", "checked", "unchecked"})
+
+
+def _add_up(values: Any) -> Any:
+    present = [v for v in values if v is not None]
+    return sum(present) if present else None
 
 
 def _parse_summaries(store: Store, entity_type: str, summary_fields: Any) -> list[_Summary]:

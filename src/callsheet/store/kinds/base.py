@@ -196,9 +196,11 @@ class ScalarKind(FieldKind):
         except ValueFault as fault:
             raise FilterFault(f"API read() invalid filter value: {fault.message}") from None
 
-    def compare(self, column: ColumnElement[Any], *values: Any) -> ColumnElement[Any]:
-        """The expression filters compare (text kinds lower-case it)."""
-        return column
+    def compared(
+        self, column: ColumnElement[Any], values: list[Any]
+    ) -> tuple[ColumnElement[Any], list[Any]]:
+        """The expression and the values that `is` / `in` compare (text kinds fold case)."""
+        return column, values
 
     def compare_value(self, field: Field, value: Any) -> Any:
         return self.filter_value(field, value)
@@ -211,7 +213,8 @@ class ScalarKind(FieldKind):
         stored = None if value is None else self.compare_value(field, value)
         if stored is None:
             return column.is_(None)
-        return self.compare(column, stored) == stored
+        expression, (stored,) = self.compared(column, [stored])
+        return expression == stored
 
     def filter_is_not(
         self, field: Field, table: FromClause, values: list[Any], store: Store
@@ -221,7 +224,8 @@ class ScalarKind(FieldKind):
         stored = None if value is None else self.compare_value(field, value)
         if stored is None:
             return column.is_not(None)
-        return or_null(column, self.compare(column, stored) != stored)
+        expression, (stored,) = self.compared(column, [stored])
+        return or_null(column, expression != stored)
 
     def filter_in(
         self, field: Field, table: FromClause, values: list[Any], store: Store
@@ -232,7 +236,11 @@ class ScalarKind(FieldKind):
             for v in value_list(field, "in", values)
         ]
         present = [v for v in items if v is not None]
-        condition = self.compare(column, *present).in_(present) if present else sa.false()
+        if present:
+            expression, present = self.compared(column, present)
+            condition = expression.in_(present)
+        else:
+            condition = sa.false()
         return sa.or_(condition, column.is_(None)) if None in items else condition
 
     def filter_not_in(
@@ -244,7 +252,11 @@ class ScalarKind(FieldKind):
             for v in value_list(field, "not_in", values)
         ]
         present = [v for v in items if v is not None]
-        condition = self.compare(column, *present).not_in(present) if present else sa.true()
+        if present:
+            expression, present = self.compared(column, present)
+            condition = expression.not_in(present)
+        else:
+            condition = sa.true()
         if None in items:
             return sa.and_(condition, column.is_not(None))
         return or_null(column, condition)
