@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from read_sites import DIALECTS, codes, site_copy
 
+from callsheet.client import Shotgun
 from callsheet.faults import Fault
 
 SHOTS = [("c", 30), ("a", None), ("e", 10), ("b", 20), ("d", 10)]
@@ -218,3 +219,12 @@ def test_find_invalid_filter_preset_is_fault(site: Any, entity_type: str, preset
     sg, _ = site
     with pytest.raises(Fault, match="additional_filter_presets"):
         sg.find(entity_type, [], additional_filter_presets=presets)
+
+
+def test_find_order_by_malformed_path_is_ignored(sg: Shotgun, project: dict) -> None:
+    first = sg.create("Shot", {"code": "b", "project": project})
+    second = sg.create("Shot", {"code": "a", "project": project})
+    found = sg.find(
+        "Shot", [], ["code"], order=[{"field_name": "code.Sequence", "direction": "asc"}]
+    )
+    assert [r["id"] for r in found] == [first["id"], second["id"]]

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 from callsheet.faults import Fault, FilterFault, SchemaFault, ValueFault
 from callsheet.schema.default import default_schema
+from callsheet.schema.model import Schema
 from callsheet.site import schema_changes
 from callsheet.site.actor import SYSTEM, Actor
 from callsheet.site.writes import (
@@ -62,7 +63,7 @@ class Site:
         self.store.close()
 
     @property
-    def schema(self):  # type: ignore[no-untyped-def]
+    def schema(self) -> Schema:
         return self.store.schema
 
     # -- transactions -------------------------------------------------------------------------
@@ -139,8 +140,8 @@ class Site:
                 )
             try:
                 path = parse_path(self.schema, entity_type, name)
-            except SchemaFault:
-                continue  # unknown sort fields are ignored, as ShotGrid does
+            except (SchemaFault, FilterFault):
+                continue  # unknown or malformed sort fields are ignored, as ShotGrid does
             sorts.append(Sort(path, direction == "desc"))
         return sorts
 
