@@ -362,3 +362,17 @@ def test_create_serializable_with_nan_is_stored_or_fault(
         sg.create("Task", {"content": "x", "project": project, "splits": [{"a": float("nan")}]})
     except Fault:
         assert snapshot() == before
+
+
+@pytest.mark.parametrize(
+    ("entity_type", "field", "data"),
+    [
+        ("Project", "name", {"name": "Same"}),
+        ("LocalStorage", "code", {"code": "same", "linux_path": "/mnt"}),
+    ],
+)
+def test_create_duplicate_identity_is_fault(
+    sg: Shotgun, snapshot, entity_type: str, field: str, data: dict
+) -> None:
+    sg.create(entity_type, data)
+    _assert_refused(sg, snapshot, lambda: sg.create(entity_type, dict(data)), entity_type, field)

@@ -52,7 +52,11 @@ EDITABLE_ANYWAY = frozenset({"permission_rule_set", "last_accessed"})
 # Defaults ShotGrid applies that the schema does not show: a new Script generates events.
 CREATE_DEFAULTS: dict[tuple[str, str], Any] = {("ApiUser", "generate_event_log_entries"): True}
 # Unique among live entities (a retired HumanUser's login can be reused) [data-model.md §4.3, 4.6].
-UNIQUE_FIELDS: dict[str, tuple[str, ...]] = {"HumanUser": ("login",)}
+UNIQUE_FIELDS: dict[str, tuple[str, ...]] = {
+    "HumanUser": ("login",),
+    "Project": ("name",),
+    "LocalStorage": ("code",),
+}
 # Long refused values are cut in fault messages.
 MAX_SHOWN_VALUE_CHARS = 200
 # ShotGrid accepts and discards writes to these.
