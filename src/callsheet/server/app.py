@@ -22,7 +22,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from callsheet.faults import Fault
-from callsheet.server.files import file_routes
+from callsheet.server.files import FileUrlMiddleware, attach_files, file_routes
 from callsheet.server.methods import dispatch
 from callsheet.server.settings import Settings
 from callsheet.server.wire import (
@@ -102,6 +102,7 @@ def create_app(site: Site, settings: Settings | None = None) -> Starlette:
     """The Starlette app serving `site`; its lifespan sizes the thread pool and closes the site."""
     settings = settings or Settings()
     ensure_internal_tables(site.store)
+    attach_files(site, settings)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -117,7 +118,7 @@ def create_app(site: Site, settings: Settings | None = None) -> Starlette:
     ]
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(GZipMiddleware, minimum_size=1024)],
+        middleware=[Middleware(GZipMiddleware, minimum_size=1024), Middleware(FileUrlMiddleware)],
         lifespan=lifespan,
     )
     app.state.site = site

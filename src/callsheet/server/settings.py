@@ -25,6 +25,10 @@ class Settings:
     threads: int = 16
     max_body_bytes: int = 64 * 1024 * 1024
     auth: AuthPolicy = field(default_factory=AuthPolicy)
+    # Files (callsheet/files/): how long a new thumbnail reads as the transient placeholder at
+    # least, and the public base URL of file links when the server sits behind a proxy.
+    thumbnail_delay_s: float = 1.0
+    public_url: str | None = None
 
     @classmethod
     def from_environment(
@@ -38,7 +42,7 @@ class Settings:
 
     @property
     def files_dir(self) -> Path:
-        """Where uploaded files will live (issue 3's uploads; see docs/configuration.md)."""
+        """Where uploaded files and thumbnails live (see docs/configuration.md)."""
         return self.data_dir / "files"
 
     def site_url(self) -> str:

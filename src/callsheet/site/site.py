@@ -12,10 +12,12 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from callsheet.faults import Fault, FilterFault, SchemaFault, ValueFault
+from callsheet.files import FileRoom
 from callsheet.schema.default import default_schema
 from callsheet.schema.model import Schema
 from callsheet.site import schema_changes
 from callsheet.site.actor import SYSTEM, Actor
+from callsheet.site.uploads import resolve_file_values
 from callsheet.site.writes import (
     WriteContext,
     create_entities,
@@ -43,6 +45,9 @@ class Site:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        # The file store, set by the server (callsheet/files/); without it image fields read
+        # as stored and uploads are refused.
+        self.files: FileRoom | None = None
 
     @classmethod
     def open(cls, url: str | None = None, *, pool_size: int = 10) -> Site:
@@ -60,6 +65,8 @@ class Site:
         return site
 
     def close(self) -> None:
+        if self.files is not None:
+            self.files.close()  # background thumbnails write to the store: finish them first
         self.store.close()
 
     @property
@@ -149,9 +156,12 @@ class Site:
         """One page of a find: the records and whether more follow."""
         point = read_point(self.store, request)
         if point is not None:
-            return point, False
-        with self.store.read() as conn:
-            return read(conn, self.store, request)
+            records, more = point, False
+        else:
+            with self.store.read() as conn:
+                records, more = read(conn, self.store, request)
+        resolve_file_values(self, request.entity_type, request.fields, records)
+        return records, more
 
     def find(
         self,
@@ -224,6 +234,7 @@ class Site:
             records, _ = read(conn, self.store, request)
         if not records:
             return {"type": entity_type, "id": entity_id}
+        resolve_file_values(self, entity_type, request.fields, records)
         return records[0]
 
     # -- writes -------------------------------------------------------------------------------

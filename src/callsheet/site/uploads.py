@@ -1,0 +1,303 @@
+"""Uploads, thumbnails and downloads in the engine: Attachments and image references.
+
+The bytes live in the site's `FileRoom` (callsheet/files/), named by the Attachment's id; the
+database holds the Attachment row and, in image fields, an `ImageRef` that reads as a URL. A
+thumbnail reads as the transient placeholder until the background resize has finished.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from callsheet.faults import Fault, NotFoundFault, SchemaFault, ValueFault
+from callsheet.files import FileRoom, ImageRef
+from callsheet.files.thumbnails import is_image, make_thumbnail
+from callsheet.site.actor import SYSTEM, Actor
+from callsheet.site.writes import create_entity, update_entity
+from callsheet.store.kinds import kind_of
+from callsheet.store.paths import parse_path
+from callsheet.store.store import RETIRED_COLUMN
+
+if TYPE_CHECKING:
+    from callsheet.site.site import Site
+
+THUMBNAIL_FIELDS = {False: "image", True: "filmstrip_image"}
+MAX_FILENAME_CHARS = 255
+
+
+class FilesNotConfiguredFault(Fault):
+    """The site has no file store (the server sets one; an in-process site may not)."""
+
+
+class ThumbnailNotReadyFault(Fault):
+    """The source thumbnail of share_thumbnail is still being resized."""
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """An attachment's bytes on disk and how to name them in a download."""
+
+    path: Path
+    filename: str
+    content_type: str
+
+
+def room_of(site: Site) -> FileRoom:
+    """The site's FileRoom, or a Fault saying files are not available."""
+    room: FileRoom | None = getattr(site, "files", None)
+    if room is None:
+        raise FilesNotConfiguredFault("This Callsheet site has no file store configured.")
+    return room
+
+
+def clean_filename(name: object) -> str:
+    """A display name for an uploaded file: its last path part, printable, not too long."""
+    text = str(name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    text = "".join(c for c in text if unicodedata.category(c)[0] != "C").strip()
+    return text[:MAX_FILENAME_CHARS] or "upload"
+
+
+def _entity_id(entity_type: Any, entity_id: Any) -> int:
+    if not isinstance(entity_type, str) or not entity_type:
+        raise ValueFault("An upload needs an entity_type.")
+    if isinstance(entity_id, str) and entity_id.isdigit() and len(entity_id) < 11:
+        entity_id = int(entity_id)
+    if isinstance(entity_id, bool) or not isinstance(entity_id, int) or entity_id <= 0:
+        raise ValueFault(f"An upload needs the id of an existing {entity_type}, got {entity_id!r}.")
+    return entity_id
+
+
+def _check_exists(site: Site, conn: sa.Connection, entity_type: str, entity_id: int) -> sa.Table:
+    site.schema.entity(entity_type)
+    table = site.store.table(entity_type)
+    found = conn.execute(
+        sa.select(table.c.id).where(table.c.id == entity_id, table.c[RETIRED_COLUMN].is_(None))
+    ).first()
+    if found is None:
+        raise NotFoundFault(f"{entity_type} with id {entity_id} doesn't exist.")
+    return table
+
+
+def _parse_created_at(value: Any) -> datetime | None:
+    if value in (None, "", "None"):
+        return None
+    try:
+        parsed = datetime.fromisoformat(str(value).replace(" ", "T"))
+    except ValueError:
+        raise ValueFault(f"created_at must be an ISO date and time, got {value!r}.") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _attachment_values(site: Site, entity_type: str, entity_id: int, name: str) -> dict[str, Any]:
+    """Links of a new Attachment: to the entity (when the field allows it) and its project."""
+    attachment = site.schema.entity("Attachment")
+    values: dict[str, Any] = {}
+    links = attachment.fields.get("attachment_links")
+    if links is not None and entity_type in (links.valid_types):
+        values["attachment_links"] = [{"type": entity_type, "id": entity_id}]
+    owner = site.schema.entity(entity_type)
+    if "project" in owner.fields and entity_type != "Project":
+        record = site.find(SYSTEM, entity_type, [["id", "is", entity_id]], ["project"])
+        if record and record[0].get("project"):
+            values["project"] = record[0]["project"]
+    elif entity_type == "Project":
+        values["project"] = {"type": "Project", "id": entity_id}
+    values["filename"] = name
+    return values
+
+
+def _write_this_file(ctx: Any, attachment_id: int, name: str) -> dict[str, Any]:
+    """Attachment.this_file as the upload url dict (its `url` is minted again on every read)."""
+    value = {
+        "content_type": mimetypes.guess_type(name)[0] or "application/octet-stream",
+        "link_type": "upload",
+        "name": name,
+        "url": "",
+        "type": "Attachment",
+        "id": attachment_id,
+    }
+    f = ctx.store.schema.entity("Attachment").field("this_file")
+    table = ctx.store.table("Attachment")
+    columns = kind_of(f).to_columns(f, value)
+    ctx.conn.execute(table.update().where(table.c.id == attachment_id).values(columns))
+    return value
+
+
+def upload_file(
+    site: Site,
+    actor: Actor,
+    entity_type: Any,
+    entity_id: Any,
+    filename: Any,
+    content: bytes,
+    field_name: str | None = None,
+    display_name: str | None = None,
+    tag_list: str | None = None,
+    created_at: Any = None,
+) -> int:
+    """`upload`: a new Attachment on the entity, optionally put in a file/link field; its id."""
+    room = room_of(site)
+    entity_id = _entity_id(entity_type, entity_id)
+    name = clean_filename(filename)
+    if field_name in ("", "None"):
+        field_name = None
+    if field_name is not None:
+        f = site.schema.entity(entity_type).field(field_name, operation="upload")
+        if f.data_type != "url":
+            raise SchemaFault(f"{f.qualified_name} is not a file/link field; cannot upload to it.")
+    values_created_at = _parse_created_at(created_at)
+    with site.writing(actor) as ctx:
+        _check_exists(site, ctx.conn, entity_type, entity_id)
+        values = _attachment_values(site, entity_type, entity_id, name)
+        values["file_size"] = len(content)
+        values["display_name"] = clean_filename(display_name) if display_name else name
+        tags = [t.strip() for t in (tag_list or "").split(",") if t.strip()]
+        if tags:
+            values["tag_list"] = tags
+        if values_created_at is not None:
+            values["created_at"] = values_created_at
+        attachment_id = create_entity(ctx, "Attachment", values)
+        this_file = _write_this_file(ctx, attachment_id, name)
+        if field_name is not None:
+            update_entity(ctx, entity_type, entity_id, {field_name: this_file})
+        room.storage.write(room.storage.attachment_path(attachment_id), content)
+    return attachment_id
+
+
+def publish_thumbnail(
+    site: Site,
+    actor: Actor,
+    entity_type: Any,
+    entity_id: Any,
+    filename: Any,
+    content: bytes,
+    filmstrip: bool = False,
+) -> int:
+    """`upload_thumbnail` / `upload_filmstrip_thumbnail`: store, then resize in the background."""
+    room = room_of(site)
+    entity_id = _entity_id(entity_type, entity_id)
+    column = THUMBNAIL_FIELDS[filmstrip]
+    owner = site.schema.entity(entity_type)
+    if column not in owner.fields:
+        raise SchemaFault(f"{entity_type} has no {column} field; it cannot have a thumbnail.")
+    if not is_image(content):
+        raise ValueFault(f"The thumbnail {clean_filename(filename)!r} is not a readable image.")
+    name = clean_filename(filename)
+    with site.writing(actor) as ctx:
+        table = _check_exists(site, ctx.conn, entity_type, entity_id)
+        values = {"filename": name, "file_size": len(content), "display_name": name}
+        attachment_id = create_entity(ctx, "Attachment", values)
+        _write_this_file(ctx, attachment_id, name)
+        room.storage.write(room.storage.attachment_path(attachment_id), content)
+        pending = ImageRef(attachment_id).stored()
+        ctx.conn.execute(table.update().where(table.c.id == entity_id).values({column: pending}))
+    room.thumbnails.submit(
+        lambda: _finish_thumbnail(site, entity_type, entity_id, column, attachment_id, filmstrip)
+    )
+    return attachment_id
+
+
+def _finish_thumbnail(
+    site: Site, entity_type: str, entity_id: int, column: str, attachment_id: int, filmstrip: bool
+) -> None:
+    """Background: resize, store, then point the image field at the thumbnail if still pending."""
+    room = room_of(site)
+    source = room.storage.attachment_path(attachment_id).read_bytes()
+    resized, extension = make_thumbnail(source, filmstrip)
+    room.storage.write(room.storage.thumbnail_path(attachment_id, extension), resized)
+    pending, ready = ImageRef(attachment_id).stored(), ImageRef(attachment_id, extension).stored()
+    table = site.store.table(entity_type)
+    with site.store.write() as conn:
+        # Only if still pending: a newer upload or a clear since then wins.
+        conn.execute(
+            table.update()
+            .where(table.c.id == entity_id, table.c[column] == pending)
+            .values({column: ready})
+        )
+
+
+def share_thumbnail(
+    site: Site,
+    actor: Actor,
+    entities: Sequence[tuple[str, int]],
+    source: tuple[str, int],
+    filmstrip: bool = False,
+) -> int:
+    """`share_thumbnail`: the source's thumbnail on every entity; the thumbnail's Attachment id."""
+    column = THUMBNAIL_FIELDS[filmstrip]
+    with site.store.read() as conn:
+        table = _check_exists(site, conn, source[0], _entity_id(*source))
+        if column not in table.c:
+            raise SchemaFault(f"{source[0]} has no {column} field.")
+        stored = conn.execute(sa.select(table.c[column]).where(table.c.id == source[1])).scalar()
+    ref = ImageRef.parse(stored)
+    if ref is None:
+        raise ValueFault(f"{source[0]} {source[1]} has no {column} to share.")
+    if not ref.ready:
+        raise ThumbnailNotReadyFault(f"The thumbnail of {source[0]} {source[1]} is not ready yet.")
+    with site.writing(actor) as ctx:
+        for entity_type, entity_id in entities:
+            target = _check_exists(site, ctx.conn, entity_type, _entity_id(entity_type, entity_id))
+            if column not in target.c:
+                raise SchemaFault(f"{entity_type} has no {column} field.")
+            ctx.conn.execute(
+                target.update().where(target.c.id == entity_id).values({column: ref.stored()})
+            )
+    return ref.attachment_id
+
+
+def attachment_file(site: Site, attachment_id: int) -> StoredFile | None:
+    """The bytes of a live Attachment uploaded here, or None."""
+    room = room_of(site)
+    table = site.store.table("Attachment")
+    with site.store.read() as conn:
+        row = conn.execute(
+            sa.select(table.c.filename).where(
+                table.c.id == attachment_id, table.c[RETIRED_COLUMN].is_(None)
+            )
+        ).first()
+    path = room.storage.attachment_path(attachment_id)
+    if row is None or not path.is_file():
+        return None
+    name = clean_filename(row[0])
+    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    return StoredFile(path, name, content_type)
+
+
+def resolve_file_values(
+    site: Site, entity_type: str, fields: Sequence[str], records: list[dict[str, Any]]
+) -> None:
+    """Turn stored image references and upload links into URLs, in place (every read)."""
+    room: FileRoom | None = getattr(site, "files", None)
+    if room is None or not records:
+        return
+    images, links = [], []
+    for name in fields:
+        try:
+            data_type = parse_path(site.schema, entity_type, name).field.data_type
+        except Fault:
+            continue
+        if data_type == "image":
+            images.append(name)
+        elif data_type == "url":
+            links.append(name)
+    for record in records:
+        for name in images:
+            if name in record:
+                record[name] = room.image_url(record[name])
+        for name in links:
+            value = record.get(name)
+            if (
+                isinstance(value, dict)
+                and value.get("link_type") == "upload"
+                and isinstance(value.get("id"), int)
+            ):
+                record[name] = {**value, "url": room.attachment_url(value["id"])}
