@@ -158,15 +158,48 @@ def test_find_latest_version_per_entity_by_creation(site: Any) -> None:
         assert codes(records) == ["va2", "vb1"]
 
 
-def test_find_latest_preset_is_anded_with_filters(site: Any) -> None:
+LATEST_VERSIONS = [{"preset_name": "LATEST", "latest_by": "ENTITIES_CREATED_AT"}]
+
+
+def test_find_latest_preset_picks_the_newest_of_the_filtered_rows(site: Any) -> None:
+    """Siblings come from the rows the filters select ("the Cut of that set", python-api docs):
+    the official live suite finds its fixture Version by id with LATEST after newer Versions
+    were linked to the same Asset."""
+    sg, e = site
+    by_id = [["id", "is", e["va1"]["id"]]]
+    records = sg.find("Version", by_id, ["code"], additional_filter_presets=LATEST_VERSIONS)
+    assert codes(records) == ["va1"]
+    assert sg.find_one("Version", by_id, ["code"], additional_filter_presets=LATEST_VERSIONS)
+    both = [["code", "in", ["va1", "va2", "vb1"]]]
+    records = sg.find("Version", both, ["code"], additional_filter_presets=LATEST_VERSIONS)
+    assert codes(records) == ["va2", "vb1"]
+    records = sg.find(
+        "Cut",
+        [["description", "in", ["edit1", "edit2"]]],
+        ["description"],
+        additional_filter_presets=[{"preset_name": "LATEST", "latest_by": "REVISION_NUMBER"}],
+    )
+    assert codes(records, "description") == ["edit2"]
+
+
+def test_find_latest_preset_with_deep_and_any_filters(site: Any) -> None:
     sg, _ = site
     records = sg.find(
         "Version",
-        [["code", "is", "va1"]],
+        [["entity.Shot.code", "is", "a"], ["code", "is", "va1"]],
         ["code"],
-        additional_filter_presets=[{"preset_name": "LATEST", "latest_by": "ENTITIES_CREATED_AT"}],
+        filter_operator="all",
+        additional_filter_presets=LATEST_VERSIONS,
     )
-    assert records == []
+    assert codes(records) == ["va1"]
+    records = sg.find(
+        "Version",
+        [["code", "is", "va1"], ["code", "is", "vb1"]],
+        ["code"],
+        filter_operator="any",
+        additional_filter_presets=LATEST_VERSIONS,
+    )
+    assert codes(records) == ["va1", "vb1"]
 
 
 def test_find_latest_published_file_by_version_number_per_name(site: Any) -> None:

@@ -3,12 +3,16 @@
 Known presets (reference/data-model.md §3.5): `LATEST` on Version (ENTITIES_CREATED_AT,
 BY_PIPELINE_STEP_NUMBER_AND_ENTITIES_CREATED_AT), PublishedFile (ENTITIES_CREATED_AT,
 VERSION_NUMBER) and Cut (REVISION_NUMBER); `CUT_SHOT_VERSIONS` on Version. Anything else is a Fault.
-A "latest" row is the one no sibling (same partition) beats in the ordering.
+A "latest" row is the one no sibling (same partition) beats in the ordering. Siblings are taken
+from the rows the find selects (its filters, retirement and archived-project scope), not from the
+whole table: ShotGrid documents LATEST as picking the newest "of that set", and the official
+client's live suite finds its fixture Version by id with LATEST even after newer Versions were
+linked to the same Asset.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -18,6 +22,9 @@ from callsheet.faults import FilterFault
 
 if TYPE_CHECKING:
     from callsheet.store.store import Store
+
+# The find's own conditions, for another alias of its table: which rows count as siblings.
+Scope = Callable[[FromClause], list[Any]]
 
 # (entity type, latest_by) -> (partition columns, ordering columns, newest first)
 _LATEST: dict[tuple[str, str], tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -39,17 +46,21 @@ _LATEST: dict[tuple[str, str], tuple[tuple[str, ...], tuple[str, ...]]] = {
 
 
 def preset_conditions(
-    store: Store, entity_type: str, table: FromClause, presets: Sequence[Any] | None
+    store: Store,
+    entity_type: str,
+    table: FromClause,
+    presets: Sequence[Any] | None,
+    scope: Scope,
 ) -> list[Any]:
     """SQL conditions for the presets; a Fault names an unknown or malformed one."""
     if not presets:
         return []
     if not isinstance(presets, list | tuple):
         raise FilterFault("additional_filter_presets must be a list of dicts.")
-    return [_one(store, entity_type, table, preset) for preset in presets]
+    return [_one(store, entity_type, table, preset, scope) for preset in presets]
 
 
-def _one(store: Store, entity_type: str, table: FromClause, preset: Any) -> Any:
+def _one(store: Store, entity_type: str, table: FromClause, preset: Any, scope: Scope) -> Any:
     if not isinstance(preset, dict) or not isinstance(preset.get("preset_name"), str):
         raise FilterFault(
             f"Invalid additional_filter_presets entry {preset!r}: needs a 'preset_name'."
@@ -64,7 +75,7 @@ def _one(store: Store, entity_type: str, table: FromClause, preset: Any) -> Any:
                 f"{preset.get('latest_by')!r}; valid latest_by values: {valid}."
             )
         partition, ordering = _LATEST[key]
-        return _is_latest(store, entity_type, table, partition, ordering)
+        return _is_latest(store, entity_type, table, partition, ordering, scope)
     if name == "CUT_SHOT_VERSIONS" and entity_type == "Version":
         cut_id = preset.get("cut_id")
         if isinstance(cut_id, bool) or not isinstance(cut_id, int):
@@ -87,8 +98,10 @@ def _is_latest(
     table: FromClause,
     partition: tuple[str, ...],
     ordering: tuple[str, ...],
+    scope: Scope,
 ) -> Any:
-    """No live sibling in the same partition comes later in `ordering` (ties: higher id wins)."""
+    """No sibling in scope and in the same partition comes later in `ordering` (ties: higher
+    id wins)."""
     sibling = store.table(entity_type).alias()
     same_partition = [
         sa.or_(
@@ -104,7 +117,7 @@ def _is_latest(
         later.append(sa.and_(*equal_before, sibling.c[col] > table.c[col]))
     newer = (
         sa.select(sibling.c.id)
-        .where(sibling.c._retired_at.is_(None), *same_partition, sa.or_(*later))
+        .where(*scope(sibling), *same_partition, sa.or_(*later))
         .correlate(table)
     )
     return ~sa.exists(newer)

@@ -184,11 +184,27 @@ class PreparedLookup:
 
 def base_conditions(store: Store, request: ReadRequest, table: sa.Table) -> list[Any]:
     """Retirement, archived projects and presets: what every read of the type applies."""
+    conditions = _scope_conditions(store, request, table)
+    if request.presets:
+
+        def scope(sibling: FromClause) -> list[Any]:
+            return [
+                *_scope_conditions(store, request, sibling),
+                FilterCompiler(store).compile(request.filters, sibling),
+            ]
+
+        conditions.extend(
+            preset_conditions(store, request.entity_type, table, request.presets, scope)
+        )
+    return conditions
+
+
+def _scope_conditions(store: Store, request: ReadRequest, table: FromClause) -> list[Any]:
+    """Retirement and archived projects."""
     retired = table.c[RETIRED_COLUMN]
     conditions: list[Any] = [retired.is_not(None) if request.retired_only else retired.is_(None)]
     if not request.include_archived_projects:
         conditions.append(archived_condition(store, request.entity_type, table))
-    conditions.extend(preset_conditions(store, request.entity_type, table, request.presets))
     return conditions
 
 
