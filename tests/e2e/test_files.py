@@ -17,6 +17,7 @@ from live_server import DIALECTS, LiveServer, live_server
 from PIL import Image
 
 from callsheet.server import Settings
+from callsheet.server import files as server_files
 
 # shotgun_api3's upload leaves its file open (collected after each test, so the warning is ours)
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
@@ -137,34 +138,49 @@ def test_upload_bytes_path_and_display_name(
     assert sg.download_attachment(signed) == b"plain text\n"
 
 
-def test_download_by_id_needs_the_cookie_the_client_omits_with_a_port(
+def test_download_by_id_on_this_machine_uses_the_session_just_issued(
     sg: shotgun_api3.Shotgun, world: dict[str, Any], tmp_path: Path
 ) -> None:
     # urllib's cookie jar does not match `host:port` domains, so the client sends no
-    # `_session_id` here (reference §7.5): bare attachment URLs are refused, signed ones work.
+    # `_session_id` here (reference §7.5); from loopback the token it was just issued counts.
     path = tmp_path / "by-id.bin"
     path.write_bytes(b"by id")
+    attachment_id = sg.upload("Shot", world["shot"]["id"], str(path))
+    assert sg.download_attachment(attachment_id) == b"by id"
+
+
+def test_download_by_id_after_the_session_window_is_refused(
+    sg: shotgun_api3.Shotgun, world: dict[str, Any], tmp_path: Path, monkeypatch: Any
+) -> None:
+    monkeypatch.setattr(server_files, "LOOPBACK_SESSION_WINDOW_S", -1.0)
+    path = tmp_path / "late.bin"
+    path.write_bytes(b"late")
     attachment_id = sg.upload("Shot", world["shot"]["id"], str(path))
     with pytest.raises(shotgun_api3.ShotgunFileDownloadError, match="403"):
         sg.download_attachment(attachment_id)
 
 
 def test_download_without_login_is_refused(
-    sg: shotgun_api3.Shotgun, live: LiveServer, world: dict[str, Any], tmp_path: Path
+    sg: shotgun_api3.Shotgun,
+    live: LiveServer,
+    world: dict[str, Any],
+    tmp_path: Path,
+    monkeypatch: Any,
 ) -> None:
+    monkeypatch.setattr(server_files, "_loopback_sessions", {})  # no session issued to us
     path = tmp_path / "secret.bin"
     path.write_bytes(b"secret")
     attachment_id = sg.upload("Shot", world["shot"]["id"], str(path))
     status, _, _ = fetch(f"{live.base_url}/file_serve/attachment/{attachment_id}")
     assert status == 403
-    token = sg.get_session_token()
-    cookie = {"Cookie": f"_session_id={token}"}
-    status, _, body = fetch(f"{live.base_url}/file_serve/attachment/{attachment_id}", cookie)
-    assert (status, body) == (200, b"secret")
     status, _, _ = fetch(
         f"{live.base_url}/file_serve/attachment/{attachment_id}?expires=99999999999&signature=ab"
     )
     assert status == 403
+    token = sg.get_session_token()
+    cookie = {"Cookie": f"_session_id={token}"}
+    status, _, body = fetch(f"{live.base_url}/file_serve/attachment/{attachment_id}", cookie)
+    assert (status, body) == (200, b"secret")
 
 
 def test_download_unknown_attachment_fails(sg: shotgun_api3.Shotgun) -> None:

@@ -22,7 +22,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from callsheet.faults import Fault
-from callsheet.server.files import FileUrlMiddleware, attach_files, file_routes
+from callsheet.server.files import (
+    FileUrlMiddleware,
+    attach_files,
+    file_routes,
+    remember_loopback_session,
+)
 from callsheet.server.methods import dispatch
 from callsheet.server.settings import Settings
 from callsheet.server.wire import (
@@ -72,6 +77,8 @@ async def api3_json(request: Request) -> Response:
         call = decode_call(await _read_body(request, settings.max_body_bytes))
         method = call.method
         results = await run_in_threadpool(dispatch, site, settings, call)
+        if call.method == "get_session_token":
+            remember_loopback_session(request, results)
         return _json(encode_results(results, bare=call.method == "info"))
     except Fault as fault:
         return _json(encode_fault(fault))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -227,6 +228,39 @@ async def thumbnail(request: Request) -> Response:
     return FileResponse(file, media_type=media_type)
 
 
+# shotgun_api3 downloads `/file_serve/attachment/<id>` with a `_session_id` cookie from its own
+# (cached) `get_session_token` call, but its cookie jar drops that cookie when the server URL
+# carries a port (reference §7.5). For callers on this very machine (loopback) only, a cookieless
+# download may use the latest session token issued to the same address, while that token is
+# valid and within the window below. Remote callers on a non-standard port use the signed URLs
+# that reads return, or a proxy on 80/443. Kept per process: with several server processes a
+# download may reach one that did not issue the token, and is then refused.
+LOOPBACK_SESSION_WINDOW_S = 8 * 3600.0
+_LOOPBACK_HOSTS = ("127.", "::1", "localhost")
+_loopback_sessions: dict[str, tuple[str, float]] = {}
+
+
+def _is_loopback(request: Request) -> bool:
+    host = request.client.host if request.client else ""
+    return host.startswith(_LOOPBACK_HOSTS)
+
+
+def remember_loopback_session(request: Request, results: Any) -> None:
+    """Note the session token just issued to a caller on this machine (see above)."""
+    token = results.get("session_id") if isinstance(results, dict) else None
+    if token and _is_loopback(request):
+        _loopback_sessions[request.client.host] = (token, time.monotonic())  # type: ignore[union-attr]
+
+
+def _loopback_token(request: Request) -> str | None:
+    if not _is_loopback(request):
+        return None
+    token, issued = _loopback_sessions.get(request.client.host, (None, 0.0))  # type: ignore[union-attr]
+    if token is None or time.monotonic() - issued > LOOPBACK_SESSION_WINDOW_S:
+        return None
+    return token
+
+
 def _cookie_allows(site: Site, settings: Settings, token: str | None) -> bool:
     if not token:
         return False
@@ -251,7 +285,8 @@ async def attachment(request: Request) -> Response:
     )
 
     def run() -> Any:
-        if not signed and not _cookie_allows(site, settings, request.cookies.get("_session_id")):
+        token = request.cookies.get("_session_id") or _loopback_token(request)
+        if not signed and not _cookie_allows(site, settings, token):
             return None
         return uploads.attachment_file(site, attachment_id) or False
 
