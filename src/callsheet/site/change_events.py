@@ -88,14 +88,30 @@ def log_change(
     *,
     in_create: bool,
 ) -> None:
+    """The `_Change` row of a scalar or entity field: old and new values."""
+    values = {"old_value": _event_value(ctx, f, old), "new_value": _event_value(ctx, f, new)}
+    detail = f' from "{_text(old)}" to "{_text(new)}"'
+    _add_change_row(ctx, entity, ref, project, f, values, detail, in_create=in_create)
+
+
+def _add_change_row(
+    ctx: WriteContext,
+    entity: EntityType,
+    ref: LinkRef,
+    project: LinkRef | None,
+    f: Field,
+    values: dict[str, Any],
+    detail: str,
+    *,
+    in_create: bool,
+) -> None:
     meta: dict[str, Any] = {
         "type": "attribute_change",
         "attribute_name": f.name,
         "entity_type": entity.name,
         "entity_id": ref.id,
         "field_data_type": f.data_type,
-        "old_value": _event_value(ctx, f, old),
-        "new_value": _event_value(ctx, f, new),
+        **values,
     }
     if in_create:
         meta["in_create"] = True
@@ -106,9 +122,7 @@ def log_change(
             project=project,
             attribute_name=f.name,
             meta=meta,
-            description=_changed(
-                ctx, f.display_name, entity, ref, f' from "{_text(old)}" to "{_text(new)}"'
-            ),
+            description=_changed(ctx, f.display_name, entity, ref, detail),
         )
     )
 
@@ -141,27 +155,11 @@ def log_links(
 ) -> None:
     added = [link for link in new if link not in old]
     removed = [link for link in old if link not in new]
-    meta: dict[str, Any] = {
-        "type": "attribute_change",
-        "attribute_name": f.name,
-        "entity_type": entity.name,
-        "entity_id": ref.id,
-        "field_data_type": f.data_type,
+    values = {
         "added": [_event_value(ctx, f, link) for link in added],
         "removed": [_event_value(ctx, f, link) for link in removed],
     }
-    if in_create:
-        meta["in_create"] = True
-    ctx.events.add(
-        EventRow(
-            event_type=f"Shotgun_{entity.name}_Change",
-            entity=ref,
-            project=project,
-            attribute_name=f.name,
-            meta=meta,
-            description=_changed(ctx, f.display_name, entity, ref),
-        )
-    )
+    _add_change_row(ctx, entity, ref, project, f, values, "", in_create=in_create)
     for link in added + removed:
         partner = ctx.store.links.partner(entity.name, f.name, link.type)
         if partner is None:
