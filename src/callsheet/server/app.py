@@ -22,6 +22,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from callsheet.faults import Fault
+from callsheet.server.event_stream import api3_events, event_stream_running
 from callsheet.server.files import (
     FileUrlMiddleware,
     attach_files,
@@ -114,12 +115,14 @@ def create_app(site: Site, settings: Settings | None = None) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
-        yield
+        async with event_stream_running(app, site):
+            yield
         site.close()
 
     routes = [
         Route("/api3/json", api3_json, methods=["POST"]),
         Route("/api3/json", not_json_rpc, methods=["GET", "PUT", "DELETE", "PATCH"]),
+        Route("/api3/events", api3_events, methods=["GET"]),
         Route("/", root),
         *file_routes(),
     ]

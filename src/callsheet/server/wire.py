@@ -63,11 +63,14 @@ def _default(value: Any) -> Any:
     raise TypeError(f"cannot encode {type(value).__name__}")
 
 
+def encode_value(value: Any) -> bytes:
+    """Any answer as JSON, datetimes in the wire's UTC form (`YYYY-MM-DDTHH:MM:SSZ`)."""
+    return orjson.dumps(value, default=_default, option=_DUMP_OPTIONS)
+
+
 def encode_results(results: Any, *, bare: bool = False) -> bytes:
     """`{"results": ...}` (or the value itself for `info`), datetimes in the wire's UTC form."""
-    return orjson.dumps(
-        results if bare else {"results": results}, default=_default, option=_DUMP_OPTIONS
-    )
+    return encode_value(results if bare else {"results": results})
 
 
 def encode_fault(fault: Fault) -> bytes:

@@ -20,6 +20,7 @@ from callsheet.faults import NotFoundFault, SchemaFault
 from callsheet.schema.links import LinkRegistry
 from callsheet.schema.model import Field, Schema, field_to_data
 from callsheet.store.dialects import WRITE_OPTION, Dialect, create_dialect
+from callsheet.store.event_signals import EVENTS_CHANNEL, EventSignals
 from callsheet.store.kinds import kind_of
 from callsheet.store.secrets import hash_secret
 
@@ -43,6 +44,8 @@ class Store:
         self.dialect = dialect
         self.engine = dialect.engine
         self._local = threading.local()
+        # Called after each commit that wrote event log rows (the event stream's wake-up).
+        self.event_signals = EventSignals()
         self.metadata = sa.MetaData()
         self._internal_tables()
         self._tables: dict[str, sa.Table] = {}
@@ -234,16 +237,22 @@ class Store:
         """A write transaction: all or nothing (SQLite: BEGIN IMMEDIATE, the one writer)."""
         if getattr(self._local, "conn", None) is not None:
             raise RuntimeError("nested write transaction")
+        wrote_events = False
         with self.dialect.serialized(), self.engine.connect() as conn:
             conn = conn.execution_options(**{WRITE_OPTION: True})
             with conn.begin():
                 self._local.conn = conn
                 self._local.live = set()
+                self._local.wrote_events = False
                 try:
                     yield conn
                 finally:
+                    wrote_events = self._local.wrote_events
                     self._local.conn = None
                     self._local.live = None
+        # Only reached after COMMIT: a rolled-back write raised out of the block above.
+        if wrote_events:
+            self.event_signals.notify()
 
     def current_connection(self) -> Connection:
         conn = getattr(self._local, "conn", None)
@@ -266,6 +275,11 @@ class Store:
         last = conn.execute(
             sa.select(table.c.value).where(table.c.name == EVENT_COUNTER)
         ).scalar_one()
+        self._local.wrote_events = True
+        if not self.dialect.is_sqlite:
+            # PostgreSQL delivers a transaction's NOTIFY at its commit, and never on rollback:
+            # other server processes wake exactly when these rows become visible.
+            conn.execute(sa.select(sa.func.pg_notify(EVENTS_CHANNEL, "")))
         return int(last) - count + 1
 
     # -- checks used while writing ------------------------------------------------------------

@@ -1,0 +1,262 @@
+"""`GET /api3/events`: event log entries after a cursor, long-polled, woken by commits.
+
+The contract (the daemon codes against it): `after` (last seen id, default 0), `limit` (1-1000,
+default 500), `timeout` (0-60 s, default 25). Credentials in `X-Callsheet-Script-Name` +
+`X-Callsheet-Script-Key` or `X-Callsheet-Session-Token`; refused: 401 `{"error": ...}`; bad
+parameters: 400. The answer `{"events": [...], "last_id": n}` comes as soon as an entry with
+`id > after` exists, or with no events when the timeout passes. Events are what `find` returns
+for EVENT_FIELDS, encoded as on `/api3/json`.
+
+Waking: the store calls its EventSignals after each commit that wrote events; our listener hands
+that to the loop with `call_soon_threadsafe`. Other processes' commits arrive through PostgreSQL
+LISTEN; on a SQLite file (other processes may write it) and while LISTEN is down, waiters also
+poll every POLL_INTERVAL_S. A waiter arms its wake-up *before* reading, so a commit landing
+between its read and its wait still wakes it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from callsheet.faults import AuthenticationFault, Fault
+from callsheet.server.settings import Settings
+from callsheet.server.wire import JSON_CONTENT_TYPE, encode_value
+from callsheet.site.actor import Actor
+from callsheet.site.auth import AUTH_FAILED, authenticate
+from callsheet.site.site import Site
+from callsheet.store.event_signals import EVENTS_CHANNEL
+
+log = logging.getLogger("callsheet.server")
+
+EVENT_FIELDS = [
+    "id",
+    "event_type",
+    "attribute_name",
+    "meta",
+    "entity",
+    "user",
+    "project",
+    "session_uuid",
+    "created_at",
+]
+DEFAULT_LIMIT, MAX_LIMIT = 500, 1000
+DEFAULT_TIMEOUT_S, MAX_TIMEOUT_S = 25.0, 60.0
+POLL_INTERVAL_S = 0.2
+LISTEN_RETRY_S = (0.5, 5.0)  # first and longest wait before reconnecting LISTEN
+
+
+class BadParameter(Exception):
+    """A query parameter of /api3/events is missing its form or range."""
+
+
+@dataclass(frozen=True)
+class StreamQuery:
+    """The parsed query string of one /api3/events request."""
+
+    after: int
+    limit: int
+    timeout_s: float
+
+
+def parse_query(params: Mapping[str, str]) -> StreamQuery:
+    """`after`, `limit`, `timeout` from the query string; BadParameter names the bad one."""
+    after = _integer(params, "after", 0, 0, None)
+    limit = _integer(params, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
+    raw = params.get("timeout")
+    timeout_s = DEFAULT_TIMEOUT_S
+    if raw is not None:
+        try:
+            timeout_s = float(raw)
+        except ValueError:
+            raise BadParameter(f"timeout must be a number of seconds, got {raw!r}.") from None
+        if not 0 <= timeout_s <= MAX_TIMEOUT_S:  # also refuses nan
+            raise BadParameter(f"timeout must be 0 to {MAX_TIMEOUT_S:g} seconds, got {raw!r}.")
+    return StreamQuery(after, limit, timeout_s)
+
+
+def _integer(params: Mapping[str, str], name: str, default: int, low: int, high: int | None) -> int:
+    raw = params.get(name)
+    if raw is None:
+        return default
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 18:
+        raise BadParameter(f"{name} must be a non-negative integer, got {raw!r}.")
+    value = int(raw)
+    if value < low or (high is not None and value > high):
+        bound = f"{low} to {high}" if high is not None else f"at least {low}"
+        raise BadParameter(f"{name} must be {bound}, got {raw!r}.")
+    return value
+
+
+def credentials_from_headers(headers: Mapping[str, str]) -> dict[str, Any] | None:
+    """The auth dict `authenticate` takes, from the X-Callsheet-* headers (None: none given)."""
+    script = headers.get("x-callsheet-script-name")
+    if script is not None:
+        return {"script_name": script, "script_key": headers.get("x-callsheet-script-key", "")}
+    token = headers.get("x-callsheet-session-token")
+    if token is not None:
+        return {"session_token": token}
+    return None
+
+
+def read_events(site: Site, actor: Actor, after: int, limit: int) -> list[dict[str, Any]]:
+    """Entries with id > after, oldest first: the same find a polling client makes."""
+    return site.find(
+        actor,
+        "EventLogEntry",
+        [["id", "greater_than", after]],
+        EVENT_FIELDS,
+        order=[{"field_name": "id", "direction": "asc"}],
+        limit=limit,
+    )
+
+
+class EventWaker:
+    """Wakes every waiting request at once; lives on the event loop (never touch from threads)."""
+
+    def __init__(self, *, always_poll: bool) -> None:
+        self._event = asyncio.Event()
+        self.always_poll = always_poll
+        self.listening = False  # PostgreSQL LISTEN is connected: other processes can wake us
+
+    def arm(self) -> asyncio.Event:
+        """The event the next `wake()` sets; take it before checking for new rows."""
+        return self._event
+
+    def wake(self) -> None:
+        """Set the armed event and arm a fresh one."""
+        event, self._event = self._event, asyncio.Event()
+        event.set()
+
+    @property
+    def poll_interval_s(self) -> float | None:
+        """How often a waiter checks without a wake-up (None: wake-ups are enough)."""
+        return POLL_INTERVAL_S if self.always_poll or not self.listening else None
+
+
+async def wait_for_events(
+    site: Site, actor: Actor, query: StreamQuery, waker: EventWaker, first: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """`first` if it has events, else the events that arrive before the timeout (maybe none)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + query.timeout_s
+    events = first
+    while not events:
+        armed = waker.arm()
+        events = await run_in_threadpool(read_events, site, actor, query.after, query.limit)
+        remaining = deadline - loop.time()
+        if events or remaining <= 0:
+            break
+        interval = waker.poll_interval_s
+        with suppress(TimeoutError):
+            await asyncio.wait_for(armed.wait(), remaining if interval is None else interval)
+    return events
+
+
+def _error(status: int, message: str) -> Response:
+    return Response(
+        encode_value({"error": message}), status_code=status, media_type=JSON_CONTENT_TYPE
+    )
+
+
+def _authenticate_and_read(
+    site: Site, settings: Settings, credentials: dict[str, Any], query: StreamQuery
+) -> tuple[Actor, list[dict[str, Any]]]:
+    actor = authenticate(site, credentials, settings.auth)
+    return actor, read_events(site, actor, query.after, query.limit)
+
+
+async def api3_events(request: Request) -> Response:
+    """`GET /api3/events`: the event stream (module docstring has the contract)."""
+    site: Site = request.app.state.site
+    settings: Settings = request.app.state.settings
+    try:
+        query = parse_query(request.query_params)
+    except BadParameter as error:
+        return _error(400, str(error))
+    credentials = credentials_from_headers(request.headers)
+    if credentials is None:
+        return _error(401, AUTH_FAILED)
+    try:
+        actor, first = await run_in_threadpool(
+            _authenticate_and_read, site, settings, credentials, query
+        )
+        events = await wait_for_events(site, actor, query, request.app.state.event_waker, first)
+    except AuthenticationFault:
+        return _error(401, AUTH_FAILED)
+    except Fault as fault:
+        return _error(400, fault.message)
+    except Exception:
+        log.exception("unexpected error in /api3/events")
+        return _error(500, "Callsheet could not read the event log: internal error (see the log).")
+    last_id = events[-1]["id"] if events else query.after
+    return Response(
+        encode_value({"events": events, "last_id": last_id}), media_type=JSON_CONTENT_TYPE
+    )
+
+
+def _listen_conninfo(site: Site) -> str | None:
+    """A libpq URL for the site's PostgreSQL database (None on SQLite)."""
+    if site.store.dialect.is_sqlite:
+        return None
+    url = site.store.engine.url.set(drivername="postgresql")
+    return url.render_as_string(hide_password=False)
+
+
+async def listen_for_events(conninfo: str, waker: EventWaker) -> None:
+    """Wake waiters on every NOTIFY from any server process; reconnects until cancelled."""
+    import psycopg
+
+    retry_s = LISTEN_RETRY_S[0]
+    while True:
+        try:
+            conn = await psycopg.AsyncConnection.connect(conninfo, autocommit=True)
+            async with conn:
+                await conn.execute(f"LISTEN {EVENTS_CHANNEL}")  # a constant identifier
+                waker.listening = True
+                retry_s = LISTEN_RETRY_S[0]
+                waker.wake()  # commits made while we were not listening
+                async for _ in conn.notifies():
+                    waker.wake()
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            log.warning("event LISTEN connection lost (%s); polling until it is back", error)
+        finally:
+            waker.listening = False
+        await asyncio.sleep(retry_s)
+        retry_s = min(retry_s * 2, LISTEN_RETRY_S[1])
+
+
+@asynccontextmanager
+async def event_stream_running(app: Starlette, site: Site) -> AsyncIterator[None]:
+    """For the app's lifespan: the waker, the commit listener and (PostgreSQL) the LISTEN task."""
+    loop = asyncio.get_running_loop()
+    dialect = site.store.dialect
+    waker = EventWaker(always_poll=dialect.is_sqlite and not dialect.in_memory)
+    app.state.event_waker = waker
+
+    def on_commit() -> None:  # runs on the committing worker thread
+        with suppress(RuntimeError):  # the loop is closed: nobody is waiting any more
+            loop.call_soon_threadsafe(waker.wake)
+
+    site.store.event_signals.add(on_commit)
+    conninfo = _listen_conninfo(site)
+    task = asyncio.create_task(listen_for_events(conninfo, waker)) if conninfo else None
+    try:
+        yield
+    finally:
+        site.store.event_signals.remove(on_commit)
+        if task is not None:
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
