@@ -270,5 +270,87 @@ def user_list(data: str | None, database: str | None) -> None:
         site.close()
 
 
+config_option = click.option("--config", "config_path", help="A shotgunEvents .conf file.")
+state_option = click.option("--state", "state_path", help="State file (default: next to config).")
+
+
+@main.group(invoke_without_command=True)
+@config_option
+@state_option
+@click.pass_context
+def daemon(ctx: click.Context, config_path: str | None, state_path: str | None) -> None:
+    """Run shotgunEvents plugins: `callsheet daemon --config FILE`."""
+    from callsheet.daemon.config import ConfigError
+
+    ctx.obj = {"config_path": config_path, "state_path": state_path}
+    if ctx.invoked_subcommand is not None:
+        return
+    if not config_path:
+        raise click.UsageError("callsheet daemon needs --config FILE")
+    from callsheet.daemon.commands import run_daemon
+
+    try:
+        run_daemon(config_path, state_path)
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from error
+
+
+def _daemon_paths(ctx: click.Context, config_path: str | None, state_path: str | None) -> tuple:
+    return (config_path or ctx.obj["config_path"], state_path or ctx.obj["state_path"])
+
+
+@daemon.command("status")
+@config_option
+@state_option
+@click.option("--json", "as_json", is_flag=True, help="JSON for health checks.")
+@click.pass_context
+def daemon_status(
+    ctx: click.Context, config_path: str | None, state_path: str | None, as_json: bool
+) -> None:
+    """Each callback's cursor, lag behind the newest event and last error."""
+    from callsheet.daemon.commands import status_report, status_text
+    from callsheet.daemon.config import ConfigError
+
+    try:
+        report = status_report(*_daemon_paths(ctx, config_path, state_path))
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(status_text(report, as_json))
+    ctx.exit(0 if report["healthy"] or not as_json else 1)
+
+
+@daemon.command("retry")
+@click.argument("plugin")
+@config_option
+@state_option
+@click.pass_context
+def daemon_retry(
+    ctx: click.Context, plugin: str, config_path: str | None, state_path: str | None
+) -> None:
+    """Unpark PLUGIN: its failed event is delivered again."""
+    from callsheet.daemon.commands import retry_plugin
+
+    if not retry_plugin(*_daemon_paths(ctx, config_path, state_path), plugin):
+        raise click.ClickException(f"Plugin {plugin!r} is not parked")
+    click.echo(f"Plugin {plugin!r} will retry its failed event.")
+
+
+@daemon.command("skip")
+@click.argument("plugin")
+@config_option
+@state_option
+@click.pass_context
+def daemon_skip(
+    ctx: click.Context, plugin: str, config_path: str | None, state_path: str | None
+) -> None:
+    """Unpark PLUGIN past its failed event."""
+    from callsheet.daemon.commands import skip_plugin
+
+    skipped = skip_plugin(*_daemon_paths(ctx, config_path, state_path), plugin)
+    if skipped is None:
+        raise click.ClickException(f"Plugin {plugin!r} is not parked")
+    click.echo(f"Plugin {plugin!r} skipped event {skipped}.")
+
+
 if __name__ == "__main__":
     main()

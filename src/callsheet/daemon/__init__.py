@@ -1,0 +1,1 @@
+"""The event trigger daemon: runs shotgunEvents plugins unchanged against any Shotgun server."""

@@ -1,0 +1,86 @@
+"""The daemon's settings, read from a shotgunEvents `.conf` file (reference §1.2)."""
+
+from __future__ import annotations
+
+import configparser
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class ConfigError(Exception):
+    """The configuration file is missing or lacks a required key."""
+
+
+@dataclass
+class DaemonConfig:
+    """What the daemon needs from the `.conf` file; `parser` is handed to plugins as-is."""
+
+    path: Path
+    parser: configparser.ConfigParser
+    server: str
+    script_name: str
+    script_key: str
+    plugin_paths: list[Path]
+    use_session_uuid: bool = False
+    proxy_server: str | None = None
+    fetch_interval_s: float = 1.0
+    max_event_batch_size: int = 500
+    conn_retry_sleep_s: float = 60.0
+    log_level: int = 20
+    retry_attempts: int = 3
+    retry_backoff_s: float = 1.0
+    retry_backoff_max_s: float = 60.0
+    stream_timeout_s: float = 1.0
+    gap_window_s: float = 300.0
+    state_path: Path = field(default_factory=Path)
+
+
+def _get(parser: configparser.ConfigParser, section: str, key: str, default: str | None) -> str:
+    if parser.has_option(section, key):
+        return parser.get(section, key)
+    if default is None:
+        raise ConfigError(f"The config file has no [{section}] {key} option.")
+    return default
+
+
+def read_config(path: str | Path, state_path: str | Path | None = None) -> DaemonConfig:
+    """Read a shotgunEvents-style config (environment variables are interpolation defaults)."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"Config file not found: {path}")
+    parser = configparser.ConfigParser(os.environ)
+    parser.read(path)
+    for section in ("daemon", "shotgun", "plugins"):
+        if not parser.has_section(section):
+            raise ConfigError(f"The config file has no [{section}] section.")
+    paths = [
+        Path(p.strip()).expanduser() for p in _get(parser, "plugins", "paths", None).split(",")
+    ]
+    paths = [p if p.is_absolute() else path.parent / p for p in paths if str(p)]
+    for folder in paths:
+        if not folder.is_dir():
+            raise ConfigError(f"Invalid path: {folder}")
+    proxy = _get(parser, "shotgun", "proxy_server", "").strip() or None
+    default_state = path.with_suffix(".state.sqlite3")
+    return DaemonConfig(
+        path=path,
+        parser=parser,
+        server=_get(parser, "shotgun", "server", None).rstrip("/"),
+        script_name=_get(parser, "shotgun", "name", None),
+        script_key=_get(parser, "shotgun", "key", None),
+        plugin_paths=paths,
+        use_session_uuid=_get(parser, "shotgun", "use_session_uuid", "False").lower()
+        in ("1", "true", "yes", "on"),
+        proxy_server=proxy,
+        fetch_interval_s=float(_get(parser, "daemon", "fetch_interval", "1")),
+        max_event_batch_size=int(_get(parser, "daemon", "max_event_batch_size", "500")),
+        conn_retry_sleep_s=float(_get(parser, "daemon", "conn_retry_sleep", "60")),
+        log_level=int(_get(parser, "daemon", "logging", "20")),
+        retry_attempts=int(_get(parser, "daemon", "retry_attempts", "3")),
+        retry_backoff_s=float(_get(parser, "daemon", "retry_backoff", "1")),
+        retry_backoff_max_s=float(_get(parser, "daemon", "retry_backoff_max", "60")),
+        stream_timeout_s=float(_get(parser, "daemon", "stream_timeout", "1")),
+        gap_window_s=float(_get(parser, "daemon", "gap_window", "300")),
+        state_path=Path(state_path) if state_path else default_state,
+    )

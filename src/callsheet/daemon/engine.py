@@ -1,0 +1,81 @@
+"""The daemon's main loop: one worker per plugin file, started and stopped as files come and go."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import threading
+
+from callsheet.daemon.config import DaemonConfig
+from callsheet.daemon.delivery import PluginWorker
+from callsheet.daemon.loading import discover_plugins
+from callsheet.daemon.state import StateFile
+
+LOG_FORMAT = "%(asctime)s - %(name)s - %(levelname)s - %(message)s"
+STOP_TIMEOUT_S = 10.0
+
+log = logging.getLogger("engine")
+
+
+def configure_logging(level: int) -> None:
+    """Log to stdout (containers and systemd collect it)."""
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(level)
+
+
+class Daemon:
+    """Keeps one PluginWorker per plugin file in the configured folders."""
+
+    def __init__(self, config: DaemonConfig) -> None:
+        self.config = config
+        self.state = StateFile(config.state_path)
+        self.workers: dict[str, PluginWorker] = {}
+        self.stopped = threading.Event()
+
+    def sync_workers(self) -> None:
+        """Start workers for new plugin files, stop those whose file is gone."""
+        try:
+            plugins = {p.name: p for p in discover_plugins(self.config.plugin_paths)}
+        except OSError as error:  # a network share hiccup must not crash the daemon
+            log.warning("Could not list the plugin folders: %s", error)
+            return
+        for name in list(self.workers):
+            if name not in plugins or plugins[name].path != self.workers[name].plugin.path:
+                log.info("Plugin %s removed; its cursors are kept", name)
+                self.workers.pop(name).stop()
+        for name, plugin in plugins.items():
+            if name not in self.workers:
+                worker = PluginWorker(plugin, self.config, self.state)
+                self.workers[name] = worker
+                worker.start()
+
+    def run(self) -> None:
+        """Run until stop() (or SIGTERM/SIGINT when on the main thread)."""
+        log.info(
+            "Callsheet daemon for %s; plugins from %s; state in %s",
+            self.config.server,
+            ", ".join(str(p) for p in self.config.plugin_paths),
+            self.config.state_path,
+        )
+        while not self.stopped.is_set():
+            self.sync_workers()
+            self.stopped.wait(self.config.fetch_interval_s)
+        for worker in self.workers.values():
+            worker.stop()
+        for worker in self.workers.values():
+            worker.join(STOP_TIMEOUT_S)
+        self.state.close()
+        log.info("Callsheet daemon stopped")
+
+    def stop(self) -> None:
+        """Ask the daemon to stop after the callbacks in flight."""
+        self.stopped.set()
+
+    def install_signal_handlers(self) -> None:
+        """SIGTERM and SIGINT stop the daemon cleanly."""
+        for number in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(number, lambda *_: self.stop())
