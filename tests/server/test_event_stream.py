@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -258,21 +259,46 @@ def test_events_concurrent_writers_every_id_once(live: LiveServer, http: Http) -
     assert seen == list(range(before + 1, cursor + 1))
 
 
+def wait_for_listen(url: str) -> None:
+    """Wait (with a deadline: this is startup) until the server's LISTEN session exists."""
+    import psycopg
+
+    from callsheet.store.event_signals import EVENTS_CHANNEL
+
+    libpq_url = url.replace("postgresql+psycopg://", "postgresql://")
+    deadline = time.monotonic() + WAIT_S
+    with psycopg.connect(libpq_url, autocommit=True) as conn:
+        while True:
+            found = conn.execute(
+                "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND query = %s",
+                (f"LISTEN {EVENTS_CHANNEL}",),
+            ).fetchone()
+            if found:
+                return
+            assert time.monotonic() < deadline, "the server never started listening"
+            time.sleep(0.05)
+
+
 @pytest.mark.postgresql
 def test_events_woken_by_another_process_through_notify(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     with live_server(request, "postgresql", tmp_path_factory.mktemp("notify")) as server:
         url = server.site.store.engine.url.render_as_string(hide_password=False)
+        wait_for_listen(url)  # from then on waiters do not poll: only a NOTIFY can wake them
         other = callsheet.connect(url)  # its own Site: only NOTIFY reaches the server's waiters
         try:
             http = Http(server.base_url)
             before = newest_id(http)
             writer = write_soon(lambda: other.create("Project", {"name": "Elsewhere"}))
+            started = time.monotonic()
             try:
                 body = events(http, after=before, timeout=WAIT_S).json()
             finally:
                 writer.join()
+            # not a latency check: without NOTIFY the answer would only come at the timeout
+            woken_before_timeout = time.monotonic() - started < WAIT_S - 5
         finally:
             other.close()
     assert body["events"][0]["id"] == before + 1
+    assert woken_before_timeout
