@@ -64,6 +64,8 @@ class PluginWorker(threading.Thread):
         except Exception:
             log.critical("Plugin %s worker crashed:\n%s", self.plugin.name, traceback.format_exc())
         finally:
+            self._close_connections(self.callbacks)
+            self.source.sg.close()
             self.state.close()
 
     # loading ---------------------------------------------------------------------------------
@@ -83,6 +85,7 @@ class PluginWorker(threading.Thread):
             self.config.log_level,
             self.config.proxy_server,
         )
+        self._close_connections(self.callbacks)
         self.callbacks = registration.callbacks if registration else []
         if not self.callbacks:
             return
@@ -97,6 +100,11 @@ class PluginWorker(threading.Thread):
             )
         if reloading and self.state.retry(self.plugin.name):
             log.info("Plugin %s changed on disk: unparked, retrying", self.plugin.name)
+
+    @staticmethod
+    def _close_connections(callbacks: list[Callback]) -> None:
+        for callback in callbacks:
+            callback.sg.close()
 
     # delivery --------------------------------------------------------------------------------
 

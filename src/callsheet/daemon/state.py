@@ -48,8 +48,7 @@ class StateFile:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self._local = threading.local()
-        with self._transaction() as db:
-            db.executescript(SCHEMA)
+        self._connection().executescript(SCHEMA)  # executescript commits on its own
 
     def _connection(self) -> sqlite3.Connection:
         db = getattr(self._local, "db", None)

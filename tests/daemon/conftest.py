@@ -1,0 +1,80 @@
+"""A live server (the e2e fixture) plus helpers to run the daemon against it."""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))
+
+from live_server import SCRIPT_KEY, SCRIPT_NAME, LiveServer, live_server
+
+from callsheet.daemon.config import read_config
+from callsheet.daemon.engine import Daemon
+
+DEADLINE_S = 20
+
+
+@pytest.fixture(scope="module")
+def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator:
+    """One SQLite server for the module."""
+    with live_server(request, "sqlite", tmp_path_factory.mktemp("live")) as server:
+        yield server
+
+
+def write_config(folder: Path, server: LiveServer, plugins: Path, out: Path) -> Path:
+    """A shotgunEvents .conf with short intervals; plugins write to `out`."""
+    path = folder / "shotgunEventDaemon.conf"
+    path.write_text(
+        f"""[daemon]
+logging = 20
+fetch_interval = 0.05
+stream_timeout = 0.5
+retry_attempts = 2
+retry_backoff = 0.01
+conn_retry_sleep = 1
+
+[shotgun]
+server = {server.base_url}
+name = {SCRIPT_NAME}
+key = {SCRIPT_KEY}
+use_session_uuid = True
+
+[plugins]
+paths = {plugins}
+
+[emails]
+enabled = False
+
+[test]
+out = {out}
+"""
+    )
+    return path
+
+
+class RunningDaemon:
+    """A daemon in a thread, stopped cleanly."""
+
+    def __init__(self, config_path: Path) -> None:
+        self.daemon = Daemon(read_config(config_path))
+        self.thread = threading.Thread(target=self.daemon.run, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.daemon.stop()
+        self.thread.join(30)
+
+
+def wait_for(condition: Callable[[], object], what: str) -> None:
+    """Poll with a deadline (the only waiting the tests do)."""
+    deadline = time.monotonic() + DEADLINE_S
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.02)
