@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
@@ -143,22 +143,37 @@ class EventWaker:
         return POLL_INTERVAL_S if self.always_poll or not self.listening else None
 
 
+@dataclass(frozen=True)
+class Watch:
+    """Where one request's wait starts: the wake-up armed before its first read, and that read."""
+
+    armed: asyncio.Event
+    first: list[dict[str, Any]]
+    deadline: float
+
+
 async def wait_for_events(
-    site: Site, actor: Actor, query: StreamQuery, waker: EventWaker, first: list[dict[str, Any]]
+    site: Site,
+    actor: Actor,
+    query: StreamQuery,
+    waker: EventWaker,
+    watch: Watch,
+    disconnected: Callable[[], Awaitable[bool]],
 ) -> list[dict[str, Any]]:
-    """`first` if it has events, else the events that arrive before the timeout (maybe none)."""
+    """`watch.first` if it has events, else what arrives before the deadline (maybe nothing)."""
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + query.timeout_s
-    events = first
+    armed, events = watch.armed, watch.first
     while not events:
-        armed = waker.arm()
-        events = await run_in_threadpool(read_events, site, actor, query.after, query.limit)
-        remaining = deadline - loop.time()
-        if events or remaining <= 0:
+        remaining = watch.deadline - loop.time()
+        if remaining <= 0:
             break
         interval = waker.poll_interval_s
         with suppress(TimeoutError):
             await asyncio.wait_for(armed.wait(), remaining if interval is None else interval)
+        if await disconnected():
+            break  # nobody reads the answer: stop querying on every wake-up
+        armed = waker.arm()  # before reading: a commit after the read still sets it
+        events = await run_in_threadpool(read_events, site, actor, query.after, query.limit)
     return events
 
 
@@ -187,10 +202,14 @@ async def api3_events(request: Request) -> Response:
     if credentials is None:
         return _error(401, AUTH_FAILED)
     try:
+        waker: EventWaker = request.app.state.event_waker
+        deadline = asyncio.get_running_loop().time() + query.timeout_s
+        armed = waker.arm()
         actor, first = await run_in_threadpool(
             _authenticate_and_read, site, settings, credentials, query
         )
-        events = await wait_for_events(site, actor, query, request.app.state.event_waker, first)
+        watch = Watch(armed, first, deadline)
+        events = await wait_for_events(site, actor, query, waker, watch, request.is_disconnected)
     except AuthenticationFault:
         return _error(401, AUTH_FAILED)
     except Fault as fault:
