@@ -12,7 +12,14 @@ from rich.table import Table
 
 from callsheet.faults import Fault
 from callsheet.server import Settings, create_app
-from callsheet.site.accounts import create_script, create_user, list_scripts, list_users
+from callsheet.site.accounts import (
+    create_script,
+    create_user,
+    first_admin_password,
+    list_scripts,
+    list_users,
+    set_password,
+)
 from callsheet.site.site import Site
 
 if TYPE_CHECKING:
@@ -142,11 +149,21 @@ def serve(
     import uvicorn
 
     settings = _settings(data, database, host=host, port=port, workers=workers, threads=threads)
-    _open_site(settings).close()  # create the site (and fail early) before any worker starts
+    site = _open_site(settings)  # create the site (and fail early) before any worker starts
+    try:
+        password = first_admin_password(site)
+    finally:
+        site.close()
     console.print(
         f"[bold]Callsheet[/bold] serving {settings.site_url()} on http://{host}:{port}",
         highlight=False,
     )
+    if password:
+        console.print(
+            f"Sign in at http://{host}:{port}/ as [bold]admin[/bold] with the password "
+            f"[bold]{password}[/bold] (shown once; `callsheet user password admin` sets another).",
+            highlight=False,
+        )
     if workers > 1:
         os.environ["CALLSHEET_DATA"] = str(settings.data_dir)
         if settings.database_url:
@@ -246,6 +263,25 @@ def user_create(
     finally:
         site.close()
     click.echo(f"Created HumanUser {created['id']} {login!r} ({permission_group}).")
+
+
+@user.command("password")
+@click.argument("login")
+@click.option(
+    "--password", prompt=True, hide_input=True, confirmation_prompt=True, help="The new password."
+)
+@data_option
+@database_option
+def user_password(login: str, password: str, data: str | None, database: str | None) -> None:
+    """Set a person's password (for the web page and login + password scripts)."""
+    site = _open_site(_settings(data, database))
+    try:
+        set_password(site, login, password)
+    except Fault as fault:
+        raise click.ClickException(str(fault)) from None
+    finally:
+        site.close()
+    click.echo(f"Password of {login!r} set.")
 
 
 @user.command("list")

@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from callsheet.faults import Fault
@@ -31,6 +31,7 @@ from callsheet.server.files import (
 )
 from callsheet.server.methods import dispatch
 from callsheet.server.settings import Settings
+from callsheet.server.web import web_routes
 from callsheet.server.wire import (
     JSON_CONTENT_TYPE,
     EnvelopeFault,
@@ -99,13 +100,6 @@ async def not_json_rpc(request: Request) -> Response:
     return _json(encode_fault(EnvelopeFault("/api3/json answers POST requests only.")))
 
 
-async def root(request: Request) -> Response:
-    """A small signpost for people who open the server in a browser."""
-    from callsheet.server.methods import server_info
-
-    return JSONResponse({"callsheet": server_info()["callsheet_version"], "api": "/api3/json"})
-
-
 def create_app(site: Site, settings: Settings | None = None) -> Starlette:
     """The Starlette app serving `site`; its lifespan sizes the thread pool and closes the site."""
     settings = settings or Settings()
@@ -123,8 +117,8 @@ def create_app(site: Site, settings: Settings | None = None) -> Starlette:
         Route("/api3/json", api3_json, methods=["POST"]),
         Route("/api3/json", not_json_rpc, methods=["GET", "PUT", "DELETE", "PATCH"]),
         Route("/api3/events", api3_events, methods=["GET"]),
-        Route("/", root),
         *file_routes(),
+        *web_routes(),
     ]
     app = Starlette(
         routes=routes,

@@ -189,3 +189,15 @@ def dispatch(site: Site, settings: Settings, call: RpcCall) -> Any:
         raise UnknownMethodFault(f"Unknown method: {call.method!r}.")
     actor = authenticate(site, call.auth, settings.auth)
     return method(site, actor, call.params, settings)
+
+
+# The web page's own session is its credential; it never mints API session tokens.
+WEB_REFUSED = frozenset({"get_session_token", "info"})
+
+
+def dispatch_as(site: Site, settings: Settings, actor: Actor, method_name: str, params: Any) -> Any:
+    """Run one API method for an actor the caller already authenticated (the web page)."""
+    method = METHODS.get(method_name) if method_name not in WEB_REFUSED else None
+    if method is None:
+        raise UnknownMethodFault(f"Unknown method: {method_name!r}.")
+    return method(site, actor, params, settings)

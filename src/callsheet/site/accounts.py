@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
+
+import sqlalchemy as sa
 
 from callsheet.faults import ValueFault
 from callsheet.site.actor import Actor
@@ -12,6 +15,7 @@ from callsheet.site.site import Site
 
 DEFAULT_SCRIPT_ROLE = "API Admin"
 DEFAULT_PERSON_ROLE = "Artist"
+FIRST_ADMIN_LOGIN = "admin"
 
 
 def admin_actor(site: Site) -> Actor:
@@ -79,6 +83,34 @@ def create_user(
     if email:
         data["email"] = email
     return site.create(admin_actor(site), "HumanUser", data, ["login", "name"])
+
+
+def set_password(site: Site, login: str, password: str) -> dict[str, Any]:
+    """Give a person a new password (argon2-hashed by password_proxy)."""
+    if not password:
+        raise ValueFault("A password must not be empty.")
+    actor = admin_actor(site)
+    person = site.find_one(actor, "HumanUser", [["login", "is", login]])
+    if person is None:
+        raise ValueFault(f"No person with the login {login!r}.")
+    return site.update(actor, "HumanUser", person["id"], {"password_proxy": password})
+
+
+def first_admin_password(site: Site) -> str | None:
+    """On a new site, give the `admin` person a random password and return it (shown once).
+
+    None when `admin` has a password already (or is gone): nothing is printed twice.
+    """
+    table = site.store.table("HumanUser")
+    with site.store.read() as conn:
+        row = conn.execute(
+            sa.select(table.c.password_proxy).where(table.c.login == FIRST_ADMIN_LOGIN)
+        ).first()
+    if row is None or row[0]:
+        return None
+    password = secrets.token_urlsafe(12)
+    set_password(site, FIRST_ADMIN_LOGIN, password)
+    return password
 
 
 def list_scripts(site: Site) -> list[dict[str, Any]]:

@@ -1,0 +1,73 @@
+// Callsheet web page: the small shared core (API calls, per-window session id, toasts).
+// Page-specific behaviour lives in its own file under /static and uses window.Callsheet.
+"use strict";
+(function () {
+  const csrfToken = () => document.querySelector('meta[name="csrf-token"]')?.content || "";
+
+  // One id per browser window: it lands in the event log's session_uuid, so an Action Menu
+  // Item's script (and the page's polling) can tell which changes came from this window.
+  function sessionUuid() {
+    let id = sessionStorage.getItem("callsheet.session_uuid");
+    if (!id) {
+      id = (crypto.randomUUID ? crypto.randomUUID() :
+        ([1e7] + -1e3 + -4e3 + -8e3 + -1e11).replace(/[018]/g, (c) =>
+          (c ^ (crypto.getRandomValues(new Uint8Array(1))[0] & (15 >> (c / 4)))).toString(16)));
+      sessionStorage.setItem("callsheet.session_uuid", id);
+    }
+    return id;
+  }
+
+  class ApiError extends Error {
+    constructor(message, code) { super(message); this.code = code; }
+  }
+
+  // POST JSON to one of the page's endpoints; resolves to `results`, rejects with ApiError.
+  async function post(url, body) {
+    const response = await fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: {
+        "Content-Type": "application/json",
+        "X-CSRF-Token": csrfToken(),
+        "X-Callsheet-Session-Uuid": sessionUuid(),
+      },
+      body: JSON.stringify(body ?? {}),
+    });
+    if (response.status === 401) { location.href = "/signin?next=" + encodeURIComponent(location.pathname + location.search); }
+    const answer = await response.json();
+    if (answer.exception) throw new ApiError(answer.message, answer.error_code);
+    return answer.results;
+  }
+
+  // Call an API method as the signed-in person (params in the wire's shapes).
+  const rpc = (method, params) => post("/web/rpc", { method, params });
+
+  function toast(message, kind = "") {
+    const box = document.createElement("div");
+    box.className = "toast " + kind;
+    box.setAttribute("role", kind === "error" ? "alert" : "status");
+    box.textContent = message;
+    document.getElementById("toasts").appendChild(box);
+    setTimeout(() => box.remove(), kind === "error" ? 8000 : 3000);
+  }
+
+  // Data a template hands to the script: <script type="application/json" id="...">.
+  function pageData(id) {
+    const node = document.getElementById(id);
+    return node ? JSON.parse(node.textContent) : null;
+  }
+
+  // Close open <details> menus on outside click or Escape.
+  document.addEventListener("click", (event) => {
+    for (const menu of document.querySelectorAll("details.menu[open]")) {
+      if (!menu.contains(event.target)) menu.removeAttribute("open");
+    }
+  });
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") {
+      for (const menu of document.querySelectorAll("details.menu[open]")) menu.removeAttribute("open");
+    }
+  });
+
+  window.Callsheet = { rpc, post, toast, pageData, sessionUuid, csrfToken, ApiError };
+})();
