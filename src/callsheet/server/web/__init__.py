@@ -6,25 +6,28 @@ Callsheet itself. Every change goes through the engine as the signed-in person.
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 from pathlib import Path
 
-from starlette.routing import BaseRoute, Mount, Route
+from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
 STATIC_DIR = Path(__file__).parent / "static"
 
 
-def web_routes() -> list[BaseRoute]:
-    """Every route of the web page."""
-    from callsheet.server.web.home import projects_home
-    from callsheet.server.web.rpc import web_rpc
-    from callsheet.server.web.signin import signin, signin_form, signout
+# Each area of the page is one module with a `routes()` function; an area not written yet is
+# simply absent (importlib finds none), so areas can land one at a time.
+AREAS = ("signin", "home", "rpc", "grid", "detail", "admin", "action_menu")
 
-    return [
-        Route("/", projects_home, methods=["GET"]),
-        Route("/signin", signin_form, methods=["GET"]),
-        Route("/signin", signin, methods=["POST"]),
-        Route("/signout", signout, methods=["POST"]),
-        Route("/web/rpc", web_rpc, methods=["POST"]),
-        Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
-    ]
+
+def web_routes() -> list[BaseRoute]:
+    """Every route of the web page: each area's routes, then the static assets."""
+    routes: list[BaseRoute] = []
+    for area in AREAS:
+        name = f"{__name__}.{area}"
+        if importlib.util.find_spec(name) is None:
+            continue
+        routes.extend(importlib.import_module(name).routes())
+    routes.append(Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"))
+    return routes

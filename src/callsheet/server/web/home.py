@@ -5,6 +5,7 @@ from __future__ import annotations
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Route
 
 from callsheet.server.web.handlers import page
 from callsheet.server.web.rendering import render
@@ -32,3 +33,8 @@ async def projects_home(request: Request, session: WebSession) -> Response:
 
     projects = await run_in_threadpool(load)
     return render(request, "home.html", projects=projects, title="Projects")
+
+
+def routes() -> list[Route]:
+    """The projects home."""
+    return [Route("/", projects_home, methods=["GET"])]

@@ -38,7 +38,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
         headers={
             # only our own assets; AMIs may frame or post to other sites
             "Content-Security-Policy": (
-                "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; "
+                "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
                 "script-src 'self'; frame-src *; form-action *; frame-ancestors 'self'"
             ),
             "X-Content-Type-Options": "nosniff",

@@ -12,6 +12,7 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
+from starlette.routing import Route
 
 from callsheet.faults import Fault
 from callsheet.server.methods import dispatch_as
@@ -32,3 +33,8 @@ async def web_rpc(request: Request, session: WebSession, payload: Any) -> Any:
         payload["method"],
         payload.get("params"),
     )
+
+
+def routes() -> list[Route]:
+    """The page's API endpoint."""
+    return [Route("/web/rpc", web_rpc, methods=["POST"])]

@@ -7,6 +7,7 @@ import hmac
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
 
 from callsheet.faults import AuthenticationFault, Fault
 from callsheet.server.web.handlers import current_session, read_page_form
@@ -96,3 +97,12 @@ async def signout(request: Request) -> Response:
         await run_in_threadpool(expire_session_token, request.app.state.site, session.token)
     clear_session_cookie(response)
     return response
+
+
+def routes() -> list[Route]:
+    """Sign-in and sign-out."""
+    return [
+        Route("/signin", signin_form, methods=["GET"]),
+        Route("/signin", signin, methods=["POST"]),
+        Route("/signout", signout, methods=["POST"]),
+    ]
