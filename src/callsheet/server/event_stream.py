@@ -14,15 +14,23 @@ that to the loop with `call_soon_threadsafe`. Other processes' commits arrive th
 LISTEN; on a SQLite file (other processes may write it) and while LISTEN is down, waiters also
 poll every POLL_INTERVAL_S. A waiter arms its wake-up *before* reading, so a commit landing
 between its read and its wait still wakes it.
+
+Shutdown: uvicorn waits for running requests *before* it runs the lifespan shutdown, so a waiting
+long-poll would hold `callsheet serve` for its whole timeout. The stream chains the server's
+SIGINT/SIGTERM handlers: a signal first answers every waiter (no events), and requests arriving
+after it are refused at once with 503.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from contextlib import asynccontextmanager, suppress
+import signal
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from contextlib import asynccontextmanager, contextmanager, suppress
 from dataclasses import dataclass
+from types import FrameType
 from typing import Any
 
 from starlette.applications import Starlette
@@ -55,6 +63,8 @@ DEFAULT_LIMIT, MAX_LIMIT = 500, 1000
 DEFAULT_TIMEOUT_S, MAX_TIMEOUT_S = 25.0, 60.0
 POLL_INTERVAL_S = 0.2
 LISTEN_RETRY_S = (0.5, 5.0)  # first and longest wait before reconnecting LISTEN
+SHUTDOWN_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+SHUTTING_DOWN = "Callsheet is shutting down; ask again in a moment."
 
 
 class BadParameter(Exception):
@@ -128,6 +138,7 @@ class EventWaker:
         self._event = asyncio.Event()
         self.always_poll = always_poll
         self.listening = False  # PostgreSQL LISTEN is connected: other processes can wake us
+        self.closing = False  # the server is shutting down: nobody waits any more
 
     def arm(self) -> asyncio.Event:
         """The event the next `wake()` sets; take it before checking for new rows."""
@@ -137,6 +148,11 @@ class EventWaker:
         """Set the armed event and arm a fresh one."""
         event, self._event = self._event, asyncio.Event()
         event.set()
+
+    def close(self) -> None:
+        """The server is shutting down: answer every waiter now and let nobody wait again."""
+        self.closing = True
+        self.wake()
 
     @property
     def poll_interval_s(self) -> float | None:
@@ -161,18 +177,18 @@ async def wait_for_events(
     watch: Watch,
     disconnected: Callable[[], Awaitable[bool]],
 ) -> list[dict[str, Any]]:
-    """`watch.first` if it has events, else what arrives before the deadline (maybe nothing)."""
+    """`watch.first` if it has events, else what arrives before the deadline or shutdown."""
     loop = asyncio.get_running_loop()
     armed, events = watch.armed, watch.first
-    while not events:
+    while not events and not waker.closing:
         remaining = watch.deadline - loop.time()
-        if remaining <= 0:
-            break
+        if remaining <= 0 or await disconnected():
+            break  # nobody reads the answer: stop querying on every wake-up
         interval = waker.poll_interval_s
         with suppress(TimeoutError):
             await asyncio.wait_for(armed.wait(), remaining if interval is None else interval)
-        if await disconnected():
-            break  # nobody reads the answer: stop querying on every wake-up
+        if waker.closing:
+            break
         armed = waker.arm()  # before reading: a commit after the read still sets it
         events = await run_in_threadpool(read_events, site, actor, query.after, query.limit)
     return events
@@ -202,8 +218,10 @@ async def api3_events(request: Request) -> Response:
     credentials = credentials_from_headers(request.headers)
     if credentials is None:
         return _error(401, AUTH_FAILED)
+    waker: EventWaker = request.app.state.event_waker
+    if waker.closing:
+        return _error(503, SHUTTING_DOWN)
     try:
-        waker: EventWaker = request.app.state.event_waker
         deadline = asyncio.get_running_loop().time() + query.timeout_s
         armed = waker.arm()
         actor, first = await run_in_threadpool(
@@ -257,6 +275,40 @@ async def listen_for_events(conninfo: str, waker: EventWaker) -> None:
         retry_s = min(retry_s * 2, LISTEN_RETRY_S[1])
 
 
+@contextmanager
+def closing_on_shutdown_signals(waker: EventWaker) -> Iterator[None]:
+    """While serving, SIGINT/SIGTERM first close `waker`, then reach the server's own handler.
+
+    Only on the main thread (where signal handlers live) and only over a handler the server
+    installed (uvicorn's `handle_exit`); the previous handler is put back afterwards.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield  # a server in a thread (tests, benchmarks) is stopped without signals
+        return
+    loop = asyncio.get_running_loop()
+    chained: dict[int, tuple[Callable[..., Any], Callable[..., Any]]] = {}
+    for number in SHUTDOWN_SIGNALS:
+        previous = signal.getsignal(number)
+        if not callable(previous):
+            continue  # SIG_DFL / SIG_IGN: not ours to change
+
+        def on_signal(
+            signum: int, frame: FrameType | None, previous: Callable[..., Any] = previous
+        ) -> None:
+            with suppress(RuntimeError):  # the loop is already closed
+                loop.call_soon_threadsafe(waker.close)  # safe from a signal handler
+            previous(signum, frame)
+
+        signal.signal(number, on_signal)
+        chained[number] = (on_signal, previous)
+    try:
+        yield
+    finally:
+        for number, (on_signal, previous) in chained.items():
+            if signal.getsignal(number) is on_signal:
+                signal.signal(number, previous)
+
+
 @asynccontextmanager
 async def event_stream_running(app: Starlette, site: Site) -> AsyncIterator[None]:
     """For the app's lifespan: the waker, the commit listener and (PostgreSQL) the LISTEN task."""
@@ -273,8 +325,10 @@ async def event_stream_running(app: Starlette, site: Site) -> AsyncIterator[None
     conninfo = _listen_conninfo(site)
     task = asyncio.create_task(listen_for_events(conninfo, waker)) if conninfo else None
     try:
-        yield
+        with closing_on_shutdown_signals(waker):
+            yield
     finally:
+        waker.close()
         site.store.event_signals.remove(on_commit)
         if task is not None:
             task.cancel()
