@@ -93,3 +93,40 @@ def test_env_selects_the_data_folder(data_dir: Path, monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("CALLSHEET_DATA", str(data_dir))
     run("script", "create", "fromenv", "--key", "k")
     assert "fromenv" in run("script", "list")
+
+
+def test_first_admin_password_is_given_once_and_signs_in(data_dir: Path) -> None:
+    import shotgun_api3
+
+    from callsheet.site.accounts import first_admin_password
+
+    site = Site.open(str(data_dir / "callsheet.sqlite3"))
+    try:
+        password = first_admin_password(site)
+        assert password and len(password) >= 12
+        assert first_admin_password(site) is None  # shown once: a second start prints nothing
+        with serving(site, Settings(threads=4)) as base_url:
+            admin = shotgun_api3.Shotgun(base_url, login="admin", password=password)
+            try:
+                assert admin.find_one("HumanUser", [["login", "is", "admin"]]) is not None
+            finally:
+                admin.close()
+    finally:
+        site.close()
+
+
+def test_user_password_sets_a_new_password(data_dir: Path) -> None:
+    from callsheet.site.auth import authenticate
+
+    run("user", "password", "admin", "--password", "new secret", "--data", str(data_dir))
+    site = Site.open(str(data_dir / "callsheet.sqlite3"))
+    try:
+        actor = authenticate(site, {"user_login": "admin", "user_password": "new secret"})
+        assert actor.entity_type == "HumanUser"
+    finally:
+        site.close()
+    result = CliRunner().invoke(
+        main, ["user", "password", "nobody", "--password", "x", "--data", str(data_dir)]
+    )
+    assert result.exit_code != 0
+    assert "No person with the login 'nobody'" in result.output
