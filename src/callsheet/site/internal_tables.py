@@ -1,9 +1,9 @@
 """Callsheet's own bookkeeping tables next to the entity tables (names start with `_cs_`).
 
-Secrets (script keys, session tokens), failed-login counters, follows, work-schedule exceptions,
-per-user project access times and user subscriptions live here: none of them is an entity field a
-caller could read. The tables are created on first use, so sites made before they existed gain
-them without a migration.
+Secrets (script keys, session tokens, Action Menu Item secret tokens), failed-login counters,
+follows, work-schedule exceptions, per-user project access times and user subscriptions live
+here: none of them is an entity field a caller could read. The tables are created on first use,
+so sites made before they existed gain them without a migration.
 """
 
 from __future__ import annotations
@@ -78,6 +78,16 @@ user_subscriptions = sa.Table(
     metadata,
     sa.Column("human_user_id", sa.Integer, primary_key=True),
     sa.Column("subscription", sa.Text, nullable=False),
+)
+
+# An Action Menu Item's secret token: kept in clear because it is the HMAC key that signs the
+# item's payloads (site/action_menu.py); never an entity field, so no read can return it.
+ami_secrets = sa.Table(
+    "_cs_ami_secrets",
+    metadata,
+    sa.Column("ami_id", sa.Integer, primary_key=True),
+    sa.Column("token", sa.Text, nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
 )
 
 _ready: weakref.WeakSet[Store] = weakref.WeakSet()
