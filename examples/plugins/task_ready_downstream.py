@@ -1,5 +1,9 @@
 """When a Task becomes final (fin), downstream Tasks whose upstream Tasks are all final become rdy.
 
+Only downstream Tasks still waiting to start (wtg, blk or no status) change: a Task in progress,
+on hold or already final keeps the status a person gave it. Running the callback twice for the
+same event (a redelivery after a crash) changes nothing more.
+
 Credentials: SGDAEMON_TASKREADY_NAME / SGDAEMON_TASKREADY_KEY, else the daemon's [shotgun] ones.
 """
 
@@ -8,6 +12,7 @@ from __future__ import annotations
 import os
 
 FINAL, READY = "fin", "rdy"
+WAITING = ("wtg", "blk", None)
 
 
 def registerCallbacks(reg):
@@ -21,19 +26,48 @@ def registerCallbacks(reg):
 
 
 def set_downstream_ready(sg, logger, event, args):
-    """Make every downstream Task whose upstream Tasks are all final ready."""
+    """Make every waiting downstream Task whose upstream Tasks are all final ready."""
     meta = event.get("meta") or {}
     if meta.get("new_value") != FINAL:
         return
     task = sg.find_one("Task", [["id", "is", meta["entity_id"]]], ["downstream_tasks"])
-    for downstream in (task or {}).get("downstream_tasks") or []:
-        candidate = sg.find_one(
-            "Task", [["id", "is", downstream["id"]]], ["upstream_tasks", "sg_status_list"]
+    downstream_ids = [row["id"] for row in (task or {}).get("downstream_tasks") or []]
+    if not downstream_ids:
+        return
+    candidates = [
+        row
+        for row in sg.find(
+            "Task", [["id", "in", downstream_ids]], ["upstream_tasks", "sg_status_list"]
         )
-        if candidate is None or candidate["sg_status_list"] in (READY, FINAL):
-            continue
-        upstream_ids = [up["id"] for up in candidate["upstream_tasks"] or []]
-        upstream = sg.find("Task", [["id", "in", upstream_ids]], ["sg_status_list"])
-        if all(up["sg_status_list"] == FINAL for up in upstream):
-            sg.update("Task", candidate["id"], {"sg_status_list": READY})
-            logger.info("Task %s is ready: all its upstream Tasks are final", candidate["id"])
+        if row["sg_status_list"] in WAITING
+    ]
+    if not candidates:
+        return
+    upstream_ids = {up["id"] for row in candidates for up in row["upstream_tasks"] or []}
+    unfinished = {
+        row["id"]
+        for row in sg.find("Task", [["id", "in", sorted(upstream_ids)]], ["sg_status_list"])
+        if row["sg_status_list"] != FINAL
+    }  # a retired upstream Task is not found, so it holds nothing up
+    ready = [
+        row
+        for row in candidates
+        if not any(up["id"] in unfinished for up in row["upstream_tasks"] or [])
+    ]
+    if not ready:
+        return
+    sg.batch(
+        [
+            {
+                "request_type": "update",
+                "entity_type": "Task",
+                "entity_id": row["id"],
+                "data": {"sg_status_list": READY},
+            }
+            for row in ready
+        ]
+    )
+    logger.info(
+        "Tasks %s are ready: all their upstream Tasks are final",
+        ", ".join(str(row["id"]) for row in ready),
+    )

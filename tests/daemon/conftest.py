@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -16,6 +19,7 @@ from live_server import SCRIPT_KEY, SCRIPT_NAME, LiveServer, live_server
 
 from callsheet.daemon.config import read_config
 from callsheet.daemon.engine import Daemon
+from callsheet.daemon.state import StateFile
 
 DEADLINE_S = 20
 
@@ -27,8 +31,10 @@ def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
         yield server
 
 
-def write_config(folder: Path, server: LiveServer, plugins: Path, out: Path) -> Path:
-    """A shotgunEvents .conf with short intervals; plugins write to `out`."""
+def write_config(
+    folder: Path, server: LiveServer, plugins: Path, out: Path, extra: str = ""
+) -> Path:
+    """A shotgunEvents .conf with short intervals; plugins write to `out`; `extra` is appended."""
     path = folder / "shotgunEventDaemon.conf"
     path.write_text(
         f"""[daemon]
@@ -53,7 +59,8 @@ enabled = False
 
 [test]
 out = {out}
-"""
+
+{extra}"""
     )
     return path
 
@@ -78,3 +85,28 @@ def wait_for(condition: Callable[[], object], what: str) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         time.sleep(0.02)
+
+
+@contextmanager
+def daemon_process(config_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """A real `callsheet daemon --config` process (log next to the config), stopped by SIGTERM."""
+    command = [sys.executable, "-m", "callsheet", "daemon", "--config", str(config_path)]
+    with open(config_path.with_suffix(".log"), "ab") as log:
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+        process.wait(30)
+
+
+def registered(state_path: Path, count: int) -> bool:
+    """At least `count` callbacks have a cursor in the state file."""
+    return state_path.exists() and len(StateFile(state_path).rows()) >= count
+
+
+def done_with(state_path: Path, plugin: str, event_id: int) -> bool:
+    """Every callback of `plugin` is done with `event_id` (its cursor is there or past it)."""
+    rows = [row for row in StateFile(state_path).rows() if row["plugin"] == plugin]
+    return bool(rows) and all(row["cursor"] >= event_id for row in rows)

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from callsheet.daemon.state import StateFile
-from conftest import RunningDaemon, wait_for, write_config
+from conftest import RunningDaemon, registered, wait_for, write_config
 
 RECORDER = """
 import json
@@ -44,10 +44,6 @@ def deliveries(out: Path, plugin: str | None = None) -> list[dict]:
         return []
     rows = [json.loads(line) for line in out.read_text().splitlines() if line.strip()]
     return [row for row in rows if plugin is None or row["plugin"] == plugin]
-
-
-def registered(state_path: Path, count: int) -> bool:
-    return state_path.exists() and len(StateFile(state_path).rows()) >= count
 
 
 SHOT_NEW = {"Shotgun_Shot_New": None}
@@ -218,31 +214,3 @@ def test_kill_9_mid_callback_redelivers_only_that_event(live, tmp_path: Path) ->
         (second, 2),
         (third, 1),
     ]
-
-
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "plugins"
-
-
-def test_example_cut_duration_recalculates(live, tmp_path: Path) -> None:
-    sg = live.script()
-    for field in ("sg_cut_in", "sg_cut_out", "sg_cut_duration"):
-        if field not in sg.schema_field_read("Shot"):
-            sg.schema_field_create("Shot", "number", field.removeprefix("sg_").replace("_", " "))
-    project = sg.create("Project", {"name": "daemon example cut"})
-    plugins, _, config = setup(tmp_path, live)
-    (plugins / "cut_duration.py").write_text((EXAMPLES / "cut_duration.py").read_text())
-    state_path = config.with_suffix(".state.sqlite3")
-    daemon = RunningDaemon(config)
-    try:
-        wait_for(lambda: registered(state_path, 1), "registration")
-        shot = sg.create("Shot", {"code": "c1", "project": project})
-        sg.update("Shot", shot["id"], {"sg_cut_in": 1001, "sg_cut_out": 1100})
-
-        def duration() -> object:
-            return sg.find_one("Shot", [["id", "is", shot["id"]]], ["sg_cut_duration"])[
-                "sg_cut_duration"
-            ]
-
-        wait_for(lambda: duration() == 100, "cut duration")
-    finally:
-        daemon.stop()
