@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from callsheet.faults import Fault, SchemaFault, ValueFault
 from callsheet.schema.model import EntityType, Field
+from callsheet.site.action_menu import SECRET_FIELD, secret_event_value, split_secret, write_secret
 from callsheet.site.change_events import (
     log_change,
     log_create,
@@ -191,6 +192,8 @@ class PreparedCreate:
     entity: EntityType
     values: dict[str, tuple[Field, Any]]
     row: dict[str, Any]
+    # an Action Menu Item's secret token: kept apart from the row (site/action_menu.py)
+    secret: str | None = None
 
 
 def prepare_create(ctx: WriteContext, entity_type: str, data: Any) -> PreparedCreate:
@@ -200,7 +203,9 @@ def prepare_create(ctx: WriteContext, entity_type: str, data: Any) -> PreparedCr
         raise SchemaFault(
             f"API create() {entity_type}.id cannot be set: ids are given by the server."
         )
+    data, (_, secret) = split_secret(entity_type, data)
     values = check_values(ctx, entity, data, creating=True)
+    ctx.permissions.check_create(ctx, entity_type, values)
     _check_unique(ctx, entity, values, None)
     _check_new_connection(ctx, entity, values)
     if entity_type == "HumanUser":
@@ -221,7 +226,7 @@ def prepare_create(ctx: WriteContext, entity_type: str, data: Any) -> PreparedCr
             row[f"{bookkeeping}__type"] = actor.type if actor else None
             row[f"{bookkeeping}__id"] = actor.id if actor else None
     row = {k: v for k, v in row.items() if k in table.c}
-    return PreparedCreate(entity, values, row)
+    return PreparedCreate(entity, values, row, secret)
 
 
 def _finish_create(ctx: WriteContext, prepared: PreparedCreate, entity_id: int) -> None:
@@ -233,6 +238,19 @@ def _finish_create(ctx: WriteContext, prepared: PreparedCreate, entity_id: int) 
     ctx.remember(ref, values[name_field][1] if name_field in values else None)
     _write_side_values(ctx, ref, values, creating=True)
     log_create(ctx, entity, ref, values)
+    if prepared.secret is not None:
+        write_secret(ctx.conn, entity_id, prepared.secret, ctx.now)
+        secret_field = entity.fields[SECRET_FIELD]
+        log_change(
+            ctx,
+            entity,
+            ref,
+            None,
+            secret_field,
+            None,
+            secret_event_value(prepared.secret),
+            in_create=True,
+        )
 
 
 def create_entity(ctx: WriteContext, entity_type: str, data: Any) -> int:
@@ -243,6 +261,7 @@ def create_entity(ctx: WriteContext, entity_type: str, data: Any) -> int:
     table = ctx.store.table(entity_type)
     # Parameters apart from the statement, so SQLAlchemy reuses the compiled INSERT.
     entity_id = int(ctx.conn.execute(table.insert(), prepared.row).inserted_primary_key[0])
+    ctx.permissions.check_created(ctx, entity_type, [entity_id])
     _finish_create(ctx, prepared, entity_id)
     return entity_id
 
@@ -282,6 +301,7 @@ def create_entities(ctx: WriteContext, entity_type: str, datas: list[Any]) -> li
         result = ctx.conn.execute(statement, [prepared[p].row for p in run])
         for position, (entity_id,) in zip(run, result.all(), strict=True):
             ids[position] = int(entity_id)
+    ctx.permissions.check_created(ctx, entity_type, ids)
     for item, entity_id in zip(prepared, ids, strict=True):
         _finish_create(ctx, item, entity_id)
     return ids
@@ -340,7 +360,9 @@ def _create_event_log_entry(
     if "session_uuid" not in row:
         row["session_uuid"] = ctx.actor.session_uuid
     row.setdefault("description", "New Event")
-    return ctx.events.insert_now(ctx.conn, row)
+    entity_id = ctx.events.insert_now(ctx.conn, row)
+    ctx.permissions.check_created(ctx, entity.name, [entity_id])
+    return entity_id
 
 
 def _write_side_values(
@@ -371,6 +393,7 @@ def update_entity(
         raise SchemaFault(f"API update() {entity_type} entries cannot be updated.")
     if isinstance(data, dict) and "id" in data:
         raise SchemaFault(f"API update() {entity_type}.id cannot be changed.")
+    data, (secret_given, secret) = split_secret(entity_type, data)
     values = check_values(ctx, entity, data, creating=False)
     modes = modes or {}
     for name, mode in modes.items():
@@ -379,6 +402,7 @@ def update_entity(
                 f"API update() multi_entity_update_mode for {name!r} must be set, add or remove."
             )
     current = current_row(ctx, entity, entity_id, "update")
+    ctx.permissions.check_update(ctx, entity_type, entity_id, values)
     _check_unique(ctx, entity, values, entity_id)
     if entity_type == "HumanUser":
         _human_user_names(values, entity, dict(current))
@@ -431,6 +455,11 @@ def update_entity(
         if old_read != new_read or f.data_type == "password":
             row.update(columns)
             changes.append((f, old_read, new_read))
+    if secret_given:
+        old_secret = write_secret(ctx.conn, entity_id, secret, ctx.now)
+        if old_secret != secret:
+            masks = (secret_event_value(old_secret), secret_event_value(secret))
+            changes.append((entity.fields[SECRET_FIELD], *masks))
     if row or changes or link_changes:
         row["updated_at"] = ctx.now
         if "updated_by__id" in table.c and ctx.actor_ref:
