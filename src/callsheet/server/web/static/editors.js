@@ -27,7 +27,8 @@
 // message is shown as an error toast, the editor closes and the caller keeps the old value.
 // Entity pickers search through POST /web/grid/search ({types, text, project_id}).
 // Values given to onSave are in the API's write shapes: text, numbers, booleans, "YYYY-MM-DD",
-// "YYYY-MM-DDTHH:MM:SSZ" (UTC), list codes, {type, id} dicts, lists of them, lists of tag names.
+// "YYYY-MM-DDTHH:MM:SSZ" (UTC), list codes, {type, id, name} dicts (the engine ignores `name`),
+// lists of them, lists of tag names.
 "use strict";
 (function () {
   const INTEGER_TYPES = new Set(["number", "integer", "duration", "percent", "timecode"]);
@@ -399,7 +400,7 @@
     box.append(head);
     const picker = optionList(box, {
       placeholder: `Search ${schema.valid_types.join(", ") || "entities"}…`,
-      choose: (entity) => (sameEntity(entity, currentValue) ? finish(null) : finish({ value: { type: entity.type, id: entity.id } })),
+      choose: (entity) => (sameEntity(entity, currentValue) ? finish(null) : finish({ value: { type: entity.type, id: entity.id, name: entity.name } })),
       render: entityRow,
     });
     const run = searcher(picker, schema, options, () => []);
@@ -407,7 +408,7 @@
     return {
       minWidth: 300,
       ownsEnter: true,
-      read: () => { const e = picker.activeOption(); return e ? { type: e.type, id: e.id } : currentValue; },
+      read: () => { const e = picker.activeOption(); return e ? { type: e.type, id: e.id, name: e.name } : currentValue; },
       focus: () => picker.search.focus(),
     };
   }
@@ -457,7 +458,7 @@
     return {
       minWidth: 320,
       ownsEnter: true,
-      read: () => chosen.map((e) => ({ type: e.type, id: e.id })),
+      read: () => chosen.map((e) => ({ type: e.type, id: e.id, name: entityLabel(e) })),
       unchanged: (v) => JSON.stringify(v.map((e) => [e.type, e.id])) === initial,
       focus: () => picker.search.focus(),
     };

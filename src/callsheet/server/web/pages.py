@@ -1,0 +1,96 @@
+"""Entity pages are `Page` records, as in ShotGrid: found or created when someone opens one.
+
+Each entity page of a project (its Shots, its Tasks, …) is one Page with that project; a site-wide
+page (People, Steps, …) is a Page without one. The Page's id is what an Action Menu Item's payload
+calls `page_id`, and `last_accessed` tells scripts which pages are used. Everything here goes
+through the engine as the person who opened the page, so it lands in the event log.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from callsheet.faults import NotFoundFault, PermissionFault, SchemaFault
+from callsheet.site.actor import SYSTEM, Actor
+from callsheet.site.site import Site
+from callsheet.store.store import now_utc
+
+# The page_type of an entity list page (the grid of one entity type).
+ENTITY_LIST = "entity_list"
+PAGE_FIELDS = ["name", "entity_type", "page_type", "project", "last_accessed"]
+IRREGULAR_PLURALS = {"Person": "People", "Software": "Software", "Staff": "Staff"}
+
+
+def plural(display_name: str) -> str:
+    """The tab title of an entity type's page: "Shot" -> "Shots", "Person" -> "People"."""
+    head, _, last = display_name.rpartition(" ")
+    if last in IRREGULAR_PLURALS:
+        word = IRREGULAR_PLURALS[last]
+    elif last.endswith("y") and last[-2:-1] not in ("a", "e", "o", "u"):
+        word = last[:-1] + "ies"
+    elif last.endswith(("s", "x", "ch", "sh")):
+        word = last + "es"
+    else:
+        word = last + "s"
+    return f"{head} {word}" if head else word
+
+
+def page_title(site: Site, entity_type: str) -> str:
+    """The name a new Page of an entity type gets: its display name in the plural."""
+    return plural(site.schema.entity(entity_type).display_name)
+
+
+def _page_write(site: Site, actor: Actor, operation: str, *args: Any) -> Any:
+    """Create or update a Page as the person; as Callsheet when their role may not.
+
+    A Page is the page's own bookkeeping: ShotGrid keeps it for anyone who opens the page, even
+    people whose role may not create or edit Page records themselves.
+    """
+    try:
+        return getattr(site, operation)(actor, *args)
+    except PermissionFault:
+        return getattr(site, operation)(SYSTEM, *args)
+
+
+def find_or_create_page(
+    site: Site, actor: Actor, entity_type: str, project_id: int | None
+) -> dict[str, Any]:
+    """The list Page of `entity_type` (in a project, or site-wide), created when missing."""
+    entity = site.schema.entity(entity_type)
+    if project_id is not None and not entity.is_project_entity:
+        raise SchemaFault(f"{entity.display_name} records do not belong to projects.")
+    project = {"type": "Project", "id": project_id} if project_id is not None else None
+    filters = [
+        ["entity_type", "is", entity_type],
+        ["page_type", "is", ENTITY_LIST],
+        ["project", "is", project],
+    ]
+    order = [{"field_name": "id", "direction": "asc"}]
+    found = site.find_one(SYSTEM, "Page", filters, PAGE_FIELDS, order)
+    if found is not None:
+        return found
+    if project is not None and site.find_one(actor, "Project", [["id", "is", project_id]]) is None:
+        raise NotFoundFault(f"Project {project_id} doesn't exist or you may not see it.")
+    data: dict[str, Any] = {
+        "name": page_title(site, entity_type),
+        "entity_type": entity_type,
+        "page_type": ENTITY_LIST,
+        "project": project,
+    }
+    created = _page_write(site, actor, "create", "Page", data, PAGE_FIELDS)
+    return created  # type: ignore[no-any-return]
+
+
+def open_page(site: Site, actor: Actor, page_id: int) -> dict[str, Any]:
+    """The Page with that id, its `last_accessed` set to now (by the person opening it)."""
+    page = site.find_one(SYSTEM, "Page", [["id", "is", page_id]], PAGE_FIELDS)
+    if page is None or not page.get("entity_type"):
+        raise NotFoundFault(f"Page {page_id} doesn't exist.")
+    site.schema.entity(page["entity_type"])
+    project = page.get("project")
+    if project and site.find_one(actor, "Project", [["id", "is", project["id"]]]) is None:
+        raise NotFoundFault(f"Page {page_id} belongs to a project you may not see.")
+    now = now_utc()
+    _page_write(site, actor, "update", "Page", page_id, {"last_accessed": now})
+    page["last_accessed"] = now
+    return page
