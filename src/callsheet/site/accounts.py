@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from collections.abc import Sequence
 from typing import Any
@@ -12,7 +13,9 @@ from callsheet.faults import PermissionFault, ValueFault
 from callsheet.site.actor import Actor
 from callsheet.site.auth import new_script_key, set_script_key
 from callsheet.site.bootstrap import ENGINE_SCRIPT_NAME, engine_script_id
+from callsheet.site.internal_tables import ensure_internal_tables, sessions
 from callsheet.site.site import Site
+from callsheet.store.store import now_utc
 
 DEFAULT_SCRIPT_ROLE = "API Admin"
 DEFAULT_PERSON_ROLE = "Artist"
@@ -236,6 +239,20 @@ def set_person_status(site: Site, actor: Actor, person_id: int, active: bool) ->
     """Activate (`act`) or deactivate (`dis`) a person; a deactivated person cannot sign in."""
     if not active and actor.entity_type == "HumanUser" and actor.id == person_id:
         raise PermissionFault("You cannot deactivate your own account; ask another admin.")
-    return site.update(
+    person = site.update(
         actor, "HumanUser", person_id, {"sg_status_list": "act" if active else "dis"}
     )
+    if not active:
+        end_sessions(site, "HumanUser", person_id)  # activating again must not revive them
+    return person
+
+
+def end_sessions(site: Site, entity_type: str, entity_id: int) -> None:
+    """Expire every session token of a person or script (deactivation, sign out everywhere)."""
+    ensure_internal_tables(site.store)
+    with site.store.write() as conn:
+        conn.execute(
+            sa.update(sessions)
+            .where(sessions.c.user_type == entity_type, sessions.c.user_id == entity_id)
+            .values(expires_at=now_utc() - dt.timedelta(seconds=1))
+        )
