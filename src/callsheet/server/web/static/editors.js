@@ -93,10 +93,19 @@
   const sameEntity = (a, b) => a && b && a.type === b.type && Number(a.id) === Number(b.id);
 
   // Where the floating editor goes: over the cell, at least as wide as a comfortable input.
+  // Inside a modal <dialog> (the top layer) the editor must live in the dialog to be reachable.
+  const hostOf = (cell) => cell.closest("dialog[open]") || document.body;
   function place(box, cell, minWidth) {
     const rect = cell.getBoundingClientRect();
-    box.style.left = `${Math.max(4, rect.left + window.scrollX)}px`;
-    box.style.top = `${rect.top + window.scrollY}px`;
+    const host = hostOf(cell);
+    if (host === document.body) {
+      box.style.left = `${Math.max(4, rect.left + window.scrollX)}px`;
+      box.style.top = `${rect.top + window.scrollY}px`;
+    } else {
+      const base = host.getBoundingClientRect();
+      box.style.left = `${rect.left - base.left + host.scrollLeft}px`;
+      box.style.top = `${rect.top - base.top + host.scrollTop}px`;
+    }
     box.style.minWidth = `${Math.max(rect.width, minWidth)}px`;
     box.style.minHeight = `${rect.height}px`;
   }
@@ -179,7 +188,7 @@
     box.addEventListener("contextmenu", (event) => event.stopPropagation());
 
     cell.classList.add("cs-editing");
-    document.body.appendChild(box);
+    hostOf(cell).appendChild(box);
     reposition();
     current = handle;
     // defer so the click that opened the editor does not close it

@@ -45,7 +45,8 @@
   // -- state --------------------------------------------------------------------------------
   const state = {
     columns: remembered("columns", data.default_columns).filter((f) => fields[f]),
-    sorts: remembered("sorts", []).filter((s) => fields[s.field] && fields[s.field].sortable),
+    sorts: remembered("sorts", nameField ? [{ field: nameField, direction: "asc" }] : [])
+      .filter((s) => fields[s.field] && fields[s.field].sortable),
     filters: { logical_operator: "and", conditions: [] },
     quick: "",
     page: 1,
@@ -441,7 +442,8 @@
     menu.classList.add("field-chooser");
   }
 
-  function builtins(clickedField) {
+  // The built-in actions of the context menu; `at` is where the menu was opened.
+  function builtins(clickedField, at) {
     const ids = selectedIds();
     const some = ids.length > 0;
     const clickedEditable = clickedField && fields[clickedField]?.editable && Editors.isEditable(fields[clickedField]);
@@ -454,11 +456,11 @@
       {
         label: clickedEditable ? `Edit ${fields[clickedField].display_name}${ids.length > 1 ? ` on ${ids.length} selected` : ""}…` : "Edit selected field…",
         requires_selection: true,
-        run: (where) => {
+        run: () => {
           if (!ids.length) return;
           const first = state.rows.findIndex((r) => r.id === ids[0]);
           if (clickedEditable) editCell(first, clickedField, ids);
-          else chooseField(where?.x ?? 200, where?.y ?? 200, (field) => editCell(first, field, ids));
+          else chooseField(at.x, at.y, (field) => editCell(first, field, ids));
         },
       },
       {
@@ -496,7 +498,7 @@
     if (heading) menu.append(el("div", { class: "popup-heading", text: heading }));
     for (const item of items) {
       const button = el("button", { type: "button", role: "menuitem", text: item.label, disabled: item.disabled || false });
-      button.addEventListener("click", () => { closePopup(); item.run({ x, y }); });
+      button.addEventListener("click", () => { closePopup(); item.run(); });
       menu.append(button);
     }
     document.body.append(menu);
@@ -527,7 +529,7 @@
       selectOnly(null);
     }
     paintSelection();
-    const actions = builtins(clickedField);
+    const actions = builtins(clickedField, { x: event.clientX, y: event.clientY });
     const detail = { x: event.clientX, y: event.clientY, source: "grid", state: gridState(), builtins: actions };
     document.dispatchEvent(new CustomEvent("callsheet:contextmenu", { detail }));
     if (!window.CallsheetMenu) {
