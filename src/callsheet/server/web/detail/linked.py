@@ -307,7 +307,9 @@ def media_of(record: dict[str, Any]) -> list[Media]:
         path = uploaded.get("local_path")
         name = str(uploaded.get("name") or path or url)
         video = str(uploaded.get("content_type") or "").startswith("video/")
-        playable = bool(url) and (video or name.lower().endswith(BROWSER_VIDEO))
+        # Only files uploaded here play in the page: the page's CSP loads media from itself.
+        uploaded_here = uploaded.get("link_type") == "upload"
+        playable = bool(url) and uploaded_here and (video or name.lower().endswith(BROWSER_VIDEO))
         media.append(Media("sg_uploaded_movie", "Uploaded movie", name, url, path, playable))
     for name, label in MEDIA_PATHS:
         value = record.get(name)

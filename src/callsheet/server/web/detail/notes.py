@@ -20,6 +20,7 @@ NOTES_SHOWN = 30
 MAX_SUBJECT_CHARS = 255
 MAX_BODY_CHARS = 100_000
 NOTE_FIELDS = [
+    "created_by",
     "subject",
     "content",
     "user",
@@ -30,7 +31,7 @@ NOTE_FIELDS = [
     "note_links",
     "tasks",
 ]
-REPLY_FIELDS = ["content", "user", "created_at", "entity"]
+REPLY_FIELDS = ["content", "user", "created_by", "created_at", "entity"]
 
 
 @dataclass

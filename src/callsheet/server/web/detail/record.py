@@ -25,7 +25,15 @@ THUMBNAIL_FIELD = "image"
 STATUS_FIELDS = ("sg_status_list", "sg_status")
 # Fields the engine maintains or that move a record between projects: shown, never edited here.
 READ_ONLY_HERE = frozenset({"project", "cached_display_name", "image_source_entity"})
-SYSTEM_GROUP = ("id", "project", "created_at", "created_by", "updated_at", "updated_by")
+SYSTEM_GROUP = (
+    "id",
+    "project",
+    "created_at",
+    "created_by",
+    "updated_at",
+    "updated_by",
+    "cached_display_name",
+)
 
 MAIN_FIELDS: dict[str, tuple[str, ...]] = {
     "Project": (
