@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from live_server import LiveServer
 from playwright.sync_api import expect
-from web_people import ADMIN_LOGIN
+from web_people import ADMIN_LOGIN, ARTIST_LOGIN, ARTIST_PASSWORD, sign_in
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
@@ -440,3 +440,76 @@ def test_my_account_and_site_wide_types_have_detail_pages(
     page.goto(f"/detail/Step/{step['id']}")
     expect(page.locator("#detail-title")).to_have_text(step["code"])
     expect(page.locator('.linked-section[data-linked="Task"] tbody tr')).to_have_count(3)
+
+
+def test_drop_an_image_on_the_thumbnail(
+    admin_page: Any, show: dict[str, Any], live: LiveServer
+) -> None:
+    page = admin_page
+    shot = new_shot(live, show, "SH170")
+    page.goto(f"/detail/Shot/{shot['id']}")
+    page.locator("#thumb-form").evaluate(
+        """(target, bytes) => {
+             const files = new DataTransfer();
+             files.items.add(new File([new Uint8Array(bytes)], "dropped.png", {type: "image/png"}));
+             for (const kind of ["dragenter", "dragover", "drop"]) {
+               target.dispatchEvent(new DragEvent(kind, {dataTransfer: files, bubbles: true,
+                                                          cancelable: true}));
+             }
+           }""",
+        list(png_bytes((200, 80, 40))),
+    )
+    expect(page.locator("#detail-thumb-img")).to_have_attribute("src", re.compile(r"/thumbnail/"))
+    stored = api(live).find_one("Shot", [["id", "is", shot["id"]]], ["image"])
+    assert "/thumbnail/" in stored["image"]
+
+
+def test_show_all_rows_of_a_linked_section(
+    admin_page: Any, show: dict[str, Any], live: LiveServer
+) -> None:
+    page = admin_page
+    shot = new_shot(live, show, "SH180")
+    api(live).batch(
+        [
+            {
+                "request_type": "create",
+                "entity_type": "Task",
+                "data": {"content": f"Task {n:02d}", "entity": shot, "project": show["project"]},
+            }
+            for n in range(12)
+        ]
+    )
+    page.goto(f"/detail/Shot/{shot['id']}")
+    tasks = page.locator('.linked-section[data-linked="Task"]')
+    expect(tasks.locator(".count")).to_have_text("12")
+    expect(tasks.locator("tbody tr")).to_have_count(10)
+    tasks.locator(".linked-more").click()
+    expect(tasks.locator("tbody tr")).to_have_count(12)
+    expect(tasks.locator("button.linked-more")).to_have_count(0)
+
+
+def test_refresh_rereads_the_page_in_place(
+    admin_page: Any, show: dict[str, Any], live: LiveServer
+) -> None:
+    page = admin_page
+    shot = new_shot(live, show, "SH190", description="First")
+    page.goto(f"/detail/Shot/{shot['id']}")
+    api(live).update("Shot", shot["id"], {"description": "Changed by a script"})
+    page.evaluate("window.CallsheetDetail.refresh()")
+    description = page.locator('.field-row[data-field="description"] .field-value')
+    expect(description).to_have_text("Changed by a script")
+    # the refreshed page still edits in place
+    description.click()
+    page.locator(".cs-editor textarea").fill("Edited after refresh")
+    page.locator(".cs-editor textarea").press("Enter")
+    expect(description).to_have_text("Edited after refresh")
+
+
+def test_an_artist_gets_a_page_too(page: Any, show: dict[str, Any], live: LiveServer) -> None:
+    sg = api(live)
+    artist = sg.find_one("HumanUser", [["login", "is", ARTIST_LOGIN]])
+    sg.update("Project", show["project"]["id"], {"users": [artist]})
+    sign_in(page, ARTIST_LOGIN, ARTIST_PASSWORD)
+    answer = page.goto(f"/detail/Shot/{show['shot']['id']}")
+    assert answer.status == 200
+    expect(page.locator("#detail-title")).to_have_text("SH100")

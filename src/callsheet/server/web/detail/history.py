@@ -12,6 +12,7 @@ from typing import Any
 
 from callsheet.faults import Fault
 from callsheet.schema.model import EntityType
+from callsheet.server.web.detail.record import may, permissions_of
 from callsheet.site.actor import Actor
 from callsheet.site.site import Site
 
@@ -93,6 +94,8 @@ def read_history(
 ) -> HistoryPage:
     """Page `page` (1-based) of the entity's events, newest first."""
     page = max(1, page)
+    if not may(permissions_of(site, actor), "EventLogEntry", "see"):
+        return HistoryPage([], page, False, "your permission group may not read the event log.")
     try:
         request = site.read_request(
             "EventLogEntry",

@@ -13,6 +13,7 @@ from typing import Any
 
 from callsheet.faults import Fault, ValueFault
 from callsheet.schema.model import EntityType
+from callsheet.server.web.detail.record import may, permissions_of
 from callsheet.site.actor import Actor
 from callsheet.site.site import Site
 
@@ -49,6 +50,7 @@ class NotesPanel:
     threads: list[Thread]
     total: int
     can_add: bool
+    can_reply: bool = False
     error: str = ""
 
 
@@ -75,7 +77,9 @@ def read_notes(
     filters = notes_filter(site, entity, entity_id)
     if filters is None:
         return None
-    can_add = entity.name != "Note" and bool(project)
+    permissions = permissions_of(site, actor)
+    can_add = entity.name != "Note" and bool(project) and may(permissions, "Note", "create")
+    can_reply = may(permissions, "Reply", "create")
     note_fields = [f for f in NOTE_FIELDS if f in site.schema.entity("Note").fields]
     try:
         notes = site.find(
@@ -111,7 +115,7 @@ def read_notes(
                     threads[owner].replies.append(reply)
     except Fault as fault:
         return NotesPanel([], 0, False, fault.message)
-    return NotesPanel(list(threads.values()), total, can_add)
+    return NotesPanel(list(threads.values()), total, can_add, can_reply)
 
 
 def _text(value: Any, what: str, limit: int, required: bool) -> str:

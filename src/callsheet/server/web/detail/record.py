@@ -260,6 +260,7 @@ class DetailRecord:
     project: dict[str, Any] | None
     status: FieldView | None
     thumbnail: FieldView | None
+    thumbnail_editable: bool = False
     groups: list[FieldGroup] = field(default_factory=list)
 
     @property
@@ -297,11 +298,18 @@ def title_of(entity: EntityType, record: Mapping[str, Any]) -> str:
     return str(value) if value not in (None, "") else f"{entity.display_name} #{record.get('id')}"
 
 
-def _permissions(site: Site, actor: Actor) -> Any:
-    # Field rules come from site/permissions when that has landed; the engine enforces rules on
-    # every call anyway, so without it every schema-visible field is offered.
+def permissions_of(site: Site, actor: Actor) -> Any:
+    """The person's permissions, to offer only what they may do (None: offer everything).
+
+    Only what the page offers depends on it; the engine enforces the rules on every call.
+    """
     permissions_for = getattr(site, "permissions_for", None)
     return permissions_for(actor) if permissions_for else None
+
+
+def may(permissions: Any, entity_type: str, action: str) -> bool:
+    """Whether the role allows `action` on some entities of the type (True without rules)."""
+    return permissions is None or bool(permissions.may(entity_type, action))
 
 
 def _visible(f: Field, wire: Mapping[str, Any] | None, permissions: Any) -> bool:
@@ -317,7 +325,15 @@ def _editable(f: Field, permissions: Any) -> bool:
         return False
     if f.name in SYSTEM_FIELDS or f.name in READ_ONLY_HERE:
         return False
-    return permissions is None or bool(permissions.field_editable(f.entity_type, f.name))
+    return _may_edit(f, permissions)
+
+
+def _may_edit(f: Field, permissions: Any) -> bool:
+    if permissions is None:
+        return True
+    return may(permissions, f.entity_type, "update") and bool(
+        permissions.field_editable(f.entity_type, f.name)
+    )
 
 
 def _main_names(entity: EntityType) -> list[str]:
@@ -347,7 +363,7 @@ def group_fields(entity: EntityType, views: Mapping[str, FieldView]) -> list[Fie
 def load_record(site: Site, actor: Actor, entity_type: str, entity_id: int) -> DetailRecord:
     """The entity with every field the person may see, or EntityMissingFault."""
     entity = entity_type_of(site, entity_type)
-    permissions = _permissions(site, actor)
+    permissions = permissions_of(site, actor)
     found = site.find_one(actor, entity_type, [["id", "is", entity_id]], ["project"])
     if found is None:
         raise EntityMissingFault(_missing_message(site, actor, entity, entity_id))
@@ -382,6 +398,8 @@ def load_record(site: Site, actor: Actor, entity_type: str, entity_id: int) -> D
         project=project if isinstance(project, dict) else None,
         status=status,
         thumbnail=views.get(THUMBNAIL_FIELD),
+        thumbnail_editable=THUMBNAIL_FIELD in views
+        and _may_edit(entity.fields[THUMBNAIL_FIELD], permissions),
         groups=group_fields(entity, views),
     )
 

@@ -186,7 +186,9 @@
   function setUpThumbnail() {
     const form = thumbForm();
     if (!form) return;
+    if (data.thumbnail_pending) waitForThumbnail();
     const input = $("#thumb-file");
+    if (!input) return; // the person may not change this thumbnail
     input.addEventListener("change", () => uploadThumbnail(input.files[0]));
     form.addEventListener("submit", (event) => {
       event.preventDefault();
@@ -215,7 +217,6 @@
       const file = event.dataTransfer?.files?.[0];
       if (file) uploadThumbnail(file);
     });
-    if (data.thumbnail_pending) waitForThumbnail();
   }
 
   // ---- Notes and Replies -------------------------------------------------------------------
@@ -397,7 +398,7 @@
     const items = [
       { label: "Copy link", requires_selection: false, run: () => copyText(location.origin + data.urls.page) },
     ];
-    if (thumbForm()) items.push({ label: "Upload thumbnail…", requires_selection: false, run: () => $("#thumb-file").click() });
+    if ($("#thumb-file")) items.push({ label: "Upload thumbnail…", requires_selection: false, run: () => $("#thumb-file").click() });
     if ($("#note-form")) items.push({ label: "Add note", requires_selection: false, run: () => { $("#note-content").focus(); } });
     items.push({ label: "Show history", requires_selection: false, run: () => $("#history").scrollIntoView({ behavior: "smooth" }) });
     items.push({ label: "Refresh", requires_selection: false, run: () => location.reload() });
