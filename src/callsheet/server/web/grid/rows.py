@@ -16,7 +16,7 @@ from callsheet.site.site import Site
 PAGE_SIZES = (25, 50, 100, 200, 500)
 MAX_REFRESH_IDS = 500
 SEARCH_LIMIT = 20
-MAX_SEARCH_TYPES = 8
+MAX_SEARCH_TYPES = 30
 EMPTY_FILTERS: dict[str, Any] = {"logical_operator": "and", "conditions": []}
 
 
@@ -136,28 +136,30 @@ def search_types(site: Site, payload: dict[str, Any]) -> list[str]:
     return [t for t in types if t in schema][:MAX_SEARCH_TYPES]
 
 
-def search_entities(site: Site, actor: Actor, payload: dict[str, Any]) -> list[dict[str, Any]]:
-    """Entities of the picker's types whose display name contains the text, nearest first.
+# Picker results of these types come first (after names that start with the text).
+SEARCH_PRIORITY = ("Shot", "Asset", "Sequence", "Episode", "HumanUser", "Group", "Task", "Version")
 
-    With a project, its records come first, then site-wide ones (people, steps, …).
+
+def search_entities(site: Site, actor: Actor, payload: dict[str, Any]) -> list[dict[str, Any]]:
+    """Entities of the picker's types whose display name contains the text, best first.
+
+    Each type is one query limited to SEARCH_LIMIT rows; names starting with the text come
+    first, then the usual types. With a project, project types are searched in it only.
     """
     text = payload.get("text") or ""
     if not isinstance(text, str):
         raise ValueFault("text must be a string.")
+    text = text.strip()
     project_id = payload.get("project_id")
     if project_id is not None:
         _int(project_id, "project_id", 1)
     found: list[dict[str, Any]] = []
     for entity_type in search_types(site, payload):
-        if len(found) >= SEARCH_LIMIT:
-            break
         entity = site.schema.entity(entity_type)
         name = entity.display_name_field
         if name is None:
             continue
-        filters: list[Any] = []
-        if text.strip():
-            filters.append([name, "contains", text.strip()])
+        filters: list[Any] = [[name, "contains", text]] if text else []
         if project_id is not None and entity.is_project_entity:
             filters.append(["project", "is", {"type": "Project", "id": project_id}])
         if entity_type == "HumanUser" and "sg_status_list" in entity.fields:
@@ -168,31 +170,18 @@ def search_entities(site: Site, actor: Actor, payload: dict[str, Any]) -> list[d
             filters,
             [name],
             [{"field_name": name, "direction": "asc"}, {"field_name": "id", "direction": "asc"}],
-            limit=SEARCH_LIMIT - len(found),
+            limit=SEARCH_LIMIT,
         )
         found.extend(
             {"type": entity_type, "id": r["id"], "name": r.get(name) or f"{entity_type} #{r['id']}"}
             for r in records
         )
-    return found
+    needle = text.lower()
 
+    def rank(entity: dict[str, Any]) -> tuple[bool, int, str]:
+        kind = entity["type"]
+        priority = SEARCH_PRIORITY.index(kind) if kind in SEARCH_PRIORITY else len(SEARCH_PRIORITY)
+        label = str(entity["name"]).lower()
+        return (not label.startswith(needle), priority, label)
 
-MAX_ALL_IDS = 100_000
-
-
-def all_ids(site: Site, actor: Actor, payload: dict[str, Any]) -> dict[str, Any]:
-    """The ids of every row the page's query matches, in the grid's order (an AMI's `ids`)."""
-    entity_type = payload.get("entity_type")
-    site.schema.entity(entity_type)
-    project_id = payload.get("project_id")
-    if project_id is not None:
-        _int(project_id, "project_id", 1)
-    request = site.read_request(
-        entity_type,
-        page_filters(project_id, payload.get("filters")),
-        ["id"],
-        grid_sorts(site, entity_type, payload.get("sorts")),
-        limit=MAX_ALL_IDS,
-    )
-    records, more = site.find_page(actor, request)
-    return {"ids": [r["id"] for r in records], "truncated": more}
+    return sorted(found, key=rank)[:SEARCH_LIMIT]

@@ -293,7 +293,7 @@
     let options = [];
     let active = -1;
 
-    function show(items) {
+    function show(items, preferred = 0) {
       options = items;
       list.replaceChildren();
       items.forEach((item, index) => {
@@ -303,7 +303,7 @@
         list.append(li);
       });
       if (!items.length) list.append(el("li", { class: "cs-none", text: "No matches" }));
-      highlight(items.length ? 0 : -1);
+      highlight(items.length ? Math.max(0, Math.min(preferred, items.length - 1)) : -1);
     }
     function highlight(index) {
       active = index;
@@ -347,7 +347,9 @@
     });
     const filter = () => {
       const text = picker.search.value.trim().toLowerCase();
-      picker.show(values.filter((code) => !text || label(code).toLowerCase().includes(text)));
+      const shown = values.filter((code) => !text || label(code).toLowerCase().includes(text));
+      // with nothing typed, the current value is highlighted (Enter keeps it)
+      picker.show(shown, text ? 0 : shown.indexOf(options.value ?? null));
     };
     picker.search.addEventListener("input", filter);
     filter();
