@@ -135,6 +135,12 @@ database_option = click.option(
 )
 
 
+# How long an idle keep-alive connection stays open. shotgun_api3 keeps one connection per client
+# and (3.10) fails its next call with BrokenPipeError when the server closed it meanwhile; newer
+# versions drop connections idle for 60 s themselves. uvicorn's default is 5 s.
+KEEP_ALIVE_S = 75
+
+
 @main.command()
 @data_option
 @database_option
@@ -176,9 +182,11 @@ def serve(
             port=port,
             workers=workers,
             log_level="info",
+            timeout_keep_alive=KEEP_ALIVE_S,
         )
         return
-    uvicorn.run(create_app(_open_site(settings), settings), host=host, port=port)
+    app = create_app(_open_site(settings), settings)
+    uvicorn.run(app, host=host, port=port, timeout_keep_alive=KEEP_ALIVE_S)
 
 
 def app_from_environment() -> Starlette:

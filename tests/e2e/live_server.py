@@ -17,6 +17,7 @@ import pytest
 import shotgun_api3
 import uvicorn
 
+from callsheet.cli import KEEP_ALIVE_S
 from callsheet.server import Settings, create_app
 from callsheet.site.accounts import create_script, create_user
 from callsheet.site.site import Site
@@ -86,7 +87,14 @@ def serving(site: Site, settings: Settings | None = None) -> Iterator[str]:
     sock = socket.create_server(("127.0.0.1", 0))
     app = create_app(site, settings or Settings(threads=8))
     server = uvicorn.Server(
-        uvicorn.Config(app, log_level="warning", ws="none", lifespan="on", loop="asyncio")
+        uvicorn.Config(
+            app,
+            log_level="warning",
+            ws="none",
+            lifespan="on",
+            loop="asyncio",
+            timeout_keep_alive=KEEP_ALIVE_S,  # as `callsheet serve`: clients may sit idle
+        )
     )
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
