@@ -10,9 +10,8 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from live_daemon import daemon_process, done_with, registered, wait_for, write_config
 from live_server import SCRIPT_KEY, SCRIPT_NAME
-
-from conftest import daemon_process, done_with, registered, wait_for, write_config
 
 WRITERS, ROUNDS = 4, 3  # rounds per writer per phase
 

@@ -9,8 +9,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from live_daemon import RunningDaemon, registered, wait_for, write_config
+
 from callsheet.daemon.state import StateFile
-from conftest import RunningDaemon, registered, wait_for, write_config
 
 RECORDER = """
 import json

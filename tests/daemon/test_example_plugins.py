@@ -11,7 +11,7 @@ import shutil
 import zipfile
 from pathlib import Path
 
-from conftest import daemon_process, done_with, registered, wait_for, write_config
+from live_daemon import daemon_process, done_with, registered, wait_for, write_config
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "plugins"
 

@@ -7,9 +7,26 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+TRUE_WORDS = ("1", "true", "yes", "on")
+FALSE_WORDS = ("0", "false", "no", "off")
+
 
 class ConfigError(Exception):
     """The configuration file is missing or lacks a required key."""
+
+
+@dataclass(frozen=True)
+class EmailSettings:
+    """The `[emails]` section: where error mails go and how to reach the SMTP server."""
+
+    server: str
+    sender: str
+    recipients: tuple[str, ...]
+    subject: str
+    port: int = 25
+    username: str | None = None
+    password: str | None = None
+    use_tls: bool = False
 
 
 @dataclass
@@ -33,6 +50,9 @@ class DaemonConfig:
     retry_backoff_max_s: float = 60.0
     stream_timeout_s: float = 1.0
     gap_window_s: float = 300.0
+    max_conn_retries: int = 5
+    reconnect_idle_s: float = 4.0
+    emails: EmailSettings | None = None
     state_path: Path = field(default_factory=Path)
 
 
@@ -42,6 +62,56 @@ def _get(parser: configparser.ConfigParser, section: str, key: str, default: str
     if default is None:
         raise ConfigError(f"The config file has no [{section}] {key} option.")
     return default
+
+
+def _flag(value: str, where: str) -> bool:
+    word = value.strip().lower()
+    if word not in TRUE_WORDS + FALSE_WORDS:
+        raise ConfigError(f"{where} must be True or False, got {value!r}.")
+    return word in TRUE_WORDS
+
+
+def read_emails(parser: configparser.ConfigParser, path: Path) -> EmailSettings | None:
+    """The `[emails]` settings, or None when mail is off or not configured.
+
+    Only keys written in the file count: the parser's defaults are the environment, where
+    USERNAME, PASSWORD or PORT are common and must not become SMTP settings.
+    """
+    written = configparser.RawConfigParser()
+    written.read(path)
+    if not written.has_section("emails"):
+        return None
+
+    def value(*keys: str) -> str:
+        for key in keys:
+            if written.has_option("emails", key):
+                return parser.get("emails", key).strip()
+        return ""
+
+    enabled = value("enabled")
+    if enabled and not _flag(enabled, "[emails] enabled"):
+        return None
+    required = {"server": value("server"), "from": value("from"), "to": value("to")}
+    required["subject"] = value("subject")
+    missing = [key for key, given in required.items() if not given]
+    if missing:
+        if enabled:  # asked for mail explicitly: say what is missing
+            raise ConfigError(f"[emails] enabled = {enabled} but {', '.join(missing)} is empty.")
+        return None  # shotgunEvents sends nothing unless all four are set
+    port = value("port") or "25"
+    if not port.isdigit():
+        raise ConfigError(f"[emails] port must be a number, got {port!r}.")
+    use_tls = value("use_tls", "usetls")  # shotgunEvents spells it useTLS
+    return EmailSettings(
+        server=required["server"],
+        sender=required["from"],
+        recipients=tuple(a.strip() for a in required["to"].split(",") if a.strip()),
+        subject=required["subject"],
+        port=int(port),
+        username=value("username") or None,
+        password=value("password") or None,
+        use_tls=_flag(use_tls, "[emails] use_tls") if use_tls else False,
+    )
 
 
 def read_config(path: str | Path, state_path: str | Path | None = None) -> DaemonConfig:
@@ -70,8 +140,7 @@ def read_config(path: str | Path, state_path: str | Path | None = None) -> Daemo
         script_name=_get(parser, "shotgun", "name", None),
         script_key=_get(parser, "shotgun", "key", None),
         plugin_paths=paths,
-        use_session_uuid=_get(parser, "shotgun", "use_session_uuid", "False").lower()
-        in ("1", "true", "yes", "on"),
+        use_session_uuid=_get(parser, "shotgun", "use_session_uuid", "False").lower() in TRUE_WORDS,
         proxy_server=proxy,
         fetch_interval_s=float(_get(parser, "daemon", "fetch_interval", "1")),
         max_event_batch_size=int(_get(parser, "daemon", "max_event_batch_size", "500")),
@@ -82,5 +151,8 @@ def read_config(path: str | Path, state_path: str | Path | None = None) -> Daemo
         retry_backoff_max_s=float(_get(parser, "daemon", "retry_backoff_max", "60")),
         stream_timeout_s=float(_get(parser, "daemon", "stream_timeout", "1")),
         gap_window_s=float(_get(parser, "daemon", "gap_window", "300")),
+        max_conn_retries=int(_get(parser, "daemon", "max_conn_retries", "5")),
+        reconnect_idle_s=float(_get(parser, "daemon", "reconnect_idle", "4")),
+        emails=read_emails(parser, path),
         state_path=Path(state_path) if state_path else default_state,
     )

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import traceback
 from typing import Any
 
 from callsheet.daemon.config import DaemonConfig
+from callsheet.daemon.emails import Mailer
 from callsheet.daemon.gaps import GapWindow
 from callsheet.daemon.loading import PluginFile, file_mtime, load_plugin
 from callsheet.daemon.matching import matches
@@ -31,11 +33,18 @@ class DeliveredEvent(dict):  # type: ignore[type-arg]
 class PluginWorker(threading.Thread):
     """Delivers events to one plugin file's callbacks, reloading the file when it changes."""
 
-    def __init__(self, plugin: PluginFile, config: DaemonConfig, state: StateFile) -> None:
+    def __init__(
+        self,
+        plugin: PluginFile,
+        config: DaemonConfig,
+        state: StateFile,
+        mailer: Mailer | None = None,
+    ) -> None:
         super().__init__(name=f"plugin-{plugin.name}", daemon=True)
         self.plugin = plugin
         self.config = config
         self.state = state
+        self.mailer = mailer
         self.stop_event = threading.Event()
         self.source = EventSource(config, self.stop_event)
         self.callbacks: list[Callback] = []
@@ -84,6 +93,7 @@ class PluginWorker(threading.Thread):
             self.config.parser,
             self.config.log_level,
             self.config.proxy_server,
+            self.mailer,
         )
         self._close_connections(self.callbacks)
         self.callbacks = registration.callbacks if registration else []
@@ -147,44 +157,57 @@ class PluginWorker(threading.Thread):
             delivered.attempt = self.state.begin_attempt(
                 self.plugin.name, callback.name, event["id"]
             )
+            if time.monotonic() - callback.last_call > self.config.reconnect_idle_s:
+                # A server closes idle keep-alive connections (uvicorn: after 5 s), and
+                # shotgun_api3 3.10 then fails the next call: the plugin would fail for nothing.
+                callback.sg.close()
             try:
                 if self.config.use_session_uuid and event.get("session_uuid"):
                     callback.sg.set_session_uuid(event["session_uuid"])
                 callback.function(callback.sg, callback.logger, delivered, callback.args)
             except BaseException as error:  # shotgunEvents catches everything, SystemExit too
+                callback.last_call = time.monotonic()
                 failures += 1
-                self._failed(callback, event, failures, error)
                 if failures < self.config.retry_attempts:
-                    backoff_s = self.config.retry_backoff_s * 2 ** (failures - 1)
-                    self.stop_event.wait(min(backoff_s, self.config.retry_backoff_max_s))
+                    backoff_s = min(
+                        self.config.retry_backoff_s * 2 ** (failures - 1),
+                        self.config.retry_backoff_max_s,
+                    )
+                    self._failed(callback, event, failures, error, f"retrying in {backoff_s:g} s")
+                    self.stop_event.wait(backoff_s)
                     continue
                 if callback.stop_on_error:
                     self._park(callback, event, failures, error)
                     return False
-                callback.logger.error(
-                    "Giving up on event %s after %d attempts (stopOnError=False)",
-                    event["id"],
-                    failures,
-                )
+                self._failed(callback, event, failures, error, "given up (stopOnError=False)")
                 self.state.finish(self.plugin.name, callback.name, event["id"], delivered=False)
                 return True
+            callback.last_call = time.monotonic()
             self.state.finish(self.plugin.name, callback.name, event["id"])
             return True
         return False  # stopping: the event stays in flight and is delivered again on restart
 
     def _failed(
-        self, callback: Callback, event: dict[str, Any], failures: int, error: BaseException
+        self,
+        callback: Callback,
+        event: dict[str, Any],
+        failures: int,
+        error: BaseException,
+        outcome: str,
     ) -> None:
-        message = f"{type(error).__name__}: {error}"
-        self.state.record_error(self.plugin.name, callback.name, message)
-        callback.logger.error(
+        """Log the failure: a warning while retrying, an error (mailed) when the event fails."""
+        self.state.record_error(self.plugin.name, callback.name, f"{type(error).__name__}: {error}")
+        final = failures >= self.config.retry_attempts
+        callback.logger.log(
+            logging.ERROR if final else logging.WARNING,
             "An error occured processing an event (plugin %s, callback %s, event %s, attempt %d"
-            " of %d).\n\n%s",
+            " of %d): %s.\n\n%s",
             self.plugin.name,
             callback.name,
             event["id"],
             failures,
             self.config.retry_attempts,
+            outcome,
             "".join(traceback.format_exception(error)),
         )
 
@@ -193,14 +216,16 @@ class PluginWorker(threading.Thread):
     ) -> None:
         reason = f"{type(error).__name__}: {error}"
         self.state.park(self.plugin.name, callback.name, event["id"], reason)
-        log.error(
-            "PARKED plugin %s: callback %s failed %d times on event %s (%s). Fix it, then run"
-            " `callsheet daemon retry %s` or `callsheet daemon skip %s` (or touch the file).",
+        advice = (
+            f"PARKED plugin {self.plugin.name}; fix it, then run `callsheet daemon retry"
+            f" {self.plugin.name}` or `callsheet daemon skip {self.plugin.name}` (or save the file)"
+        )
+        self._failed(callback, event, failures, error, advice)  # the one mail for this failure
+        log.warning(
+            "PARKED plugin %s: callback %s failed %d times on event %s (%s).",
             self.plugin.name,
             callback.name,
             failures,
             event["id"],
             reason,
-            self.plugin.name,
-            self.plugin.name,
         )

@@ -9,6 +9,7 @@ import threading
 
 from callsheet.daemon.config import DaemonConfig
 from callsheet.daemon.delivery import PluginWorker
+from callsheet.daemon.emails import Mailer, attach_mail_handler
 from callsheet.daemon.loading import discover_plugins
 from callsheet.daemon.state import StateFile
 
@@ -35,6 +36,8 @@ class Daemon:
         self.state = StateFile(config.state_path)
         self.workers: dict[str, PluginWorker] = {}
         self.stopped = threading.Event()
+        self.mailer = Mailer(config.emails) if config.emails else None
+        attach_mail_handler(log, self.mailer)
 
     def sync_workers(self) -> None:
         """Start workers for new plugin files, stop those whose file is gone."""
@@ -49,7 +52,7 @@ class Daemon:
                 self.workers.pop(name).stop()
         for name, plugin in plugins.items():
             if name not in self.workers:
-                worker = PluginWorker(plugin, self.config, self.state)
+                worker = PluginWorker(plugin, self.config, self.state, self.mailer)
                 self.workers[name] = worker
                 worker.start()
 
@@ -70,6 +73,9 @@ class Daemon:
             worker.join(STOP_TIMEOUT_S)
         self.state.close()
         log.info("Callsheet daemon stopped")
+        if self.mailer is not None:
+            self.mailer.close()  # send the mails still queued
+            attach_mail_handler(log, None)
 
     def stop(self) -> None:
         """Ask the daemon to stop after the callbacks in flight."""

@@ -9,6 +9,7 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
+from callsheet.daemon.emails import Mailer, attach_mail_handler
 from callsheet.daemon.registrar import PluginRegistration, Registrar, plugin_logger
 
 log = logging.getLogger("engine")
@@ -52,9 +53,11 @@ def load_plugin(
     parser: configparser.ConfigParser,
     level: int,
     proxy_server: str | None = None,
+    mailer: Mailer | None = None,
 ) -> PluginRegistration | None:
     """Import the file and run its registerCallbacks(reg); None (logged) when that fails."""
     logger = plugin_logger(f"plugin.{plugin.name}", parser, level)
+    attach_mail_handler(logger, mailer)  # load errors mail the default addresses, as before
     registration = PluginRegistration(plugin.name, logger)
     try:
         spec = importlib.util.spec_from_file_location(plugin.name, plugin.path)
@@ -77,4 +80,5 @@ def load_plugin(
             traceback.format_exc(),
         )
         return None
+    attach_mail_handler(logger, mailer, registration.emails)
     return registration

@@ -23,6 +23,7 @@ class Callback:
     stop_on_error: bool
     sg: shotgun_api3.Shotgun
     logger: logging.Logger
+    last_call: float = 0.0  # time.monotonic() when the callback last returned
 
 
 @dataclass

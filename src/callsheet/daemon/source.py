@@ -162,8 +162,13 @@ class EventSource:
         return events
 
     def _connection_failed(self, error: Exception) -> None:
-        """Log and wait: quickly at first, then `conn_retry_sleep` (never skips events)."""
+        """Log and wait: quickly at first, then `conn_retry_sleep` (never skips events).
+
+        The `max_conn_retries`-th failure in a row is logged as an error (so it is mailed, as
+        shotgunEvents does), once per outage.
+        """
         self._failures += 1
         wait_s = min(self.config.conn_retry_sleep_s, 0.5 * 2 ** (self._failures - 1))
-        log.warning("Unable to connect to SG (attempt %s): %s", self._failures, error)
+        level = logging.ERROR if self._failures == self.config.max_conn_retries else logging.WARNING
+        log.log(level, "Unable to connect to SG (attempt %s): %s", self._failures, error)
         self.stop.wait(wait_s)
