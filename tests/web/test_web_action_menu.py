@@ -19,7 +19,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from live_server import LiveServer
 from playwright.sync_api import expect
-from web_people import ADMIN_LOGIN
+from web_people import ADMIN_LOGIN, ARTIST_LOGIN, ARTIST_PASSWORD, sign_in
 
 from callsheet.site.accounts import admin_actor, role_link
 from callsheet.site.action_menu import set_secret_token
@@ -417,3 +417,51 @@ def test_screenshot_of_the_menu(admin_page: Any, show: dict[str, Any]) -> None:
     expect(menu.locator(".cs-submenu")).to_be_visible()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "ami-menu.png"))
+
+
+def test_an_artist_gets_their_items_and_runs_one(
+    page: Any, live: LiveServer, show: dict[str, Any]
+) -> None:
+    artist = live.site.find_one(SYSTEM, "HumanUser", [["login", "is", ARTIST_LOGIN]], ["id"])
+    live.script().update(
+        "Project",
+        show["project"]["id"],
+        {"users": [{"type": "HumanUser", "id": artist["id"]}]},
+        multi_entity_update_modes={"users": "add"},
+    )
+    sign_in(page, ARTIST_LOGIN, ARTIST_PASSWORD)
+    open_shots(page, show["project"]["id"])
+    menu = open_menu_on_row(page, 0)
+    assert root_labels(menu)[-len(ROOT_AMIS) :] == ROOT_AMIS
+    with page.expect_request(lambda request: request.url.startswith("rvlink:")) as asked:
+        menu.get_by_role("menuitem", name="Open in RV").click()
+    entry_id = int(parse_qs(urlsplit(asked.value.url).query)["event_log_entry_id"][0])
+    entry = live.script().find_one("EventLogEntry", [["id", "is", entry_id]], ["user", "meta"])
+    assert entry["user"]["id"] == artist["id"]
+    assert entry["meta"]["ami_payload"]["user_login"] == ARTIST_LOGIN
+
+
+def test_an_item_gone_since_the_menu_loaded_says_so(
+    admin_page: Any, live: LiveServer, show: dict[str, Any], receiver: Receiver
+) -> None:
+    page = admin_page
+    sg = live.script()
+    doomed = sg.create(
+        "ActionMenuItem",
+        {"title": "Soon gone", "url": f"{receiver.url}/gone", "entity_type": "Shot"},
+    )
+    open_shots(page, show["project"]["id"])
+    menu = open_menu_on_row(page, 0)
+    expect(menu.get_by_role("menuitem", name="Soon gone")).to_be_visible()
+    page.keyboard.press("Escape")
+    sg.delete("ActionMenuItem", doomed["id"])
+    menu = open_menu_on_row(page, 0)  # the menu is cached for the page
+    popups: list[Any] = []
+    page.on("popup", lambda popup: popups.append(popup))
+    menu.get_by_role("menuitem", name="Soon gone").click()
+    expect(page.locator("#toasts [role=alert]")).to_contain_text("is not offered")
+    expect(page.locator("#cs-context-menu")).to_have_count(0)
+    for popup in popups:  # the tab opened at the click is closed again
+        if not popup.is_closed():
+            popup.wait_for_event("close")
+    assert all(path != "/gone" for path, _ in receiver.posts)
