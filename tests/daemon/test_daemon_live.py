@@ -21,6 +21,8 @@ def record(sg, logger, event, args):
     with open(out, "a") as f:
         f.write(json.dumps({"plugin": args["plugin"], "id": event["id"],
                             "attempt": getattr(event, "attempt", 1),
+                            "plain": isinstance(event, dict) and event == dict(event),
+                            "keys": sorted(event),
                             "created": event["created_at"].isoformat()}) + "\\n")
     args.setdefault("seen", []).append(event["id"])
     EXTRA
@@ -48,6 +50,18 @@ def deliveries(out: Path, plugin: str | None = None) -> list[dict]:
 
 
 SHOT_NEW = {"Shotgun_Shot_New": None}
+SHOTGUN_EVENTS_KEYS = [  # sorted
+    "attribute_name",
+    "created_at",
+    "entity",
+    "event_type",
+    "id",
+    "meta",
+    "project",
+    "session_uuid",
+    "type",
+    "user",
+]
 
 
 def shot_new_ids(sg, after: int) -> list[int]:
@@ -212,6 +226,7 @@ def test_kill_9_mid_callback_redelivers_only_that_event(live, tmp_path: Path) ->
     assert [(row["id"], row["attempt"]) for row in rows] == [
         (first, 1),
         (second, 1),
-        (second, 2),
+        (second, 2),  # event.attempt: the redelivered event knows it is a retry
         (third, 1),
     ]
+    assert all(row["plain"] and row["keys"] == SHOTGUN_EVENTS_KEYS for row in rows)
