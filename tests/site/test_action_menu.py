@@ -368,3 +368,12 @@ def test_changed_entities_of_this_window(studio: Studio) -> None:
     assert after < cursor < am.latest_event_id(site)
     assert am.changed_entities(site, studio.artist, studio.window, cursor, "Shot") == (cursor, [])
     assert am.changed_entities(site, studio.artist, "not a uuid", after, "Shot") == (after, [])
+
+
+@pytest.mark.parametrize(
+    "url", ["", "farm.example/submit", "/relative", "javascript:alert(1)", "data:text/html,x"]
+)
+def test_items_without_a_usable_url_are_refused(studio: Studio, url: str) -> None:
+    ami = studio.ami("Broken", entity_type="Shot", url=url)
+    with pytest.raises(am.ActionMenuFault, match="URL"):
+        am.build_payload(studio.site, studio.manager, ami, studio.state())

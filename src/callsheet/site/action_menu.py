@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import re
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -44,6 +45,9 @@ TRIGGERED_EVENT = "Shotgun_ActionMenuItem_Triggered"
 LIGHT_PAYLOAD_KEY = "event_log_entry_id"
 HTTP_SCHEMES = ("http", "https")
 MAX_SECRET_CHARS = 1024
+URL_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
+# would run code in the page (or stand in for it) instead of reaching a handler
+UNSAFE_SCHEMES = frozenset({"javascript", "data", "vbscript", "blob", "about", "file"})
 AMI_FIELDS = [
     "title",
     "url",
@@ -142,6 +146,21 @@ def is_http(url: Any) -> bool:
     """True for http(s) URLs (a form POST); any other scheme is a custom protocol (a GET)."""
     scheme, _, _ = str(url or "").partition(":")
     return scheme.strip().lower() in HTTP_SCHEMES
+
+
+def checked_url(item: Mapping[str, Any]) -> str:
+    """The AMI's URL if the page may go there: it needs a scheme (http(s) or a custom protocol);
+    script-running schemes are refused."""
+    url = str(item.get("url") or "").strip()
+    scheme = URL_SCHEME.match(url)
+    if scheme is None:
+        raise ActionMenuFault(
+            f"{item['title']} has no usable URL ({url!r}): it needs one like "
+            "https://host/path or myprotocol://action."
+        )
+    if scheme.group(1).lower() in UNSAFE_SCHEMES:
+        raise ActionMenuFault(f"{item['title']}: {scheme.group(1)}: URLs are not allowed.")
+    return url
 
 
 def role_of(site: Site, actor: Actor) -> int | None:
@@ -344,6 +363,7 @@ def build_payload(
     the AMI requires one; selected ids the actor cannot see are dropped.
     """
     item = applicable_item(site, actor, ami_id, state)
+    item["url"] = checked_url(item)
     selected = _visible_ids(site, actor, state.entity_type, state.selected_ids)
     if item["selection_required"] and not selected:
         raise ActionMenuFault(f"{item['title']} needs a selection: select one or more rows.")
