@@ -42,6 +42,9 @@ def test_created_script_key_works_with_shotgun_api3_and_its_event_shows(
     page = admin_page
     key = create_script_on_page(page, "farm_submit", "Submits renders to the farm")
     assert len(key) >= 32
+    if os.environ.get("CALLSHEET_SCREENSHOTS") == "1":
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / "admin-script-key.png"))
     page.click("#copy-key")
     expect(page.locator(".toast")).to_contain_text("Cop")
 

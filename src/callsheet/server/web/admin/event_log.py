@@ -23,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from callsheet.faults import ValueFault
+from callsheet.faults import Fault, ValueFault
 from callsheet.server.web.admin.access import admin_action, render_admin
 from callsheet.server.web.handlers import page
 from callsheet.server.web.rendering import environment
@@ -191,7 +191,12 @@ async def event_log(request: Request, session: WebSession) -> Response:
         query, before, error = EventQuery(), None, str(fault)
 
     def load() -> dict[str, Any]:
-        events, older = read_older(site, session.actor, query, before)
+        nonlocal query, before, error
+        try:
+            events, older = read_older(site, session.actor, query, before)
+        except Fault as fault:  # e.g. an entity type this site does not have
+            query, before, error = EventQuery(), None, str(fault)
+            events, older = read_older(site, session.actor, query, before)
         people = site.find(session.actor, "HumanUser", [], ["name"], order=[{"field_name": "name"}])
         scripts = site.find(session.actor, "ApiUser", [], ["firstname"])
         return {
