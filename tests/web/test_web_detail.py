@@ -3,9 +3,11 @@ Replies, history from the event log, Version media, not-found pages and the Acti
 
 from __future__ import annotations
 
+import gc
 import io
 import os
 import re
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +20,7 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 @pytest.fixture(scope="module")
-def show(live: LiveServer) -> dict[str, Any]:
+def show(live: LiveServer, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """A project with a Shot that has Tasks, Versions and an Asset, made by the official client."""
     sg = api(live)
     project = sg.create("Project", {"name": "Detail Show"})
@@ -66,6 +68,27 @@ def show(live: LiveServer) -> dict[str, Any]:
         )
         for n in (1, 2)
     ]
+    frame = tmp_path_factory.mktemp("frames") / "SH100.png"
+    frame.write_bytes(sky_png())
+    with warnings.catch_warnings():
+        # shotgun_api3 leaves the uploaded file open; collect it while the warning is ignored
+        warnings.simplefilter("ignore", ResourceWarning)
+        sg.upload_thumbnail("Shot", shot["id"], str(frame))
+        gc.collect()
+    admin = sg.find_one("HumanUser", [["login", "is", ADMIN_LOGIN]], ["name"])
+    artist = sg.find_one("HumanUser", [["login", "is", ARTIST_LOGIN]], ["name"])
+    note = sg.create(
+        "Note",
+        {
+            "project": project,
+            "subject": "Cloud layer",
+            "user": admin,
+            "note_links": [shot],
+            "content": "Clouds read too flat in the first 20 frames; more depth, please.",
+            "addressings_to": [artist],
+        },
+    )
+    sg.create("Reply", {"entity": note, "user": artist, "content": "On it, v003 tonight."})
     return {
         "project": project,
         "sequence": sequence,
@@ -86,6 +109,22 @@ def new_shot(live: LiveServer, show: dict[str, Any], code: str, **fields: Any) -
     """A Shot of its own for a test that changes it."""
     data = {"code": code, "project": show["project"], "sg_sequence": show["sequence"], **fields}
     return api(live).create("Shot", data)
+
+
+def sky_png() -> bytes:
+    """A small picture for the screenshots: a dusk sky with a dark airship."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (480, 270))
+    draw = ImageDraw.Draw(image)
+    for y in range(270):
+        t = y / 269
+        draw.line([(0, y), (479, y)], fill=(int(40 + 200 * t), int(70 + 90 * t), int(140 - 60 * t)))
+    draw.ellipse((150, 100, 340, 150), fill=(30, 30, 40))
+    draw.rectangle((225, 148, 265, 162), fill=(30, 30, 40))
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
 
 
 def png_bytes(color: tuple[int, int, int] = (40, 120, 200)) -> bytes:
@@ -121,6 +160,13 @@ def test_shot_detail_shows_header_fields_and_linked_records(
     versions = page.locator('.linked-section[data-linked="Version"]')
     expect(versions.locator("tbody tr")).to_have_count(2)
     expect(page.locator('.linked-section[data-linked="Asset"] .col-name a')).to_have_text("Airship")
+    # a thumbnail and a Note with its Reply, made through the API
+    expect(page.locator("#detail-thumb-img")).to_have_attribute("src", re.compile(r"/thumbnail/"))
+    thread = page.locator(".thread")
+    expect(thread.locator(".note .note-subject")).to_have_text("Cloud layer")
+    expect(thread.locator(".note .author")).to_have_text("Web Admin")
+    expect(thread.locator(".reply .author")).to_have_text("Web Artist")
+    expect(thread.locator(".reply .note-body")).to_have_text("On it, v003 tonight.")
     state = page.evaluate("window.CallsheetDetail.state()")
     assert state == {
         "entity_type": "Shot",
