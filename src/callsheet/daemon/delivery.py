@@ -67,9 +67,12 @@ class PluginWorker(threading.Thread):
                     continue
                 self._deliver_late_events()
                 after = min(self.cursors[c.name] for c in self.callbacks)
-                for event in self.source.fetch(after):
+                events = self.source.fetch(after)
+                for event in events:
                     if self.stop_event.is_set() or not self._dispatch(event, late=False):
                         break
+                if events:  # for `status` only: after the callbacks, not in their way
+                    self.state.note_newest(int(events[-1]["id"]))
         except Exception:
             log.critical("Plugin %s worker crashed:\n%s", self.plugin.name, traceback.format_exc())
         finally:
@@ -130,9 +133,7 @@ class PluginWorker(threading.Thread):
         event_id = int(event["id"])
         if not late:
             self.gaps.observe(self.high, event_id)
-            if event_id > self.high:
-                self.high = event_id
-                self.state.note_newest(event_id)
+            self.high = max(self.high, event_id)
         skipped: list[str] = []
         for callback in self.callbacks:
             if event_id <= self.cursors[callback.name] and not late:
