@@ -64,6 +64,11 @@ def open_shots(page: Any, project_id: int) -> None:
     expect(page.locator("#grid-table tbody tr").first).to_be_visible()
 
 
+def wait_loaded(page: Any) -> None:
+    """Wait until the grid's latest read has been drawn."""
+    expect(page.locator("#grid-table")).not_to_have_class(re.compile(r"\bloading\b"))
+
+
 def row_codes(page: Any) -> list[str]:
     return page.locator("#grid-table tbody td[data-field=code]").all_inner_texts()
 
@@ -97,7 +102,7 @@ def test_project_opens_its_shots_page_as_a_page_record(
 
 
 def test_header_click_sorts_and_shift_click_adds_a_second_sort(
-    admin_page: Any, shots: dict[str, Any]
+    admin_page: Any, shots: dict[str, Any], sg: Any
 ) -> None:
     page = admin_page
     open_shots(page, shots["project"]["id"])
@@ -122,8 +127,18 @@ def test_header_click_sorts_and_shift_click_adds_a_second_sort(
         {"field": "sg_status_list", "direction": "asc"},
         {"field": "sg_cut_out", "direction": "asc"},
     ]
-    statuses = page.locator("#grid-table tbody td[data-field=sg_status_list]").all_inner_texts()
-    assert statuses == sorted(statuses)
+    wait_loaded(page)
+    expected = sg.find(
+        "Shot",
+        [["project", "is", shots["project"]]],
+        ["code"],
+        order=[
+            {"field_name": "sg_status_list", "direction": "asc"},
+            {"field_name": "sg_cut_out", "direction": "asc"},
+        ],
+        limit=50,
+    )
+    assert row_codes(page) == [s["code"] for s in expected]
 
 
 def test_filter_bar_narrows_rows_and_count(admin_page: Any, shots: dict[str, Any], sg: Any) -> None:
@@ -140,6 +155,7 @@ def test_filter_bar_narrows_rows_and_count(admin_page: Any, shots: dict[str, Any
     row.locator("select.filter-value").select_option("ip")
     page.click("#filter-apply")
     expect(page.locator("#grid-count")).to_contain_text(f"of {len(in_progress)} Shots")
+    wait_loaded(page)
     statuses = page.locator("#grid-table tbody td[data-field=sg_status_list]").all_inner_texts()
     assert set(statuses) == {"ip"}
     state = page.evaluate("window.CallsheetGrid.state()")

@@ -895,5 +895,6 @@
     reload: () => load({ keepSelection: true }),
   };
   renderHeader();
-  load();
+  // arrow keys work at once, unless the person already clicked into something
+  load().then(() => { if (document.activeElement === document.body) scroller.focus({ preventScroll: true }); });
 })();
