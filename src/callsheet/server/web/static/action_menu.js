@@ -300,6 +300,8 @@
     if (item.kind === "http" && item.target === "tab") {
       tabName = windowName();
       tab = window.open("about:blank", tabName);
+      // the AMI's page must not be able to steer this one (window.opener.location = ...)
+      if (tab) tab.opener = null;
     }
     let answer;
     try {
