@@ -417,6 +417,9 @@ def test_task_shows_its_entity_versions_and_notes(
     expect(page.locator("#detail-title")).to_have_text("Comp")
     link = page.locator('.field-row[data-field="entity"] .field-value a')
     expect(link).to_have_text("SH100")
+    expect(page.locator(".detail-kind .entity-link")).to_have_attribute(
+        "href", f"/detail/Shot/{show['shot']['id']}"
+    )
     expect(page.locator('.linked-section[data-linked="Version"] tbody tr')).to_have_count(2)
     page.fill("#note-content", "Comp note from the task page.")
     page.click("#note-submit")

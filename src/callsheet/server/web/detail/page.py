@@ -83,8 +83,6 @@ def page_data(site: Site, detail: DetailRecord) -> dict[str, Any]:
         "title": detail.title,
         "type_display_name": detail.type_display_name,
         "project": {"id": project["id"], "name": project.get("name")} if project else None,
-        "title_field": _title_field(detail),
-        "status_field": detail.status.name if detail.status else None,
         # only the editable ones: the editors need their value and schema
         "fields": {
             view.name: {
@@ -102,11 +100,9 @@ def page_data(site: Site, detail: DetailRecord) -> dict[str, Any]:
     }
 
 
-def _title_field(detail: DetailRecord) -> str | None:
-    return next((v.name for g in detail.groups for v in g.fields if v.value == detail.title), None)
-
-
-def _load(site: Site, session: WebSession, entity_type: str, entity_id: int | None) -> dict:
+def _load(
+    site: Site, session: WebSession, entity_type: str, entity_id: int | None
+) -> dict[str, Any]:
     if entity_id is None:
         entity = entity_type_of(site, entity_type)
         raise EntityMissingFault(f"That is not the id of a {entity.display_name}.")
