@@ -58,8 +58,10 @@ def _page_record(live: LiveServer, url: str) -> dict[str, Any]:
 
 def test_site_wide_people_page_is_a_page_without_project(admin_page: Any, live: LiveServer) -> None:
     page = admin_page
-    page.goto("/list/HumanUser")
+    page.goto("/")
+    page.click(".main-nav a[href='/list/HumanUser']")
     page.wait_for_url(re.compile(r"/page/\d+$"))
+    expect(page.locator(".main-nav a[aria-current=page]")).to_have_text("People & site")
     record = _page_record(live, page.url)
     assert record["entity_type"] == "HumanUser"
     assert record["project"] is None
