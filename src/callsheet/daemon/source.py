@@ -74,6 +74,7 @@ class EventSource:
 
     def latest_id(self) -> int:
         """The newest event id on the server (0 on an empty log)."""
+        self.sg.close()  # rarely used, so likely idle: the server may have dropped the connection
         while not self.stop.is_set():
             try:
                 newest = self.sg.find_one(
