@@ -377,3 +377,24 @@ def test_items_without_a_usable_url_are_refused(studio: Studio, url: str) -> Non
     ami = studio.ami("Broken", entity_type="Shot", url=url)
     with pytest.raises(am.ActionMenuFault, match="URL"):
         am.build_payload(studio.site, studio.manager, ami, studio.state())
+
+
+def test_grouping_keys_only_when_grouped(studio: Studio) -> None:
+    ami = studio.ami("Any", entity_type="Shot")
+    _, plain = am.build_payload(studio.site, studio.artist, ami, studio.state())
+    assert not [key for key in plain if key.startswith("grouping")]
+    one = studio.state(groupings=(("sg_sequence", "entitytype", "asc"),))
+    _, payload = am.build_payload(studio.site, studio.artist, ami, one)
+    grouping = {key: value for key, value in payload.items() if key.startswith("grouping")}
+    assert grouping == {
+        "grouping_column": "sg_sequence",
+        "grouping_method": "entitytype",
+        "grouping_direction": "asc",
+    }
+    two = studio.state(
+        groupings=(("sg_sequence", "entitytype", "asc"), ("created_at", "month", "desc"))
+    )
+    _, payload = am.build_payload(studio.site, studio.artist, ami, two)
+    assert payload["grouping_columns"] == "sg_sequence,created_at"
+    assert payload["grouping_methods"] == "entitytype,month"
+    assert payload["grouping_directions"] == "asc,desc"

@@ -266,8 +266,9 @@ class PageState:
 
     `filters` are the page query's filters in either shape `find` takes (None: every row);
     `project_id` is the project of a project's page; `columns` are (system name, display name)
-    pairs of the visible columns; `sorts` (field, "asc"|"desc") pairs. `single_entity` marks a
-    detail page, whose only entity is the selected one.
+    pairs of the visible columns; `sorts` (field, "asc"|"desc") pairs; `groupings` (field,
+    method, direction) triples of a grouped page. `single_entity` marks a detail page, whose
+    only entity is the selected one.
     """
 
     entity_type: str
@@ -282,6 +283,7 @@ class PageState:
     referrer_path: str = ""
     server_hostname: str = ""
     single_entity: bool = False
+    groupings: tuple[tuple[str, str, str], ...] = ()
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -401,6 +403,13 @@ def build_payload(
     if len(sorts) > 1:
         payload["sort_columns"] = _joined(name for name, _ in sorts)
         payload["sort_directions"] = _joined(direction for _, direction in sorts)
+    if state.groupings:
+        column, method, direction = state.groupings[0]
+        payload.update(grouping_column=column, grouping_method=method, grouping_direction=direction)
+        if len(state.groupings) > 1:
+            payload["grouping_columns"] = _joined(g[0] for g in state.groupings)
+            payload["grouping_methods"] = _joined(g[1] for g in state.groupings)
+            payload["grouping_directions"] = _joined(g[2] for g in state.groupings)
     project = _shared_project(site, actor, state, rows)
     if project is not None:
         payload["project_name"] = str(project.get("name") or "")

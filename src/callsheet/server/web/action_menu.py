@@ -111,6 +111,24 @@ def page_state(request: Request, site: Site, body: dict[str, Any]) -> PageState:
         referrer_path=path if path.startswith("/") else "",
         server_hostname=request.url.netloc,
         single_entity=single,
+        groupings=_groupings(state.get("groupings")),
+    )
+
+
+def _groupings(groupings: Any) -> tuple[tuple[str, str, str], ...]:
+    """A grouped page's groupings: [{field, method, direction}] (none while the grid has none)."""
+    if groupings is None:
+        return ()
+    if not isinstance(groupings, list) or len(groupings) > MAX_COLUMNS:
+        raise ValueFault("groupings must be a list of {field, method, direction}.")
+    return tuple(
+        (
+            _text(g.get("field"), "A grouping's field"),
+            _text(g.get("method") or "exact", "A grouping's method"),
+            "desc" if g.get("direction") == "desc" else "asc",
+        )
+        for g in groupings
+        if isinstance(g, dict) and g.get("field")
     )
 
 
