@@ -497,3 +497,21 @@ def test_screenshot_of_the_shots_page(
     rows.nth(2).locator("td[data-field=description]").click(modifiers=["Shift"])
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "grid-shots.png"))
+
+
+def test_delete_selected_retires_after_confirm(
+    admin_page: Any, shots: dict[str, Any], sg: Any
+) -> None:
+    page = admin_page
+    victim = sg.create("Shot", {"code": "SH000 delete me", "project": shots["project"]})
+    open_shots(page, shots["project"]["id"])
+    row = page.locator(f"#grid-table tbody tr[data-id='{victim['id']}']")
+    expect(row).to_have_count(1)
+    total = int(page.locator("#grid-count").get_attribute("data-total"))
+    row.locator("td[data-field=code]").click(button="right")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("menuitem", name="Delete 1 selected…").click()
+    expect(row).to_have_count(0)
+    expect(page.locator("#grid-count")).to_contain_text(f"of {total - 1} Shots")
+    assert sg.find_one("Shot", [["id", "is", victim["id"]]]) is None
+    assert sg.find_one("Shot", [["id", "is", victim["id"]]], retired_only=True) is not None

@@ -410,7 +410,7 @@
     if (index < 0 || index === null || !fields[field]) return;
     const f = fields[field];
     if (!f.editable || !Editors.isEditable(f)) {
-      Callsheet.toast(`${f.display_name} can't be edited here.`, "");
+      Callsheet.toast(f.data_type === "image" ? "Upload a thumbnail on the detail page." : `${f.display_name} can't be edited here.`, "");
       return;
     }
     const row = state.rows[index];
