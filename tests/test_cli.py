@@ -55,7 +55,9 @@ def test_script_create_prints_key_last_and_it_logs_in_while_serving(data_dir: Pa
                 script.find_one("HumanUser", [["login", "is", "ann"]], ["name"])["name"]
                 == "Ann Lee"
             )
-            assert person.find_one("Project", []) is not None
+            # an Artist by default: they read people, and only the projects they are on
+            assert person.find_one("HumanUser", [["login", "is", "ann"]]) is not None
+            assert person.find_one("Project", []) is None
         finally:
             script.close()
             person.close()

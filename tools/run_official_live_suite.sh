@@ -64,7 +64,7 @@ else
 fi
 "$callsheet" script create "test script name" --key "test script api key" "${where[@]}" >/dev/null
 "$callsheet" user create sgunittesthuman --name "Sg unittest human" \
-    --password "human password" "${where[@]}" >/dev/null
+    --password "human password" --permission-group Admin "${where[@]}" >/dev/null
 "$callsheet" serve "${where[@]}" --port "$port" >"$scratch/serve.log" 2>&1 &
 server=$!
 trap 'kill "$server"' EXIT

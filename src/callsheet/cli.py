@@ -314,6 +314,119 @@ def user_list(data: str | None, database: str | None) -> None:
         site.close()
 
 
+@main.group()
+def permissions() -> None:
+    """Permission roles and their rules: export for review, import, copy."""
+
+
+format_option = click.option(
+    "--format",
+    "file_format",
+    type=click.Choice(["yaml", "json"]),
+    help="File format (default: from the file name; YAML unless it ends in .json).",
+)
+
+
+@permissions.command("export")
+@click.argument("file")
+@format_option
+@data_option
+@database_option
+def permissions_export(
+    file: str, file_format: str | None, data: str | None, database: str | None
+) -> None:
+    """Write every role's rules to FILE (- for standard output) as YAML or JSON."""
+    from callsheet.site.permissions import exchange
+
+    site = _open_site(_settings(data, database))
+    try:
+        text = exchange.dumps(
+            exchange.export_rules(site), file_format or exchange.file_format(file)
+        )
+    finally:
+        site.close()
+    if file == "-":
+        click.echo(text, nl=False)
+    else:
+        Path(file).write_text(text, encoding="utf-8")
+        click.echo(f"Wrote the rules of every role to {file}.")
+
+
+@permissions.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@format_option
+@data_option
+@database_option
+def permissions_import(
+    file: str, file_format: str | None, data: str | None, database: str | None
+) -> None:
+    """Give the roles named in FILE its rules (new names become new roles)."""
+    from callsheet.site.accounts import admin_actor
+    from callsheet.site.permissions import exchange
+
+    site = _open_site(_settings(data, database))
+    try:
+        document = exchange.loads(
+            Path(file).read_text(encoding="utf-8"), file_format or exchange.file_format(file)
+        )
+        names = exchange.import_rules(site, admin_actor(site), document)
+    except Fault as fault:
+        raise click.ClickException(str(fault)) from None
+    finally:
+        site.close()
+    click.echo(f"Imported the rules of {len(names)} roles: {', '.join(names)}.")
+
+
+@permissions.command("copy")
+@click.argument("source")
+@click.argument("new_name")
+@data_option
+@database_option
+def permissions_copy(source: str, new_name: str, data: str | None, database: str | None) -> None:
+    """Create the role NEW_NAME with the rules of the role SOURCE."""
+    from callsheet.site.accounts import admin_actor
+    from callsheet.site.permissions import copy_role
+
+    site = _open_site(_settings(data, database))
+    try:
+        copied = copy_role(site, admin_actor(site), source, new_name)
+    except Fault as fault:
+        raise click.ClickException(str(fault)) from None
+    finally:
+        site.close()
+    kind = "people" if copied.actor_type == "HumanUser" else "scripts"
+    click.echo(f"Created the role {copied.name!r} for {kind}, a copy of {source!r}.")
+
+
+@permissions.command("list")
+@data_option
+@database_option
+def permissions_list(data: str | None, database: str | None) -> None:
+    """List the roles."""
+    from callsheet.site.permissions import roles
+
+    site = _open_site(_settings(data, database))
+    try:
+        table = Table("id", "role", "for", "admin", "assigned projects only", "sudo", "event log")
+        for name, (role_id, rules) in roles(site).items():
+            table.add_row(
+                str(role_id),
+                name,
+                "people" if rules.actor_type == "HumanUser" else "scripts",
+                _yes(rules.admin),
+                _yes(rules.assigned_projects_only),
+                _yes(rules.may_sudo),
+                _yes(rules.may_see_event_log),
+            )
+        console.print(table)
+    finally:
+        site.close()
+
+
+def _yes(flag: bool) -> str:
+    return "yes" if flag else "no"
+
+
 config_option = click.option("--config", "config_path", help="A shotgunEvents .conf file.")
 state_option = click.option("--state", "state_path", help="State file (default: next to config).")
 

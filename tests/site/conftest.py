@@ -34,7 +34,7 @@ def database_snapshot(sg: Shotgun) -> dict[str, Any]:
         events = store.table("EventLogEntry")
         snapshot["max event id"] = conn.execute(sa.select(sa.func.max(events.c.id))).scalar()
         snapshot["event counter"] = conn.execute(
-            sa.select(store.counter_table.c.value)
+            sa.select(store.counter_table.c.value).where(store.counter_table.c.name == "event_log")
         ).scalar_one()
     return snapshot
 

@@ -7,6 +7,7 @@ import re
 import uuid
 
 import pytest
+from roles import manager_role
 
 import callsheet
 from callsheet.client import Shotgun
@@ -129,7 +130,9 @@ def test_create_with_created_at_and_created_by_keeps_them(sg: Shotgun, project: 
 def test_create_as_human_user_records_created_by(
     sg: Shotgun, project: dict, database_url: str
 ) -> None:
-    user = sg.create("HumanUser", {"login": "artist", "name": "Art Ist"})
+    user = sg.create(
+        "HumanUser", {"login": "artist", "name": "Art Ist", "permission_rule_set": manager_role(sg)}
+    )
     artist = callsheet.connect(database_url, as_user={"type": "HumanUser", "id": user["id"]})
     try:
         shot = artist.create(

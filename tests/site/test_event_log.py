@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from roles import manager_role
 
 import callsheet
 from callsheet.client import Shotgun
@@ -241,7 +242,9 @@ def test_event_session_uuid_is_recorded_after_set_session_uuid(
 def test_event_user_is_human_user_when_acting_as_one(
     sg: Shotgun, project: dict, database_url: str, events
 ) -> None:
-    user = sg.create("HumanUser", {"login": "art", "name": "Art Ist"})
+    user = sg.create(
+        "HumanUser", {"login": "art", "name": "Art Ist", "permission_rule_set": manager_role(sg)}
+    )
     artist = callsheet.connect(database_url, as_user={"type": "HumanUser", "id": user["id"]})
     events.mark()
     try:

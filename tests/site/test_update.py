@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 import sqlalchemy as sa
+from roles import manager_role
 
 import callsheet
 import callsheet.site.site
@@ -58,7 +59,9 @@ def test_update_records_acting_user_in_updated_by(
     sg: Shotgun, project: dict, database_url: str
 ) -> None:
     shot = sg.create("Shot", {"code": "a", "project": project})
-    user = sg.create("HumanUser", {"login": "ed", "name": "Ed Itor"})
+    user = sg.create(
+        "HumanUser", {"login": "ed", "name": "Ed Itor", "permission_rule_set": manager_role(sg)}
+    )
     editor = callsheet.connect(database_url, as_user={"type": "HumanUser", "id": user["id"]})
     try:
         editor.update("Shot", shot["id"], {"code": "b"})

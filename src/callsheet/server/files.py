@@ -261,14 +261,14 @@ def _loopback_token(request: Request) -> str | None:
     return token
 
 
-def _cookie_allows(site: Site, settings: Settings, token: str | None) -> bool:
+def _cookie_actor(site: Site, settings: Settings, token: str | None) -> Actor | None:
+    """The person or script a session token belongs to (None: no valid session)."""
     if not token:
-        return False
+        return None
     try:
-        authenticate(site, {"session_token": token}, settings.auth)
+        return authenticate(site, {"session_token": token}, settings.auth)
     except Fault:
-        return False
-    return True
+        return None
 
 
 async def attachment(request: Request) -> Response:
@@ -285,10 +285,14 @@ async def attachment(request: Request) -> Response:
     )
 
     def run() -> Any:
+        if signed:  # minted by a read of someone allowed to see it
+            return uploads.attachment_file(site, attachment_id) or False
         token = request.cookies.get("_session_id") or _loopback_token(request)
-        if not signed and not _cookie_allows(site, settings, token):
+        actor = _cookie_actor(site, settings, token)
+        if actor is None:
             return None
-        return uploads.attachment_file(site, attachment_id) or False
+        # an Attachment the caller may not see is as absent as one that does not exist
+        return uploads.attachment_file(site, attachment_id, actor) or False
 
     try:
         found = await run_in_threadpool(run)

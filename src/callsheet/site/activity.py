@@ -32,15 +32,17 @@ def _fields_for(entity_fields: Any, entity_type: str) -> list[str]:
     return fields
 
 
-def _summary(site: Site, entity_type: str, entity_id: int, extra: list[str]) -> dict[str, Any]:
+def _summary(
+    site: Site, actor: Actor, entity_type: str, entity_id: int, extra: list[str]
+) -> dict[str, Any]:
     """`{id, name, status, type}` plus requested fields: how a stream names an entity."""
     entity = site.schema.entity(entity_type)
     name_field = entity.display_name_field
     status_field = "sg_status_list" if "sg_status_list" in entity.fields else None
     wanted = [f for f in (name_field, status_field) if f] + extra
     found = site.find_one(
-        SYSTEM, entity_type, [["id", "is", entity_id]], wanted, retired_only=False
-    ) or site.find_one(SYSTEM, entity_type, [["id", "is", entity_id]], wanted, retired_only=True)
+        actor, entity_type, [["id", "is", entity_id]], wanted, retired_only=False
+    ) or site.find_one(actor, entity_type, [["id", "is", entity_id]], wanted, retired_only=True)
     found = found or {}
     summary = {
         "type": entity_type,
@@ -69,7 +71,8 @@ def activity_stream(
     limit: int | None = None,
 ) -> dict[str, Any]:
     """The creations of an entity and of what links to it, newest first (`activity_stream`)."""
-    live_entity(site, {"type": entity_type, "id": entity_id}, "activity_stream")
+    live_entity(site, {"type": entity_type, "id": entity_id}, "activity_stream", actor=actor)
+    permissions = site.permissions_for(actor)
     for name, value in (("min_id", min_id), ("max_id", max_id), ("limit", limit)):
         if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
             raise ValueFault(f"activity_stream: {name} must be an integer, got {value!r}.")
@@ -81,9 +84,10 @@ def activity_stream(
         if field not in entity.fields:
             continue
         valid = entity.fields[field].valid_types
-        if valid and entity_type not in valid:
+        if (valid and entity_type not in valid) or not permissions.may(linked_type, "see"):
             continue
-        for found in site.find(SYSTEM, linked_type, [[field, "is", target]], ["id"]):
+        # only what the actor may see shows in their stream
+        for found in site.find(actor, linked_type, [[field, "is", target]], ["id"]):
             created.append((linked_type, found["id"]))
     created_events = [
         {
@@ -121,7 +125,7 @@ def activity_stream(
                 "created_by": _user_summary(event.get("user")),
                 "meta": {"type": "new_entity", "entity_type": kind, "entity_id": entity.get("id")},
                 "primary_entity": _summary(
-                    site, kind, entity.get("id"), _fields_for(entity_fields, kind)
+                    site, actor, kind, entity.get("id"), _fields_for(entity_fields, kind)
                 ),
             }
         )
@@ -149,11 +153,12 @@ def note_thread(
         {"type": "Note", "id": note_id},
         "note_thread_read",
         [*NOTE_FIELDS, "attachments", *_fields_for(entity_fields, "Note")],
+        actor=actor,
     )
     attachment_links = note.pop("attachments", None) or []
     thread = [note]
     thread += site.find(
-        SYSTEM,
+        actor,
         "Reply",
         [["entity", "is", {"type": "Note", "id": note["id"]}]],
         [*REPLY_FIELDS, *_fields_for(entity_fields, "Reply")],
@@ -162,7 +167,7 @@ def note_thread(
     ids = [a["id"] for a in attachment_links]
     if ids:
         thread += site.find(
-            SYSTEM,
+            actor,
             "Attachment",
             [["id", "in", ids]],
             [*ATTACHMENT_FIELDS, *_fields_for(entity_fields, "Attachment")],

@@ -34,7 +34,6 @@ from callsheet.store.secrets import hash_secret, verify_secret
 from callsheet.store.store import RETIRED_COLUMN, now_utc
 
 AUTH_FAILED = "Can't authenticate: wrong credentials, or an expired or locked session."
-SUDO_ROLES = {"ApiUser": ("API Admin",), "HumanUser": ("Admin",)}
 _VERIFIED_MAX = 4096
 MAX_CREDENTIAL_CHARS = 255
 
@@ -274,15 +273,21 @@ def role_name(site: Site, role_id: int | None) -> str | None:
 def _sudo(
     site: Site, principal: Principal, actor: Actor, login: Any, session_uuid: str | None
 ) -> Actor:
+    """Act as another person, if the caller's role may sudo (site/permissions/). A role that may
+    sudo but does not manage the site cannot become someone who does."""
     refused = PermissionFault(f"The user does not have permission to 'sudo': {login}")
     if not isinstance(login, str) or "\x00" in login or len(login) > MAX_CREDENTIAL_CHARS:
         raise refused
-    if role_name(site, principal.role_id) not in SUDO_ROLES[principal.entity_type]:
+    permissions = site.permissions_for(actor)
+    if not permissions.may_sudo:
         raise refused
     target = _principal(site, "HumanUser", login)
     if target is None:
         raise refused
-    return replace(target.actor(session_uuid), sudo_actual=actor)
+    became = replace(target.actor(session_uuid), sudo_actual=actor)
+    if site.permissions_for(became).is_admin and not permissions.is_admin:
+        raise refused
+    return became
 
 
 def issue_session_token(site: Site, actor: Actor, policy: AuthPolicy | None = None) -> str:

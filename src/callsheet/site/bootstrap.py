@@ -1,8 +1,9 @@
 """What a new site starts with, as a new ShotGrid site does.
 
-The permission roles for people and scripts, Callsheet's own script (the actor of in-process
-connections), an admin person, a "Template Project", the standard pipeline Steps and Statuses, and
-one Page (scripts read Pages; the official client's tests need one that has been accessed).
+The permission roles for people and scripts with their default rules, Callsheet's own script (the
+actor of in-process connections), an admin person, a "Template Project", the standard pipeline
+Steps and Statuses, and one Page (scripts read Pages; the official client's tests need one that
+has been accessed).
 """
 
 from __future__ import annotations
@@ -64,6 +65,10 @@ STATUSES = (
 
 def bootstrap(site: Site) -> None:
     """Fill a brand-new site; runs once, in one transaction."""
+    from callsheet.site.internal_tables import ensure_internal_tables
+    from callsheet.site.permissions.book import seed_default_rules
+
+    ensure_internal_tables(site.store)
     with site.writing(SYSTEM) as ctx:
         from callsheet.site.writes import create_entity
 
@@ -88,6 +93,7 @@ def bootstrap(site: Site) -> None:
                     "entity_type": "ApiUser",
                 },
             )
+        seed_default_rules(site, ctx.conn, roles)
         script_id = create_entity(
             ctx,
             "ApiUser",

@@ -9,9 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from callsheet.schema.model import EntityType, Field
+from callsheet.site.permissions.access import SECRET_FIELDS
 from callsheet.site.write_context import LINK_TYPES, WriteContext, read_form
 from callsheet.store.events import EventRow, meta_value
 from callsheet.store.kinds import LinkRef, kind_of
+from callsheet.store.kinds.computed import PASSWORD_MASK
 
 # Fields ShotGrid leaves out of a create's `_Change` rows (reference/event-log-and-daemons.md §5.4).
 NOT_LOGGED_ON_CREATE = frozenset(
@@ -39,6 +41,8 @@ def project_of(
 
 
 def _event_value(ctx: WriteContext, f: Field, value: Any) -> Any:
+    if (f.entity_type, f.name) in SECRET_FIELDS:  # never readable, so never in event meta either
+        return None if value is None else PASSWORD_MASK
     if isinstance(value, LinkRef):
         return ctx.entity_dict(value) or {"type": value.type, "id": value.id, "name": None}
     return meta_value(kind_of(f).event_value(f, value))

@@ -13,30 +13,33 @@ from callsheet.site.site import Site
 from callsheet.store.store import now_utc
 
 
-def live_entity(site: Site, value: Any, what: str, fields: list[str] | None = None) -> dict:
-    """The live entity an `{"type", "id"}` dict names, read with `fields`; a Fault otherwise."""
+def live_entity(
+    site: Site, value: Any, what: str, fields: list[str] | None = None, actor: Actor = SYSTEM
+) -> dict:
+    """The live entity an `{"type", "id"}` dict names, read with `fields` as `actor` may see it;
+    a Fault otherwise (an entity the actor may not see does not exist for them)."""
     if not isinstance(value, dict) or not isinstance(value.get("type"), str):
         raise ValueFault(f"{what} must be an entity dict {{'type', 'id'}}, got {value!r}.")
     entity_id = value.get("id")
     if isinstance(entity_id, bool) or not isinstance(entity_id, int):
         raise ValueFault(f"{what} must have an integer id, got {value!r}.")
-    found = site.find_one(SYSTEM, value["type"], [["id", "is", entity_id]], fields or ["id"])
+    found = site.find_one(actor, value["type"], [["id", "is", entity_id]], fields or ["id"])
     if found is None:
         raise ValueFault(f"{what}: {value['type']} {entity_id} doesn't exist.")
     return found
 
 
-def _user(site: Site, value: Any) -> dict:
+def _user(site: Site, value: Any, actor: Actor) -> dict:
     if not isinstance(value, dict) or value.get("type") != "HumanUser":
         raise ValueFault(f"user must be a HumanUser entity dict, got {value!r}.")
-    return live_entity(site, value, "user")
+    return live_entity(site, value, "user", actor=actor)
 
 
 def follow(site: Site, actor: Actor, user: Any, entity: Any) -> dict[str, Any]:
     """Make `user` follow `entity`; following twice is harmless."""
     ensure_internal_tables(site.store)
-    person = _user(site, user)
-    target = live_entity(site, entity, "entity")
+    person = _user(site, user, actor)
+    target = live_entity(site, entity, "entity", actor=actor)
     key = {"user_id": person["id"], "entity_type": target["type"], "entity_id": target["id"]}
     with site.store.write() as conn:
         exists = conn.execute(
@@ -50,8 +53,8 @@ def follow(site: Site, actor: Actor, user: Any, entity: Any) -> dict[str, Any]:
 def unfollow(site: Site, actor: Actor, user: Any, entity: Any) -> dict[str, Any]:
     """Stop `user` following `entity`."""
     ensure_internal_tables(site.store)
-    person = _user(site, user)
-    target = live_entity(site, entity, "entity")
+    person = _user(site, user, actor)
+    target = live_entity(site, entity, "entity", actor=actor)
     with site.store.write() as conn:
         conn.execute(
             sa.delete(follows).where(
@@ -66,7 +69,7 @@ def unfollow(site: Site, actor: Actor, user: Any, entity: Any) -> dict[str, Any]
 def followers(site: Site, actor: Actor, entity: Any) -> list[dict[str, Any]]:
     """The live people following `entity`, with their status, as ShotGrid lists them."""
     ensure_internal_tables(site.store)
-    target = live_entity(site, entity, "entity")
+    target = live_entity(site, entity, "entity", actor=actor)
     with site.store.read() as conn:
         ids = (
             conn.execute(
@@ -80,7 +83,7 @@ def followers(site: Site, actor: Actor, entity: Any) -> list[dict[str, Any]]:
     if not ids:
         return []
     people = site.find(
-        SYSTEM,
+        actor,
         "HumanUser",
         [["id", "in", list(ids)]],
         ["name", "sg_status_list"],
@@ -103,7 +106,7 @@ def following(
 ) -> list[dict[str, Any]]:
     """What `user` follows, optionally only one entity type and/or one project's entities."""
     ensure_internal_tables(site.store)
-    person = _user(site, user)
+    person = _user(site, user, actor)
     statement = sa.select(follows.c.entity_type, follows.c.entity_id).where(
         follows.c.user_id == person["id"]
     )
@@ -117,7 +120,10 @@ def following(
     for row in rows:
         by_type.setdefault(row.entity_type, []).append(row.entity_id)
     result = []
+    permissions = site.permissions_for(actor)
     for type_name, ids in by_type.items():
+        if type_name not in site.schema or not permissions.may(type_name, "see"):
+            continue
         filters: list[Any] = [["id", "in", ids]]
         if project is not None:
             if not isinstance(project, dict):
@@ -125,6 +131,6 @@ def following(
             if not site.schema.entity(type_name).is_project_entity:
                 continue
             filters.append(["project", "is", {"type": "Project", "id": project.get("id")}])
-        for found in site.find(SYSTEM, type_name, filters, ["id"], order=[{"field_name": "id"}]):
+        for found in site.find(actor, type_name, filters, ["id"], order=[{"field_name": "id"}]):
             result.append({"type": type_name, "id": found["id"]})
     return result

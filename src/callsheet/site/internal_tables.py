@@ -90,6 +90,16 @@ ami_secrets = sa.Table(
     sa.Column("updated_at", sa.DateTime, nullable=False),
 )
 
+# The rules of each permission role (PermissionRuleSet id), as the JSON of
+# callsheet.site.permissions.rules.RoleRules.to_data(); the API cannot read or write them.
+permission_rules = sa.Table(
+    "_cs_permission_rules",
+    metadata,
+    sa.Column("role_id", sa.Integer, primary_key=True),
+    sa.Column("rules", sa.Text, nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+)
+
 _ready: weakref.WeakSet[Store] = weakref.WeakSet()
 _lock = threading.Lock()
 

@@ -21,7 +21,9 @@ def retire_entity(ctx: WriteContext, entity_type: str, entity_id: Any) -> bool:
     entity = ctx.store.schema.entity(entity_type, operation="delete")
     if entity_type in READ_ONLY_TYPES:
         raise SchemaFault(f"API delete() {entity_type} entries cannot be deleted.")
+    ctx.permissions.check_action(entity_type, "retire")
     current = current_row(ctx, entity, entity_id, "delete", retired=True)
+    ctx.permissions.check_retire(ctx, entity_type, entity_id, "retire")
     if current[RETIRED_COLUMN] is not None:
         return False
     return _set_retired(ctx, entity, entity_id, current, retire=True)
@@ -30,7 +32,9 @@ def retire_entity(ctx: WriteContext, entity_type: str, entity_id: Any) -> bool:
 def revive_entity(ctx: WriteContext, entity_type: str, entity_id: Any) -> bool:
     """Bring a retired entity back; False when it was not retired."""
     entity = ctx.store.schema.entity(entity_type, operation="revive")
+    ctx.permissions.check_action(entity_type, "revive")
     current = current_row(ctx, entity, entity_id, "revive", retired=True)
+    ctx.permissions.check_retire(ctx, entity_type, entity_id, "revive")
     if current[RETIRED_COLUMN] is None:
         return False
     return _set_retired(ctx, entity, entity_id, current, retire=False)

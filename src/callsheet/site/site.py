@@ -11,12 +11,13 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from callsheet.faults import Fault, FilterFault, SchemaFault, ValueFault
+from callsheet.faults import Fault, FilterFault, PermissionFault, SchemaFault, ValueFault
 from callsheet.files import FileRoom
 from callsheet.schema.default import default_schema
 from callsheet.schema.model import Schema
 from callsheet.site import schema_changes
 from callsheet.site.actor import SYSTEM, Actor
+from callsheet.site.permissions import ActorPermissions, RuleBook
 from callsheet.site.uploads import resolve_file_values
 from callsheet.site.writes import (
     WriteContext,
@@ -31,8 +32,10 @@ from callsheet.store.filters import parse_filters
 from callsheet.store.kinds import LinkRef
 from callsheet.store.paths import parse_path
 from callsheet.store.query import ReadRequest, Sort, read, read_point
+from callsheet.store.scope import scoped
 from callsheet.store.store import Store, now_utc
 from callsheet.store.summaries import summarize as run_summarize
+from callsheet.store.text_search import search_terms as run_text_search_terms
 from callsheet.store.text_search import text_search as run_text_search
 
 T = TypeVar("T")
@@ -48,6 +51,7 @@ class Site:
         # The file store, set by the server (callsheet/files/); without it image fields read
         # as stored and uploads are refused.
         self.files: FileRoom | None = None
+        self.rule_book = RuleBook(self)
 
     @classmethod
     def open(cls, url: str | None = None, *, pool_size: int = 10) -> Site:
@@ -73,10 +77,30 @@ class Site:
     def schema(self) -> Schema:
         return self.store.schema
 
+    # -- permissions --------------------------------------------------------------------------
+    def permissions_for(self, actor: Actor) -> ActorPermissions:
+        """What `actor` may see and do, by the rules of their role (site/permissions/)."""
+        return self.rule_book.permissions_for(actor)
+
+    def _require_admin(self, actor: Actor, what: str) -> None:
+        permissions = self.permissions_for(actor)
+        if not permissions.is_admin:
+            raise PermissionFault(
+                f"{what} is only allowed for admins. Rule: {permissions.role_name}"
+            )
+
     # -- transactions -------------------------------------------------------------------------
     @contextmanager
-    def writing(self, actor: Actor) -> Iterator[WriteContext]:
-        """One write transaction with its event rows; commits only if everything succeeded."""
+    def writing(
+        self, actor: Actor, *, permissions: ActorPermissions | None = None
+    ) -> Iterator[WriteContext]:
+        """One write transaction with its event rows; commits only if everything succeeded.
+
+        Every write rule checks `permissions` (the actor's own unless Callsheet passes its own,
+        as the permissions module does to write roles).
+        """
+        permissions = permissions or self.permissions_for(actor)
+        after_commit: list[Callable[[], None]] = []
         with self.store.write() as conn:
             now = now_utc()
             events = EventLogWriter(
@@ -87,9 +111,11 @@ class Site:
                 sudo_actual_user=actor.sudo_actual.link if actor.sudo_actual else None,
                 enabled=actor.generate_events,
             )
-            ctx = WriteContext(self.store, conn, actor, events, now)
+            ctx = WriteContext(self.store, conn, actor, events, now, permissions, after_commit)
             yield ctx
             events.flush(conn)
+        for call in after_commit:
+            call()
 
     def _with_schema_retry(self, operation: Callable[[], T]) -> T:
         """Run; on an unknown name, reload the schema once in case another process changed it."""
@@ -153,13 +179,16 @@ class Site:
         return sorts
 
     def find_page(self, actor: Actor, request: ReadRequest) -> tuple[list[dict[str, Any]], bool]:
-        """One page of a find: the records and whether more follow."""
-        point = read_point(self.store, request)
+        """One page of a find: the records the actor may see and whether more follow."""
+        permissions = self.permissions_for(actor)
+        request = permissions.readable(request)
+        store = scoped(self.store, permissions.scope)
+        point = read_point(store, request)
         if point is not None:
             records, more = point, False
         else:
             with self.store.read() as conn:
-                records, more = read(conn, self.store, request)
+                records, more = read(conn, store, request)
         resolve_file_values(self, request.entity_type, request.fields, records)
         return records, more
 
@@ -228,10 +257,14 @@ class Site:
         )
         return records[0] if records else None
 
-    def _read_back(self, entity_type: str, entity_id: int, fields: Sequence[str]) -> dict[str, Any]:
+    def _read_back(
+        self, ctx: WriteContext, entity_type: str, entity_id: int, fields: Sequence[str]
+    ) -> dict[str, Any]:
+        """What a write returns: the fields of the written entity that its actor may read."""
         request = self.read_request(entity_type, [["id", "is", entity_id]], list(fields))
+        request.fields = [f for f in request.fields if ctx.permissions.returns(entity_type, f)]
         with self.store.read() as conn:
-            records, _ = read(conn, self.store, request)
+            records, _ = read(conn, scoped(self.store, ctx.permissions.scope), request)
         if not records:
             return {"type": entity_type, "id": entity_id}
         resolve_file_values(self, entity_type, request.fields, records)
@@ -256,7 +289,7 @@ class Site:
         fields = [*(data or {}), *(return_fields or [])]
         if entity_type == "EventLogEntry":
             fields = [f for f in fields if f != "id"]
-        return self._read_back(entity_type, entity_id, fields)
+        return self._read_back(ctx, entity_type, entity_id, fields)
 
     def update(
         self,
@@ -280,7 +313,9 @@ class Site:
         written = self._with_schema_retry(
             lambda: update_entity(ctx, entity_type, entity_id, data, modes)
         )
-        return self._read_back(entity_type, entity_id, [f for f in written if f in (data or {})])
+        return self._read_back(
+            ctx, entity_type, entity_id, [f for f in written if f in (data or {})]
+        )
 
     def delete(self, actor: Actor, entity_type: str, entity_id: int) -> bool:
         """Retire an entity: True, or False if it already was. A missing id is a Fault."""
@@ -341,8 +376,10 @@ class Site:
         wanted = [[*(r.get("data") or {}), *(r.get("return_fields") or [])] for r in run]
         fields = list(dict.fromkeys(name for names in wanted for name in names))
         request = self.read_request(entity_type, [["id", "in", ids]], fields)
+        request.fields = [f for f in request.fields if ctx.permissions.returns(entity_type, f)]
+        store = scoped(self.store, ctx.permissions.scope)
         with self.store.read() as conn:
-            records = {record["id"]: record for record in read(conn, self.store, request)[0]}
+            records = {record["id"]: record for record in read(conn, store, request)[0]}
         results = []
         for entity_id, names in zip(ids, wanted, strict=True):
             record = records.get(entity_id, {"type": entity_type, "id": entity_id})
@@ -382,19 +419,27 @@ class Site:
         grouping: Any = None,
         include_archived_projects: bool = True,
     ) -> dict[str, Any]:
-        """shotgun_api3's `summarize`: totals and nested groups."""
+        """shotgun_api3's `summarize`: totals and nested groups over the rows the actor may see."""
+        permissions = self.permissions_for(actor)
 
         def run() -> dict[str, Any]:
-            request = self.read_request(
-                entity_type,
-                filters,
-                ["id"],
-                None,
-                filter_operator,
-                include_archived_projects=include_archived_projects,
+            request = permissions.readable(
+                self.read_request(
+                    entity_type,
+                    filters,
+                    ["id"],
+                    None,
+                    filter_operator,
+                    include_archived_projects=include_archived_projects,
+                )
             )
+            for items in (summary_fields, grouping):
+                if isinstance(items, list | tuple):
+                    names = [item.get("field") for item in items if isinstance(item, dict)]
+                    permissions.check_paths(entity_type, names)
+            store = scoped(self.store, permissions.scope)
             with self.store.read() as conn:
-                return run_summarize(conn, self.store, request, summary_fields, grouping)
+                return run_summarize(conn, store, request, summary_fields, grouping)
 
         return self._with_schema_retry(run)
 
@@ -406,9 +451,24 @@ class Site:
         project_ids: Sequence[int] | None = None,
         limit: int | None = None,
     ) -> dict[str, Any]:
-        """Search display names of several entity types at once."""
+        """Search display names of several entity types at once (those the actor may see)."""
+        permissions = self.permissions_for(actor)
+        if isinstance(entity_types, dict):
+            for entity_type, type_filters in entity_types.items():
+                if entity_type in self.schema:
+                    permissions.check_filters(entity_type, type_filters or [])
+            visible = {
+                t: f
+                for t, f in entity_types.items()
+                if t not in self.schema or permissions.may(t, "see")
+            }
+            if entity_types and not visible:
+                return {"matches": [], "terms": run_text_search_terms(text)}
+            entity_types = visible
         with self.store.read() as conn:
-            return run_text_search(conn, self.store, text, entity_types, project_ids, limit)
+            return run_text_search(
+                conn, scoped(self.store, permissions.scope), text, entity_types, project_ids, limit
+            )
 
     # -- schema -------------------------------------------------------------------------------
     def schema_read(self, actor: Actor, project: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -438,6 +498,7 @@ class Site:
         display_name: str,
         properties: dict[str, Any] | None = None,
     ) -> str:
+        self._require_admin(actor, "Changing the schema")
         with self.store.write() as conn:
             return schema_changes.create_field(
                 self.store, conn, entity_type, data_type, display_name, properties
@@ -451,12 +512,14 @@ class Site:
         properties: dict[str, Any],
         project: dict[str, Any] | None = None,
     ) -> bool:
+        self._require_admin(actor, "Changing the schema")
         with self.store.write() as conn:
             return schema_changes.update_field(
                 self.store, conn, entity_type, field_name, properties, project
             )
 
     def schema_field_delete(self, actor: Actor, entity_type: str, field_name: str) -> bool:
+        self._require_admin(actor, "Changing the schema")
         with self.store.write() as conn:
             return schema_changes.delete_field(self.store, conn, entity_type, field_name)
 

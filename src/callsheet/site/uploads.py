@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from callsheet.faults import Fault, NotFoundFault, SchemaFault, ValueFault
+from callsheet.faults import Fault, NotFoundFault, PermissionFault, SchemaFault, ValueFault
 from callsheet.files import FileRoom, ImageRef
 from callsheet.files.thumbnails import is_image, make_thumbnail
 from callsheet.site.actor import SYSTEM, Actor
@@ -193,6 +193,8 @@ def publish_thumbnail(
     name = clean_filename(filename)
     with site.writing(actor) as ctx:
         table = _check_exists(site, ctx.conn, entity_type, entity_id)
+        thumbnail = {column: (owner.fields[column], None)}
+        ctx.permissions.check_update(ctx, entity_type, entity_id, thumbnail)
         values = {"filename": name, "file_size": len(content), "display_name": name}
         attachment_id = create_entity(ctx, "Attachment", values)
         _write_this_file(ctx, attachment_id, name)
@@ -233,8 +235,11 @@ def share_thumbnail(
 ) -> int:
     """`share_thumbnail`: the source's thumbnail on every entity; the thumbnail's Attachment id."""
     column = THUMBNAIL_FIELDS[filmstrip]
+    source_id = _entity_id(*source)
+    if site.find_one(actor, source[0], [["id", "is", source_id]]) is None:
+        raise NotFoundFault(f"{source[0]} with id {source_id} doesn't exist.")
     with site.store.read() as conn:
-        table = _check_exists(site, conn, source[0], _entity_id(*source))
+        table = _check_exists(site, conn, source[0], source_id)
         if column not in table.c:
             raise SchemaFault(f"{source[0]} has no {column} field.")
         stored = conn.execute(sa.select(table.c[column]).where(table.c.id == source[1])).scalar()
@@ -244,19 +249,31 @@ def share_thumbnail(
     if not ref.ready:
         raise ThumbnailNotReadyFault(f"The thumbnail of {source[0]} {source[1]} is not ready yet.")
     with site.writing(actor) as ctx:
-        for entity_type, entity_id in entities:
-            target = _check_exists(site, ctx.conn, entity_type, _entity_id(entity_type, entity_id))
+        for entity_type, given_id in entities:
+            entity_id = _entity_id(entity_type, given_id)
+            target = _check_exists(site, ctx.conn, entity_type, entity_id)
             if column not in target.c:
                 raise SchemaFault(f"{entity_type} has no {column} field.")
+            field = site.schema.field(entity_type, column)
+            ctx.permissions.check_update(ctx, entity_type, entity_id, {column: (field, None)})
             ctx.conn.execute(
                 target.update().where(target.c.id == entity_id).values({column: ref.stored()})
             )
     return ref.attachment_id
 
 
-def attachment_file(site: Site, attachment_id: int) -> StoredFile | None:
-    """The bytes of a live Attachment uploaded here, or None."""
+def attachment_file(
+    site: Site, attachment_id: int, actor: Actor | None = None
+) -> StoredFile | None:
+    """The bytes of a live Attachment uploaded here (that `actor`, when given, may see), or
+    None."""
     room = room_of(site)
+    if actor is not None:
+        try:
+            if site.find_one(actor, "Attachment", [["id", "is", attachment_id]]) is None:
+                return None
+        except PermissionFault:
+            return None
     table = site.store.table("Attachment")
     with site.store.read() as conn:
         row = conn.execute(

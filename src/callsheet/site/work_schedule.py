@@ -12,7 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from callsheet.faults import ValueFault
+from callsheet.faults import PermissionFault, ValueFault
 from callsheet.site.actor import Actor
 from callsheet.site.following import live_entity
 from callsheet.site.internal_tables import ensure_internal_tables, work_days
@@ -112,6 +112,14 @@ def work_schedule_update(
     user_link = _link(site, user, "HumanUser", "user")
     if project_link and user_link:
         raise ValueFault("A work day exception is for a project or a person, not both.")
+    own = user_link is not None and (actor.entity_type, actor.id) == ("HumanUser", user_link["id"])
+    permissions = site.permissions_for(actor)
+    if not own and not permissions.may("Project", "update"):
+        # a person may set their own days off; studio and project calendars are for managers
+        raise PermissionFault(
+            "The work schedule can not be changed by this user. "
+            f"Rule: {permissions.role_name} -- DENY update_entity Project"
+        )
     key = {
         "day": day.isoformat(),
         "project_id": project_link["id"] if project_link else STUDIO,

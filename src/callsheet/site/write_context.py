@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -17,6 +18,9 @@ from callsheet.store.kinds import LinkRef, kind_of
 from callsheet.store.query import display_names
 from callsheet.store.store import RETIRED_COLUMN, Store
 
+if TYPE_CHECKING:
+    from callsheet.site.permissions import ActorPermissions
+
 LINK_TYPES = ("multi_entity", "addressing")
 # Entity ids are signed 32-bit integers, like ShotGrid's `id` number field.
 MIN_ID, MAX_ID = -(2**31), 2**31 - 1
@@ -26,13 +30,17 @@ READ_ONLY_TYPES = frozenset({"EventLogEntry"})
 
 @dataclass
 class WriteContext:
-    """One write transaction: its connection, actor, clock and event rows."""
+    """One write transaction: its connection, actor, clock, event rows and permissions."""
 
     store: Store
     conn: Connection
     actor: Actor
     events: EventLogWriter
     now: dt.datetime
+    # What the actor may do; every write rule asks it before writing (site/permissions/).
+    permissions: ActorPermissions
+    # Called after the transaction commits (never when it rolls back).
+    after_commit: list[Callable[[], None]] = field(default_factory=list)
     _names: dict[LinkRef, dict[str, Any] | None] = field(default_factory=dict)
     _projects: dict[LinkRef, LinkRef | None] = field(default_factory=dict)
 

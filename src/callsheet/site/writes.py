@@ -199,6 +199,7 @@ class PreparedCreate:
 def prepare_create(ctx: WriteContext, entity_type: str, data: Any) -> PreparedCreate:
     """Check a create's values and build its row; Faults leave nothing written."""
     entity = ctx.store.schema.entity(entity_type, operation="create")
+    ctx.permissions.check_action(entity_type, "create")
     if isinstance(data, dict) and "id" in data:
         raise SchemaFault(
             f"API create() {entity_type}.id cannot be set: ids are given by the server."
@@ -391,6 +392,7 @@ def update_entity(
     entity = ctx.store.schema.entity(entity_type, operation="update")
     if entity_type in READ_ONLY_TYPES:
         raise SchemaFault(f"API update() {entity_type} entries cannot be updated.")
+    ctx.permissions.check_action(entity_type, "update")
     if isinstance(data, dict) and "id" in data:
         raise SchemaFault(f"API update() {entity_type}.id cannot be changed.")
     data, (secret_given, secret) = split_secret(entity_type, data)

@@ -217,5 +217,7 @@ class FilterCompiler:
         hop = hops[0]
         target = self.store.table(hop.target_type).alias()
         inner = self.through(hops[1:], node, operator, values, target)
-        ids = sa.select(target.c.id).where(target.c._retired_at.is_(None), inner)
+        ids = sa.select(target.c.id).where(
+            target.c._retired_at.is_(None), *self.store.scope.rows(hop.target_type, target), inner
+        )
         return kind_of(hop.field).links_to(hop.field, table, hop.target_type, ids, self.store)

@@ -84,7 +84,9 @@ def _one(store: Store, entity_type: str, table: FromClause, preset: Any, scope: 
             )
         items = store.table("CutItem").alias()
         versions = sa.select(items.c.version__id).where(
-            items.c.cut__id == cut_id, items.c._retired_at.is_(None)
+            items.c.cut__id == cut_id,
+            items.c._retired_at.is_(None),
+            *store.scope.rows("CutItem", items),
         )
         return table.c.id.in_(versions)
     raise FilterFault(

@@ -71,6 +71,8 @@ class _Joins:
                     link.type_column(hop.field, current) == hop.target_type,  # type: ignore[attr-defined]
                     link.value_column(hop.field, current) == target.c.id,
                     target.c[RETIRED_COLUMN].is_(None),
+                    # a linked row the reader may not see reads as an empty link
+                    *store.scope.rows(hop.target_type, target),
                 )
                 self.from_clause = self.from_clause.outerjoin(target, on)
                 self.aliases[prefix] = target
@@ -200,9 +202,10 @@ def base_conditions(store: Store, request: ReadRequest, table: sa.Table) -> list
 
 
 def _scope_conditions(store: Store, request: ReadRequest, table: FromClause) -> list[Any]:
-    """Retirement and archived projects."""
+    """Retirement, archived projects and the rows the reader may see (store/scope.py)."""
     retired = table.c[RETIRED_COLUMN]
     conditions: list[Any] = [retired.is_not(None) if request.retired_only else retired.is_(None)]
+    conditions.extend(store.scope.rows(request.entity_type, table))
     if not request.include_archived_projects:
         conditions.append(archived_condition(store, request.entity_type, table))
     return conditions
@@ -227,6 +230,7 @@ def plan_read(store: Store, request: ReadRequest) -> ReadPlan:
         request.entity_type,
         tuple(request.fields),
         tuple((sort.path.text, sort.descending) for sort in request.sorts),
+        store.scope.key,
     )
     plan = store.cached_plan(key)
     if plan is None:
@@ -309,13 +313,17 @@ def _is_id_lookup(request: ReadRequest) -> bool:
     )
 
 
-def _lookup_statement(plan: ReadPlan, dialect: Any) -> PreparedLookup:
-    if plan.by_id is None:
+def _lookup_statement(store: Store, plan: ReadPlan, dialect: Any) -> PreparedLookup:
+    if plan.by_id is None:  # the plan's key holds the scope's: its conditions can be fixed here
         table = plan.table
         statement = (
             sa.select(*plan.selected)
             .select_from(plan.joins.from_clause)
-            .where(table.c[RETIRED_COLUMN].is_(None), table.c.id == sa.bindparam("cs_id"))
+            .where(
+                table.c[RETIRED_COLUMN].is_(None),
+                table.c.id == sa.bindparam("cs_id"),
+                *store.scope.rows(table.name, table),
+            )
         )
         plan.by_id = PreparedLookup.compile(statement, dialect)
     return plan.by_id
@@ -333,7 +341,7 @@ def read_point(store: Store, request: ReadRequest) -> list[dict[str, Any]] | Non
     plan = plan_read(store, request)
     if any(c.owner_index is not None for c in plan.columns):
         return None
-    lookup = _lookup_statement(plan, store.engine.dialect)
+    lookup = _lookup_statement(store, plan, store.engine.dialect)
     entity_id = request.filters.children[0].values[0]  # type: ignore[union-attr]
     with store.raw_read() as driver_connection:
         rows = lookup.run(driver_connection, cs_id=entity_id)
@@ -346,7 +354,7 @@ def read_point(store: Store, request: ReadRequest) -> list[dict[str, Any]] | Non
 
 
 def _name_lookup(store: Store, entity_type: str) -> NameLookup:
-    key = ("name", entity_type)
+    key = ("name", entity_type, store.scope.key)
     lookup = store.cached_plan(key)
     if lookup is None:
         lookup = store.cache_plan(key, NameLookup.build(store, entity_type))
@@ -368,7 +376,9 @@ class NameLookup:
         name_field = store.schema.entity(entity_type).display_name_field
         name = table.c[name_field] if name_field else sa.null()
         statement = sa.select(table.c.id, name).where(
-            table.c.id == sa.bindparam("cs_id"), table.c[RETIRED_COLUMN].is_(None)
+            table.c.id == sa.bindparam("cs_id"),
+            table.c[RETIRED_COLUMN].is_(None),
+            *store.scope.rows(entity_type, table),
         )
         return cls(entity_type, PreparedLookup.compile(statement, store.engine.dialect))
 
@@ -384,7 +394,7 @@ def read(conn: Connection, store: Store, request: ReadRequest) -> tuple[list[dic
     plan = plan_read(store, request)
     table = plan.table
     if _point_lookup(request):
-        lookup = _lookup_statement(plan, conn.dialect)
+        lookup = _lookup_statement(store, plan, conn.dialect)
         entity_id = request.filters.children[0].values[0]  # type: ignore[union-attr]
         rows = lookup.run(conn.connection.driver_connection, cs_id=entity_id)
         has_more = False
@@ -493,7 +503,7 @@ def resolve_links(conn: Connection, store: Store, records: list[dict[str, Any]])
 def display_names(
     conn: Connection, store: Store, wanted: dict[str, set[int]]
 ) -> dict[LinkRef, dict[str, Any]]:
-    """Entity dicts of the live entities among `wanted`, keyed by LinkRef."""
+    """Entity dicts of the live entities among `wanted` the reader may see, keyed by LinkRef."""
     names: dict[LinkRef, dict[str, Any]] = {}
     for entity_type, ids in wanted.items():
         if entity_type not in store.schema:
@@ -505,7 +515,9 @@ def display_names(
         for start in range(0, len(id_list), 900):
             rows = conn.execute(
                 sa.select(table.c.id, name_column).where(
-                    table.c.id.in_(id_list[start : start + 900]), table.c[RETIRED_COLUMN].is_(None)
+                    table.c.id.in_(id_list[start : start + 900]),
+                    table.c[RETIRED_COLUMN].is_(None),
+                    *store.scope.rows(entity_type, table),
                 )
             )
             for entity_id, name in rows:

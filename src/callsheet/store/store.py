@@ -22,6 +22,7 @@ from callsheet.schema.model import Field, Schema, field_to_data
 from callsheet.store.dialects import WRITE_OPTION, Dialect, create_dialect
 from callsheet.store.event_signals import EVENTS_CHANNEL, EventSignals
 from callsheet.store.kinds import kind_of
+from callsheet.store.scope import UNRESTRICTED, ReadScope
 from callsheet.store.secrets import hash_secret
 
 RETIRED_COLUMN = "_retired_at"
@@ -39,6 +40,9 @@ _LINK_REGISTRIES: dict[int, LinkRegistry] = {}
 
 class Store:
     """SQL storage for one site: tables, columns, transactions."""
+
+    # The store itself reads every row; a reader's view with fewer is store/scope.py's.
+    scope: ReadScope = UNRESTRICTED
 
     def __init__(self, dialect: Dialect, schema: Schema) -> None:
         self.dialect = dialect

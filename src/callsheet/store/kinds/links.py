@@ -109,18 +109,24 @@ def _name_targets(field: Field, store: Store) -> list[str]:
 
 
 def live_ids(store: Store, entity_type: str) -> Any:
-    """SELECT id of the live (not retired) entities of a type."""
+    """SELECT id of the live (not retired) entities of a type that the reader may see."""
     target = store.table(entity_type).alias()
-    return sa.select(target.c.id).where(target.c._retired_at.is_(None))
+    return sa.select(target.c.id).where(
+        target.c._retired_at.is_(None), *store.scope.rows(entity_type, target)
+    )
 
 
 def is_live(store: Store, ref: LinkRef) -> Condition:
-    """True when the linked entity exists and is not retired (links to retired ones read None)."""
+    """True when the linked entity exists, is not retired and may be seen (else it reads None)."""
     if ref.type not in store.schema:
         return sa.false()
     target = store.table(ref.type).alias()
     return sa.exists(
-        sa.select(target.c.id).where(target.c.id == ref.id, target.c._retired_at.is_(None))
+        sa.select(target.c.id).where(
+            target.c.id == ref.id,
+            target.c._retired_at.is_(None),
+            *store.scope.rows(ref.type, target),
+        )
     )
 
 
@@ -264,7 +270,9 @@ class EntityKind(FieldKind):
             condition = name_condition(target, store, target_type, operator, text, field)
             if condition is None:
                 continue
-            ids = sa.select(target.c.id).where(target.c._retired_at.is_(None), condition)
+            ids = sa.select(target.c.id).where(
+                target.c._retired_at.is_(None), *store.scope.rows(target_type, target), condition
+            )
             parts.append(self.links_to(field, table, target_type, ids, store))
         return sa.or_(*parts) if parts else sa.false()
 
