@@ -412,3 +412,35 @@ def test_an_item_gone_since_the_menu_loaded_says_so(
         if not popup.is_closed():
             popup.wait_for_event("close")
     assert all(path != "/gone" for path, _ in receiver.posts)
+
+
+@pytest.mark.parametrize(
+    ("url", "body", "message"),
+    [
+        ("/web/action-menu/run", {}, "ami_id"),
+        ("/web/action-menu/run", {"ami_id": "one", "state": {}}, "ami_id"),
+        ("/web/action-menu/run", {"ami_id": 1, "state": {"entity_type": "Nope"}}, "Unknown"),
+        (
+            "/web/action-menu/run",
+            {"ami_id": 1, "state": {"entity_type": "Shot", "selected_ids": ["x"]}},
+            "selected id",
+        ),
+        (
+            "/web/action-menu/run",
+            {"ami_id": 1, "state": {"entity_type": "Shot", "filters": {"conditions": "no"}}},
+            "conditions",
+        ),
+        ("/web/action-menu/items", {"project_id": 1}, "entity type"),
+        ("/web/action-menu/changes", {"entity_type": "Shot", "after": -1}, "event id"),
+    ],
+)
+def test_bad_requests_get_a_message(
+    admin_page: Any, show: dict[str, Any], url: str, body: dict[str, Any], message: str
+) -> None:
+    page = admin_page
+    token = page.evaluate("Callsheet.csrfToken()")
+    answer = page.request.post(url, data=body, headers={"X-CSRF-Token": token})
+    assert answer.status == 200
+    result = answer.json()
+    assert result["exception"] is True
+    assert message in result["message"]
