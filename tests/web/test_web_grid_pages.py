@@ -214,3 +214,36 @@ def test_screenshots_of_the_grid(admin_page: Any, show: dict[str, Any]) -> None:
     page.locator("#grid-table tbody tr").first.locator("td[data-field=sg_status_list]").dblclick()
     expect(page.locator(".cs-editor-status_list")).to_be_visible()
     page.screenshot(path=str(SCREENSHOTS / "grid-tasks-filter-edit.png"))
+
+
+def test_deep_pages_read_ids_first_in_the_same_order(
+    live: LiveServer, show: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from callsheet.server.web.grid import rows
+
+    sg = live.script()
+    project = show["project"]
+    sg.batch(
+        [
+            {
+                "request_type": "create",
+                "entity_type": "Shot",
+                "data": {"code": f"DP{n:03d}", "project": project, "sg_cut_in": n % 7},
+            }
+            for n in range(60)
+        ]
+    )
+    payload = {
+        "entity_type": "Shot",
+        "project_id": project["id"],
+        "columns": ["code", "sg_cut_in", "sg_sequence"],
+        "sorts": [{"field": "sg_cut_in", "direction": "desc"}],
+        "per_page": 25,
+        "page": 2,
+    }
+    near = rows.read_rows(live.site, SYSTEM, payload)
+    monkeypatch.setattr(rows, "DEFERRED_OFFSET", 1)
+    deep = rows.read_rows(live.site, SYSTEM, payload)
+    assert [r["id"] for r in deep["rows"]] == [r["id"] for r in near["rows"]]
+    assert deep["rows"] == near["rows"]
+    assert deep["total"] == near["total"] == 61
