@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from live_daemon import RunningDaemon, registered, wait_for, write_config
+from live_daemon import RunningDaemon, daemon_process, registered, wait_for, write_config
 
 from callsheet.daemon.state import StateFile
 
@@ -149,9 +149,8 @@ def test_sleeping_plugin_does_not_hold_up_others(live, tmp_path: Path) -> None:
     project = sg.create("Project", {"name": "daemon sleeping"})
     plugins, out, config = setup(tmp_path, live)
     gate = tmp_path / "gate"
-    extra = (
-        f"import time\n    while not __import__('os').path.exists({str(gate)!r}): time.sleep(0.02)"
-    )
+    wait = f"while not __import__('os').path.exists({str(gate)!r}): time.sleep(0.02)"
+    extra = f"import time\n    {wait}"
     (plugins / "asleep.py").write_text(plugin_source("asleep", SHOT_NEW, extra))
     (plugins / "awake.py").write_text(plugin_source("awake", SHOT_NEW))
     state_path = config.with_suffix(".state.sqlite3")
@@ -216,6 +215,7 @@ def test_kill_9_mid_callback_redelivers_only_that_event(live, tmp_path: Path) ->
         wait_for(lambda: len(deliveries(out)) == 2, "second event in flight")
         process.send_signal(signal.SIGKILL)
         process.wait(30)
+        hang.unlink()  # the next process must not hang (and stops cleanly at the end)
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_for(lambda: len(deliveries(out)) == 4, "redelivery and the rest")
     finally:
@@ -230,3 +230,45 @@ def test_kill_9_mid_callback_redelivers_only_that_event(live, tmp_path: Path) ->
         (third, 1),
     ]
     assert all(row["plain"] and row["keys"] == SHOTGUN_EVENTS_KEYS for row in rows)
+
+
+def test_sigterm_waits_for_callback_in_flight_second_sigterm_does_not(live, tmp_path: Path) -> None:
+    sg = live.script()
+    project = sg.create("Project", {"name": "daemon stop"})
+    plugins, out, config = setup(tmp_path, live)
+    gate = tmp_path / "gate"
+    wait = f"while not __import__('os').path.exists({str(gate)!r}): time.sleep(0.02)"
+    extra = f"import time\n    {wait}"
+    (plugins / "blocked.py").write_text(plugin_source("blocked", SHOT_NEW, extra))
+    state_path = config.with_suffix(".state.sqlite3")
+    log = config.with_suffix(".log")
+
+    stops = 0  # "Stopping" lines the log had before this stop
+
+    def stopping() -> bool:
+        return log.exists() and log.read_text().count("Stopping: waiting") > stops
+
+    with daemon_process(config) as process:  # one SIGTERM: the callback finishes first
+        wait_for(lambda: registered(state_path, 1), "registration")
+        sg.create("Shot", {"code": "q1", "project": project})
+        wait_for(lambda: len(deliveries(out)) == 1, "the callback in flight")
+        process.send_signal(signal.SIGTERM)
+        wait_for(stopping, "the stop")
+        assert process.poll() is None  # still waiting for the blocked callback
+        gate.write_text("open")
+        process.wait(60)
+    stops = 1
+    gate.unlink()
+    with daemon_process(config) as process:  # two SIGTERMs: it quits, the event comes again
+        sg.create("Shot", {"code": "q2", "project": project})
+        wait_for(lambda: len(deliveries(out)) == 2, "the second callback in flight")
+        process.send_signal(signal.SIGTERM)
+        wait_for(stopping, "the stop")
+        process.send_signal(signal.SIGTERM)
+        process.wait(60)
+    gate.write_text("open")
+    with daemon_process(config):
+        wait_for(lambda: len(deliveries(out)) == 3, "the redelivery")
+    rows = [(row["id"], row["attempt"]) for row in deliveries(out)]
+    first, second = shot_new_ids(sg, rows[0][0] - 1)
+    assert rows == [(first, 1), (second, 1), (second, 2)]

@@ -14,7 +14,8 @@ from callsheet.daemon.loading import discover_plugins
 from callsheet.daemon.state import StateFile
 
 LOG_FORMAT = "%(asctime)s - %(name)s - %(levelname)s - %(message)s"
-STOP_TIMEOUT_S = 10.0
+STOP_REPORT_S = 10.0  # while stopping, how often to say which plugins are still busy
+STOP_POLL_S = 0.05
 
 log = logging.getLogger("engine")
 
@@ -36,6 +37,7 @@ class Daemon:
         self.state = StateFile(config.state_path)
         self.workers: dict[str, PluginWorker] = {}
         self.stopped = threading.Event()
+        self.forced = threading.Event()  # a second stop: do not wait for callbacks in flight
         self.mailer = Mailer(config.emails) if config.emails else None
         attach_mail_handler(log, self.mailer)
 
@@ -67,21 +69,43 @@ class Daemon:
         while not self.stopped.is_set():
             self.sync_workers()
             self.stopped.wait(self.config.fetch_interval_s)
+        log.info("Stopping: waiting for the callbacks in flight (stop again to quit now)")
         for worker in self.workers.values():
             worker.stop()
-        for worker in self.workers.values():
-            worker.join(STOP_TIMEOUT_S)
+        self._wait_for_workers()
         self.state.close()
         log.info("Callsheet daemon stopped")
         if self.mailer is not None:
             self.mailer.close()  # send the mails still queued
             attach_mail_handler(log, None)
 
+    def _wait_for_workers(self) -> None:
+        """Let the callbacks in flight finish (a clean stop repeats nothing), unless forced."""
+        busy = list(self.workers.values())
+        waited_s = 0.0
+        while busy and not self.forced.wait(STOP_POLL_S):
+            busy = [worker for worker in busy if worker.is_alive()]
+            waited_s += STOP_POLL_S
+            if busy and waited_s >= STOP_REPORT_S:
+                waited_s = 0.0
+                log.warning(
+                    "Waiting for plugins %s to finish their callbacks; stop again to quit now",
+                    ", ".join(worker.plugin.name for worker in busy),
+                )
+        if busy:
+            log.warning(
+                "Stopping without waiting for plugins %s: their events in flight will be"
+                " delivered again",
+                ", ".join(worker.plugin.name for worker in busy),
+            )
+
     def stop(self) -> None:
-        """Ask the daemon to stop after the callbacks in flight."""
+        """Ask the daemon to stop after the callbacks in flight; a second call stops at once."""
+        if self.stopped.is_set():
+            self.forced.set()
         self.stopped.set()
 
     def install_signal_handlers(self) -> None:
-        """SIGTERM and SIGINT stop the daemon cleanly."""
+        """SIGTERM and SIGINT stop the daemon cleanly; a second one stops it at once."""
         for number in (signal.SIGTERM, signal.SIGINT):
             signal.signal(number, lambda *_: self.stop())
