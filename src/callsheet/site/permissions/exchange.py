@@ -85,7 +85,7 @@ def parse_document(site: Site, data: Any) -> list[RoleRules]:
         raise ValueFault(f"Unknown permissions format {data.get('format')!r}; expected {FORMAT}.")
     parsed = [RoleRules.from_data(name, role) for name, role in data["roles"].items()]
     for rules in parsed:
-        rules.check(site.schema)
+        rules.check(site.store)
     return parsed
 
 
@@ -100,7 +100,7 @@ def import_rules(site: Site, actor: Actor, data: Any) -> list[str]:
 def set_role_rules(site: Site, actor: Actor, rules: RoleRules) -> int:
     """Give one role these rules (creating the role when its name is new); its id."""
     _require_admin(site, actor)
-    rules.check(site.schema)
+    rules.check(site.store)
     return _write_roles(site, actor, [rules])[0]
 
 

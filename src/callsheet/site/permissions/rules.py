@@ -22,11 +22,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from callsheet.faults import Fault, ValueFault
-from callsheet.schema.model import Schema
-from callsheet.store.filters import parse_filters
+from callsheet.store.filters import FilterCompiler, parse_filters
+
+if TYPE_CHECKING:
+    from callsheet.store.store import Store
 
 ACTIONS = ("see", "create", "update", "retire")
 ACTOR_KINDS = {"people": "HumanUser", "scripts": "ApiUser"}
@@ -177,8 +179,18 @@ class RoleRules:
             fields=fields,
         )
 
-    def check(self, schema: Schema) -> None:
-        """Fault unless every type, field and condition of the role exists in `schema`."""
+    def check(self, store: Store) -> None:
+        """Fault unless every type, field and condition of the role works on this site's schema
+        (conditions are compiled, so an operator a field does not have is caught too)."""
+        try:
+            self._check(store)
+        except Fault as fault:
+            if fault.message.startswith(f"Role {self.name!r}"):
+                raise
+            raise ValueFault(f"Role {self.name!r}: {fault.message}") from None
+
+    def _check(self, store: Store) -> None:
+        schema = store.schema
         for entity_type, rules in self.entities.items():
             if entity_type == ANY_TYPE:
                 continue
@@ -188,7 +200,8 @@ class RoleRules:
                 if not isinstance(rule, Condition):
                     continue
                 try:
-                    parse_filters(schema, entity_type, substitute(rule.filters, _EXAMPLE))
+                    group = parse_filters(schema, entity_type, substitute(rule.filters, _EXAMPLE))
+                    FilterCompiler(store).compile(group, store.table(entity_type))
                 except Fault as fault:
                     raise ValueFault(
                         f"Role {self.name!r}: the {action} condition on {entity_type}: "
