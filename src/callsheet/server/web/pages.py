@@ -8,6 +8,7 @@ through the engine as the person who opened the page, so it lands in the event l
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from callsheet.faults import NotFoundFault, PermissionFault, SchemaFault
@@ -49,7 +50,8 @@ def _page_write(site: Site, actor: Actor, operation: str, *args: Any) -> Any:
     try:
         return getattr(site, operation)(actor, *args)
     except PermissionFault:
-        return getattr(site, operation)(SYSTEM, *args)
+        system = replace(SYSTEM, generate_events=actor.generate_events)
+        return getattr(site, operation)(system, *args)
 
 
 def find_or_create_page(
@@ -91,6 +93,8 @@ def open_page(site: Site, actor: Actor, page_id: int) -> dict[str, Any]:
     if project and site.find_one(actor, "Project", [["id", "is", project["id"]]]) is None:
         raise NotFoundFault(f"Page {page_id} belongs to a project you may not see.")
     now = now_utc()
-    _page_write(site, actor, "update", "Page", page_id, {"last_accessed": now})
+    # A visit is bookkeeping, not a change anyone automates on: no event row for every page view.
+    quiet = replace(actor, generate_events=False)
+    _page_write(site, quiet, "update", "Page", page_id, {"last_accessed": now})
     page["last_accessed"] = now
     return page
