@@ -245,6 +245,14 @@ def test_summarize_filter_through_hidden_project_counts_nothing(world: World) ->
     assert result["summaries"]["id"] == 0
 
 
+def test_summarize_multi_entity_count_ignores_hidden_links(world: World) -> None:
+    shot = world.open["Shot"]
+    world.sg.update("Shot", shot["id"], {"assets": [world.closed["Asset"]]})
+    args = ("Shot", [["id", "is", shot["id"]]], [{"field": "assets", "type": "count"}])
+    assert world.sg.summarize(*args)["summaries"]["assets"] == 1
+    assert world.as_role("artist").summarize(*args)["summaries"]["assets"] == 0
+
+
 def test_text_search_finds_visible_rows_only(world: World) -> None:
     found = world.as_role("artist").text_search("shot", {"Shot": [], "Version": []})
     assert {m["name"] for m in found["matches"]} == {"open_shot"}

@@ -199,9 +199,15 @@ class Store:
         return self._plans.get(key)
 
     def cache_plan(self, key: Any, plan: Any) -> Any:
-        if len(self._plans) >= self.MAX_PLANS:
-            self._plans.clear()
-        self._plans[key] = plan
+        # Plans of restricted readers are keyed per reader (store/scope.py), so the cache fills
+        # faster on a busy site: drop the oldest plans, not all of them.
+        plans = self._plans
+        while len(plans) >= self.MAX_PLANS:
+            try:
+                plans.pop(next(iter(plans)))
+            except (StopIteration, KeyError, RuntimeError):  # another thread got there first
+                break
+        plans[key] = plan
         return plan
 
     def table(self, entity_type: str) -> sa.Table:

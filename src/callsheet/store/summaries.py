@@ -21,6 +21,7 @@ from callsheet.faults import FilterFault
 from callsheet.schema.model import Field
 from callsheet.store.filters import FilterCompiler
 from callsheet.store.kinds import LinkRef, kind_of
+from callsheet.store.kinds.links import live_target
 from callsheet.store.links import link_relation
 from callsheet.store.paths import FieldPath, parse_path
 from callsheet.store.query import ReadRequest, _Joins, base_conditions, display_names
@@ -230,6 +231,8 @@ def _count_with_links(store: Store, table: sa.Table, joins: _Joins, summary: _Su
     else:
         rel = link_relation(store, f.entity_type, f.name)
         owners = sa.select(rel.c.owner_id)
+        if store.scope.key is not None:  # links to rows the reader may not see do not count
+            owners = owners.where(live_target(rel.c.target_type, rel.c.target_id, f, store))
     owner = joins.table_for(store, summary.path.hops)
     return sa.func.sum(sa.case((owner.c.id.in_(owners), 1), else_=0))
 
