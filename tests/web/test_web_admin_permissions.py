@@ -58,6 +58,27 @@ def upload(page: Any, name: str, content: str) -> None:
     page.click("#import-submit")
 
 
+def screenshot(page: Any, name: str, **options: Any) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / name), **options)
+
+
+def take_matrix_screenshots(page: Any) -> None:
+    """The saved matrix (scrolled to the table) and a type's conditions and field rules."""
+    page.reload()
+    page.locator("#matrix-title").scroll_into_view_if_needed()
+    page.evaluate("window.scrollTo(0, document.querySelector('.matrix-card').offsetTop - 60)")
+    screenshot(page, "admin-permissions.png")
+    page.locator("#matrix tr.type-row[data-type=Task] .expander").click()
+    page.locator("#matrix tr.detail-row .field-filter").fill("status")
+    task = page.locator("#matrix tr.type-row[data-type=Task]")
+    page.evaluate(
+        "(row) => { row.scrollIntoView({block: 'start'}); window.scrollBy(0, -90); }",
+        task.element_handle(),
+    )
+    screenshot(page, "admin-permissions-detail.png")
+
+
 def test_an_artist_is_refused_every_permissions_page(page: Any, live: LiveServer) -> None:
     sign_in(page, ARTIST_LOGIN, ARTIST_PASSWORD)
     csrf = page.locator("meta[name=csrf-token]").get_attribute("content")
@@ -116,6 +137,8 @@ def test_roles_list_shows_each_role_and_who_holds_it(admin_page: Any, live: Live
     )
     expect(admin_row.locator(".role-summary")).to_contain_text("full access")
 
+    if os.environ.get("CALLSHEET_SCREENSHOTS") == "1":
+        screenshot(page, "admin-permissions-roles.png", full_page=True)
     page.click("tr[data-role-name=Artist] >> text=Open matrix")
     expect(page.locator("h1#role-name")).to_have_text("Artist")
     expect(page.locator("#held-by")).to_contain_text("Web Artist")
@@ -179,18 +202,14 @@ def test_copied_role_without_note_create_refuses_notes_through_the_api(
     create.click()
     expect(create).to_have_attribute("data-state", "deny")
     expect(page.locator("#save-state")).to_have_text("Unsaved changes.")
-    if os.environ.get("CALLSHEET_SCREENSHOTS") == "1":
-        page.fill("#type-filter", "")
-        page.locator("#matrix tr.type-row[data-type=Task] .expander").click()
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / "admin-permissions.png"), full_page=False)
-        page.locator("#matrix tr.type-row[data-type=Task] .expander").click()
     save(page)
     rules = role_rules(live, "Artist No Notes")
     assert rules.entity("Note").create is False
     assert rules.entity("Note").see is True
     assert isinstance(rules.entity("Task").update, Condition)  # the rest is the Artist's
     assert rules.assigned_projects_only is True
+    if os.environ.get("CALLSHEET_SCREENSHOTS") == "1":
+        take_matrix_screenshots(page)
 
     # give the role to a person on the People page
     person = create_user(live.site, "nonotes", "No Notes", "no notes password 1", "Artist")
@@ -225,6 +244,22 @@ def test_conditions_settings_and_field_rules_save_all_or_nothing(
 ) -> None:
     page = admin_page
     copy_role_on_page(page, "Client", "Client Plus")
+    # types without rules of their own follow "Every other type" as it changes
+    expect(cell(page, "Playlist", "create")).to_have_attribute("data-state", "deny")
+    cell(page, "*", "create").click()
+    expect(cell(page, "Playlist", "create")).to_have_attribute("data-state", "allow")
+    expect(cell(page, "ApiUser", "create")).to_have_attribute("data-state", "deny")  # its own
+    cell(page, "*", "create").click()
+    expect(page.locator("#save")).to_be_disabled()  # back as it was: nothing to save
+    # the keyboard: arrows move between cells, space toggles
+    cell(page, "Playlist", "see").focus()
+    page.keyboard.press("ArrowRight")
+    expect(cell(page, "Playlist", "create")).to_be_focused()
+    page.keyboard.press("Space")
+    expect(cell(page, "Playlist", "create")).to_have_attribute("data-state", "allow")
+    expect(cell(page, "Playlist", "create")).to_be_focused()
+    page.keyboard.press("ArrowUp")
+    expect(cell(page, "Reply", "create")).to_be_focused()
     page.check("#flag-sudo")
     page.uncheck("#flag-assigned")
     page.fill("#type-filter", "shot")
@@ -260,6 +295,8 @@ def test_conditions_settings_and_field_rules_save_all_or_nothing(
     rules = role_rules(live, "Client Plus")
     assert rules.may_sudo is True
     assert rules.assigned_projects_only is False
+    assert rules.entity("Playlist").create is True
+    assert rules.entity("Sequence").create is False
     update_rule = rules.entity("Shot").update
     assert isinstance(update_rule, Condition)
     assert update_rule.filters == [["created_by", "is", "$me"]]

@@ -362,7 +362,8 @@
       placeholder: '[["created_by", "is", "$me"]]',
       dataset: { focusKey: `${type}|filters|${action}` },
     });
-    filters.value = rule ? JSON.stringify(rule.when, null, 1).replace(/\n\s*/g, " ") : "";
+    filters.value = rule ? JSON.stringify(rule.when) : "";
+    filters.rows = Math.min(6, Math.max(2, Math.ceil(filters.value.length / 90)));
     const fields = action === "update"
       ? h("input", {
         class: "fields",
