@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from playwright.sync_api import expect
 from web_people import ARTIST_LOGIN, ARTIST_PASSWORD, sign_in
 
 from callsheet.site.accounts import admin_actor, create_user
-from callsheet.site.permissions import Condition, export_rules, roles
+from callsheet.site.permissions import Condition, export_rules, roles, set_role_rules
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
@@ -327,14 +328,40 @@ def test_conditions_settings_and_field_rules_save_all_or_nothing(
         """async (id) => {
             try {
                 await Callsheet.post(`/admin/permissions/${id}/rules`, {rules: {
-                    may_sudo: "yes", entities: {}, fields: {}}});
+                    may_sudo: "yes", entities: {"*": true}, fields: {}}});
                 return "saved";
             } catch (error) { return error.message; }
         }""",
         role_id(live, "Client Plus"),
     )
     assert "may_sudo must be true or false" in answer
+    answer = page.evaluate(
+        """async (id) => {
+            try {
+                await Callsheet.post(`/admin/permissions/${id}/rules`, {rules: {
+                    entities: {Shot: {see: true}}, fields: {}}});
+                return "saved";
+            } catch (error) { return error.message; }
+        }""",
+        role_id(live, "Client Plus"),
+    )
+    assert "must include '*'" in answer
     assert export_rules(live.site) == before
+
+
+def test_a_role_changed_elsewhere_is_not_overwritten(admin_page: Any, live: LiveServer) -> None:
+    page = admin_page
+    copy_role_on_page(page, "Vendor", "Vendor Two")
+    # another admin (here: the engine) changes the role while the page is open
+    changed = replace(role_rules(live, "Vendor Two"), may_sudo=True)
+    set_role_rules(live.site, admin_actor(live.site), changed)
+    cell(page, "Group", "create").click()
+    page.click("#save")
+    expect(page.locator("#save-error")).to_contain_text("changed elsewhere")
+    expect(page.locator("#save-state")).to_have_text("Unsaved changes.")
+    rules = role_rules(live, "Vendor Two")
+    assert rules.may_sudo is True
+    assert rules.entity("Group").create is False
 
 
 def test_an_admin_cannot_take_admin_off_their_own_role(admin_page: Any, live: LiveServer) -> None:

@@ -11,6 +11,8 @@ permissions export|import` reads and writes (site/permissions/exchange.py).
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -308,11 +310,17 @@ def _rule_data(site: Site, entity_type: str, rule: Any) -> Any:
     return data
 
 
+def rules_version(rules: RoleRules) -> str:
+    """A fingerprint of a role's rules: a save names the version it started from."""
+    return hashlib.sha256(json.dumps(rules.to_data(), sort_keys=True).encode()).hexdigest()[:16]
+
+
 def role_model(site: Site, role_id: int, rules: RoleRules) -> dict[str, Any]:
     """What the matrix edits: the settings, the rules for every type, listed types, fields."""
     return {
         "id": role_id,
         "name": rules.name,
+        "version": rules_version(rules),
         "flags": {
             "admin": rules.admin,
             "see_assigned_projects_only": rules.assigned_projects_only,
@@ -420,10 +428,19 @@ def rules_from_page(rules: RoleRules, posted: Any) -> RoleRules:
     entities = posted.get("entities") or {}
     if not isinstance(entities, dict):
         raise ValueFault("entities must be a mapping of entity types to their rules.")
+    if ANY_TYPE not in entities:
+        # a missing "*" reads as "everything allowed" in a file; from the page it is a mistake
+        raise ValueFault("entities must include '*', the rules for every other type.")
+    current = {
+        "admin": rules.admin,
+        "see_assigned_projects_only": rules.assigned_projects_only,
+        "may_sudo": rules.may_sudo,
+        "may_see_event_log": rules.may_see_event_log,
+    }
     document: dict[str, Any] = {
         "code": rules.code,
         "for": KINDS.get(rules.actor_type, "people"),
-        **{flag: posted.get(flag, False) for flag in FLAGS},
+        **{flag: posted.get(flag, current[flag]) for flag in FLAGS},
         "entities": {
             name: (
                 {action: _without_text(rule) for action, rule in actions.items()}
@@ -445,6 +462,13 @@ async def save_rules(request: Request, session: WebSession, payload: Any) -> Any
 
     def save() -> dict[str, Any]:
         current = _find_role(site, role_id)
+        version = (payload or {}).get("version")
+        if version is not None and version != rules_version(current):
+            raise ValueFault(
+                f"The rules of {current.name!r} were changed elsewhere since this page was "
+                "opened (another admin, or an import). Nothing was saved: reload the page and "
+                "make your change again."
+            )
         new_rules = rules_from_page(current, (payload or {}).get("rules"))
         _refuse_own_lockout(_own_role(site, session), role_id, new_rules)
         set_role_rules(site, session.actor, new_rules)

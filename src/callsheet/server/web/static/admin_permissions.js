@@ -550,7 +550,9 @@
     saveButton.disabled = true;
     saveState.textContent = "Saving…";
     try {
-      const results = await Callsheet.post(`/admin/permissions/${data.model.id}/rules`, { rules: documentOf(state) });
+      const results = await Callsheet.post(`/admin/permissions/${data.model.id}/rules`, {
+        rules: documentOf(state), version: saved.version,
+      });
       saved = clone(results.model);
       state = clone(results.model);
       pending.clear();
