@@ -210,3 +210,52 @@ def test_cli_import_bad_file_is_a_clean_error(data_dir: Path, tmp_path: Path) ->
     result = CliRunner().invoke(main, ["permissions", "import", str(path), "--data", str(data_dir)])
     assert result.exit_code != 0 and "NoSuchType" in result.output
     assert "Traceback" not in result.output
+
+
+def test_script_role_assigned_projects_only_uses_api_user_projects(
+    sg: Shotgun, project: dict
+) -> None:
+    other = sg.create("Project", {"name": "Other"})
+    document = {
+        "roles": {
+            "Farm": {
+                "for": "scripts",
+                "see_assigned_projects_only": True,
+                "entities": {"*": {"see": True, "create": False, "update": False, "retire": False}},
+            }
+        }
+    }
+    import_rules(sg.site, sg.actor, document)
+    farm_role = sg.find_one("PermissionRuleSet", [["display_name", "is", "Farm"]])
+    script = sg.create(
+        "ApiUser", {"firstname": "farm", "permission_rule_set": farm_role, "projects": [project]}
+    )
+    farm = Shotgun(sg.site, sg.site.actor_for("ApiUser", script["id"]), owns_site=False)
+    assert {p["id"] for p in farm.find("Project", [])} == {project["id"]}
+    sg.update("ApiUser", script["id"], {"projects": [other]})
+    assert {p["id"] for p in farm.find("Project", [])} == {other["id"]}
+
+
+def test_create_of_a_type_the_role_may_not_see_returns_only_its_id(
+    sg: Shotgun, project: dict
+) -> None:
+    document = {
+        "roles": {
+            "Drop Box": {
+                "for": "people",
+                "entities": {
+                    "*": {"see": True, "create": False, "update": False, "retire": False},
+                    "Ticket": {"see": False, "create": True},
+                },
+            }
+        }
+    }
+    import_rules(sg.site, sg.actor, document)
+    drop = sg.find_one("PermissionRuleSet", [["display_name", "is", "Drop Box"]])
+    user = sg.create("HumanUser", {"login": "drop", "name": "Drop", "permission_rule_set": drop})
+    person = Shotgun(sg.site, sg.site.actor_for("HumanUser", user["id"]), owns_site=False)
+    made = person.create("Ticket", {"title": "help", "project": project}, ["title"])
+    assert made == {"type": "Ticket", "id": made["id"]}
+    assert sg.find_one("Ticket", [["id", "is", made["id"]]], ["title"])["title"] == "help"
+    with pytest.raises(PermissionFault, match="Entity of type Ticket can not be accessed"):
+        person.find("Ticket", [])

@@ -262,7 +262,7 @@ class Site:
     ) -> dict[str, Any]:
         """What a write returns: the fields of the written entity that its actor may read."""
         request = self.read_request(entity_type, [["id", "is", entity_id]], list(fields))
-        request.fields = [f for f in request.fields if ctx.permissions.returns(entity_type, f)]
+        request = ctx.permissions.written(request)
         with self.store.read() as conn:
             records, _ = read(conn, scoped(self.store, ctx.permissions.scope), request)
         if not records:
@@ -376,7 +376,7 @@ class Site:
         wanted = [[*(r.get("data") or {}), *(r.get("return_fields") or [])] for r in run]
         fields = list(dict.fromkeys(name for names in wanted for name in names))
         request = self.read_request(entity_type, [["id", "in", ids]], fields)
-        request.fields = [f for f in request.fields if ctx.permissions.returns(entity_type, f)]
+        request = ctx.permissions.written(request)
         store = scoped(self.store, ctx.permissions.scope)
         with self.store.read() as conn:
             records = {record["id"]: record for record in read(conn, store, request)[0]}

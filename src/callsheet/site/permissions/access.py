@@ -49,6 +49,7 @@ SECRET_FIELDS = frozenset({("ApiUser", "salted_password"), ("ActionMenuItem", "s
 # date-created". Everyone else gets the server's values.
 ADMIN_ONLY_FIELDS = frozenset({"created_by", "created_at"})
 RULES_TYPE = "PermissionRuleSet"
+MAX_CACHED_FIELD_LISTS = 512
 LINK_DATA_TYPES = ("entity", "multi_entity", "addressing")
 VERBS = {"create": "create", "update": "update", "retire": "retire", "revive": "revive"}
 
@@ -75,6 +76,7 @@ class ActorPermissions:
         self.generation = generation
         self.system = system
         self._groups: dict[tuple[str, str], Group | None] = {}
+        self._fields: dict[Any, list[Any]] = {}
         self._hidden_names = frozenset(
             key.partition(".")[2] for key, rule in rules.fields.items() if not rule.see
         ) | frozenset(name for _, name in SECRET_FIELDS)
@@ -190,10 +192,30 @@ class ActorPermissions:
             self.check_path(node.path)
         for sort in request.sorts:
             self.check_path(sort.path)
-        fields = [name for name in request.fields if self.returns(request.entity_type, name)]
+        fields = self._readable_fields(request.entity_type, request.fields)
         if len(fields) != len(request.fields):
             return replace(request, fields=fields)
         return request
+
+    def written(self, request: ReadRequest) -> ReadRequest:
+        """What a write returns of its rows: the fields the actor may read (none of a type they
+        may create but not see); never a fault, the write is done."""
+        if not self.may(request.entity_type, "see"):
+            return replace(request, fields=["id"])
+        return replace(request, fields=self._readable_fields(request.entity_type, request.fields))
+
+    def _readable_fields(self, entity_type: str, names: Sequence[Any]) -> list[Any]:
+        """The return fields that may be read, worked out once per type and field list."""
+        try:
+            key: Any = (entity_type, tuple(names))
+            cached = self._fields.get(key)
+        except TypeError:  # unhashable junk in the list: the read ignores it anyway
+            key, cached = None, None
+        if cached is None:
+            cached = [n for n in names if not isinstance(n, str) or self.returns(entity_type, n)]
+            if key is not None and len(self._fields) < MAX_CACHED_FIELD_LISTS:
+                self._fields[key] = cached
+        return cached
 
     def check_path(self, path: FieldPath) -> None:
         """Fault when a path (filter, sort, summary, grouping) goes through a hidden field."""
@@ -314,6 +336,9 @@ class ActorPermissions:
         self, entity_type: str, action: str, rule: Rule, values: Mapping[str, tuple[Field, Any]]
     ) -> None:
         allowed = rule.fields if isinstance(rule, Condition) and action == "update" else None
+        no_field_rules = allowed is None and not self.rules.fields  # only the fixed rule applies
+        if no_field_rules and (self.is_admin or ADMIN_ONLY_FIELDS.isdisjoint(values)):
+            return
         for name, (f, _) in values.items():
             if not self.field_editable(entity_type, name) or (
                 allowed is not None and name not in allowed
