@@ -21,16 +21,7 @@
   let current = null; // the open menu: {root, detail, restoreFocus}
   let poller = null;
 
-  const el = (tag, attrs = {}, ...children) => {
-    const node = document.createElement(tag);
-    for (const [key, value] of Object.entries(attrs)) {
-      if (key === "class") node.className = value;
-      else if (key === "text") node.textContent = value;
-      else if (value !== undefined && value !== null && value !== false) node.setAttribute(key, value === true ? "" : value);
-    }
-    for (const child of children) if (child !== null && child !== undefined) node.append(child);
-    return node;
-  };
+  const el = Callsheet.el;
 
   function selectedIdsOf(detail) {
     const state = detail.state || {};

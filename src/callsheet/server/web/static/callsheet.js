@@ -69,5 +69,19 @@
     }
   });
 
-  window.Callsheet = { rpc, post, toast, pageData, sessionUuid, csrfToken, ApiError };
+  // Build an element: el("a", {class: "x", href: "/", text: "Home"}, child, ...).
+  // Attributes only (never innerHTML), so values from the database cannot become markup.
+  function el(tag, attrs = {}, ...children) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(attrs)) {
+      if (key === "class") node.className = value;
+      else if (key === "text") node.textContent = value;
+      else if (value !== undefined && value !== null && value !== false) node.setAttribute(key, value === true ? "" : value);
+    }
+    // false/null/undefined children are skipped, so `cond && el(...)` reads naturally
+    for (const child of children) if (child !== null && child !== undefined && child !== false) node.append(child);
+    return node;
+  }
+
+  window.Callsheet = { rpc, post, toast, pageData, sessionUuid, csrfToken, ApiError, el };
 })();

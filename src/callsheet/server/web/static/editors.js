@@ -63,16 +63,7 @@
     return s.editable && EDITABLE_TYPES.has(s.data_type);
   }
 
-  const el = (tag, attrs = {}, ...children) => {
-    const node = document.createElement(tag);
-    for (const [key, value] of Object.entries(attrs)) {
-      if (key === "class") node.className = value;
-      else if (key === "text") node.textContent = value;
-      else if (value !== undefined && value !== null && value !== false) node.setAttribute(key, value);
-    }
-    for (const child of children) if (child) node.append(child);
-    return node;
-  };
+  const el = Callsheet.el;
 
   const pad = (n) => String(n).padStart(2, "0");
   // "2024-05-01T10:00:00Z" -> "2024-05-01T12:00" in the browser's time zone (datetime-local).

@@ -23,16 +23,7 @@
   const storeKey = (what) => `callsheet.grid.${data.page_id}.${what}`;
   const $ = (id) => document.getElementById(id);
 
-  const el = (tag, attrs = {}, ...children) => {
-    const node = document.createElement(tag);
-    for (const [key, value] of Object.entries(attrs)) {
-      if (key === "class") node.className = value;
-      else if (key === "text") node.textContent = value;
-      else if (value !== undefined && value !== null && value !== false) node.setAttribute(key, value === true ? "" : value);
-    }
-    for (const child of children) if (child !== null && child !== undefined) node.append(child);
-    return node;
-  };
+  const el = Callsheet.el;
 
   function remembered(what, fallback) {
     try {
