@@ -242,8 +242,11 @@ def test_upload_a_thumbnail_with_the_file_picker(
     # first the transient placeholder, then the resized thumbnail
     expect(page.locator("#detail-thumb-img")).to_have_attribute("src", re.compile(r"/thumbnail/"))
     expect(page.locator("#thumb-form")).not_to_have_class(re.compile(r"\bpending\b"))
-    natural_width = page.locator("#detail-thumb-img").evaluate("img => img.naturalWidth")
-    assert natural_width > 0
+    # the image decodes after its src changes: wait for it rather than reading it at once
+    page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0",
+        arg=page.locator("#detail-thumb-img").element_handle(),
+    )
     stored = api(live).find_one("Shot", [["id", "is", shot["id"]]], ["image"])
     assert "/thumbnail/" in stored["image"]
 
