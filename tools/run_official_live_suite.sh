@@ -5,8 +5,11 @@
 #
 #   SDIST_TESTS_DIR  the tests/ folder of the shotgun_api3 sdist (pip download --no-binary :all:
 #                    shotgun_api3==3.10.3, then extract it).
-#   BASE_PY          a tests/base.py for those tests: the sdist leaves it out. Take it from the
-#                    python-api repository (tests/base.py) or write a compatible one.
+#   BASE_PY          a tests/base.py for those tests (the sdist leaves it out): pass
+#                    tools/official_suite_base.py, Callsheet's own.
+#
+# Example: tools/run_official_live_suite.sh /tmp/shotgun_api3-3.10.3/tests \
+#              tools/official_suite_base.py
 #
 # Nothing from the official suite is kept in this repository: the tests are copied into a
 # scratch folder, given a config pointing at a server started here (one script and one person
