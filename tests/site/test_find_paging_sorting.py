@@ -243,6 +243,8 @@ def test_find_latest_cut_by_revision_number(site: Any) -> None:
         ("Version", [{"latest_by": "ENTITIES_CREATED_AT"}]),
         ("Version", ["LATEST"]),
         ("Version", {"preset_name": "LATEST", "latest_by": "ENTITIES_CREATED_AT"}),
+        ("Version", 3),  # the official suite's test_filter_not_iterable
+        ("Version", "LATEST"),
         ("Version", [{"preset_name": "CUT_SHOT_VERSIONS"}]),
         ("Shot", [{"preset_name": "LATEST", "latest_by": "ENTITIES_CREATED_AT"}]),
         ("Cut", [{"preset_name": "LATEST", "latest_by": "VERSION_NUMBER"}]),

@@ -153,7 +153,8 @@ class Site:
             offset=offset,
             retired_only=bool(retired_only),
             include_archived_projects=include_archived_projects,
-            presets=list(additional_filter_presets or []),
+            # As given: store/presets.py checks the shape (a list of dicts) and names what is wrong.
+            presets=additional_filter_presets or (),
         )
 
     def _sorts(self, entity_type: str, order: Any) -> list[Sort]:
