@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from pathlib import Path
 
 from callsheet.daemon.gaps import GapWindow
@@ -82,3 +84,20 @@ def test_gap_window_expires_and_is_bounded() -> None:
     gaps.observe(1, 100)
     assert len(gaps.missing) == 5
     assert gaps.pending() == []
+
+
+def test_opening_a_new_state_file_waits_for_another_opener(tmp_path: Path) -> None:
+    # The daemon starting while `daemon status` (or a test) opened the same new file failed with
+    # "database is locked": switching to WAL does not wait on the busy timeout by itself.
+    path = tmp_path / "state.sqlite3"
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN EXCLUSIVE")  # another process in the middle of creating the file
+    releaser = threading.Timer(0.3, other.execute, args=("COMMIT",))
+    releaser.start()
+    try:
+        state = StateFile(path)
+        assert state.rows() == []
+        state.close()
+    finally:
+        releaser.join()
+        other.close()

@@ -42,6 +42,25 @@ CREATE TABLE IF NOT EXISTS daemon (key TEXT PRIMARY KEY, value);
 """
 
 
+def _use_wal(db: sqlite3.Connection) -> None:
+    """Switch the file to WAL, retrying while another process opens it at the same moment.
+
+    Changing the journal mode does not wait on the busy timeout: a `callsheet daemon status` (or
+    a second reader) opening a brand-new state file as the daemon starts made the daemon fail with
+    "database is locked".
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            if db.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+
+
 class StateFile:
     """Cursors, parked plugins and the newest seen event id; safe to share between threads."""
 
@@ -54,8 +73,8 @@ class StateFile:
         db = getattr(self._local, "db", None)
         if db is None:
             db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-            db.execute("PRAGMA journal_mode=WAL")
             db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            _use_wal(db)
             db.row_factory = sqlite3.Row
             self._local.db = db
         return db
