@@ -77,3 +77,17 @@ def test_state_changing_calls_need_the_csrf_token(live: LiveServer) -> None:
         assert "security token" in missing.json()["message"]
         foreign = client.post("/web/rpc", json=call, headers={"Origin": "http://evil.example"})
         assert "another origin" in foreign.json()["message"]
+
+
+def test_admin_menu_follows_the_roles_admin_setting_not_its_name(
+    page: Any, live: LiveServer
+) -> None:
+    from callsheet.site.accounts import admin_actor, create_user
+    from callsheet.site.permissions import copy_role
+
+    copy_role(live.site, admin_actor(live.site), "Admin", "Studio Admins")
+    create_user(live.site, "studioadmin", "Studio Admin", "studio password", "Studio Admins")
+    sign_in(page, "studioadmin", "studio password")
+    assert page.locator("details[data-menu=admin]").count() == 1
+    page.goto("/admin/scripts")
+    assert page.locator("h1").first.inner_text() == "Scripts"

@@ -21,7 +21,7 @@ from starlette.responses import Response
 from callsheet.faults import AuthenticationFault, Fault
 from callsheet.server.settings import Settings
 from callsheet.site.actor import Actor
-from callsheet.site.auth import authenticate, role_name
+from callsheet.site.auth import authenticate
 from callsheet.site.site import Site
 
 SESSION_COOKIE = "callsheet_session"
@@ -29,7 +29,6 @@ SIGNIN_COOKIE = "callsheet_signin"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 SESSION_UUID_HEADER = "x-callsheet-session-uuid"
-ADMIN_ROLES = ("Admin",)
 
 
 class CsrfFault(Fault):
@@ -44,14 +43,12 @@ class WebSession:
     actor: Actor
     user: dict[str, Any]
     role: str | None
+    # the role's "admin" setting (Admin, or any role copied from it), not its name
+    is_admin: bool = False
 
     @property
     def csrf_token(self) -> str:
         return csrf_token_for(self.token)
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role in ADMIN_ROLES
 
 
 def csrf_token_for(session_token: str) -> str:
@@ -80,8 +77,8 @@ def load_session(
     )
     if user is None:
         return None
-    role_link = user.get("permission_rule_set") or {}
-    return WebSession(token, actor, user, role_name(site, role_link.get("id")))
+    permissions = site.permissions_for(actor)
+    return WebSession(token, actor, user, permissions.role_name, permissions.is_admin)
 
 
 def session_token_of(request: Request) -> str | None:
