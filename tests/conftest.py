@@ -99,3 +99,8 @@ def worker_id(request: pytest.FixtureRequest) -> str:
     """xdist's worker name ("master" without xdist)."""
     workerinput = getattr(request.config, "workerinput", None)
     return workerinput["workerid"] if workerinput else "master"
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """`-n auto`: one worker more than cores; browser, server and daemon tests mostly wait."""
+    return (os.cpu_count() or 1) + 1
