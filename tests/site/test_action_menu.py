@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import hashlib
-import hmac
+import sys
 import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "web"))
+
+from ami_receiver import reference_signature  # the published receiver's check, written once
 
 from callsheet.client import Shotgun
 from callsheet.faults import Fault, ValueFault
@@ -37,17 +41,6 @@ PAYLOAD_KEYS = {
     "sort_column",
     "sort_direction",
 }
-
-
-def reference_signature(form: dict[str, str], key: str) -> str:
-    """The receiver of "Securing your Action Menu Items": sorted "k=v\\r\\n" lines, HMAC-SHA1."""
-    sorted_params = []
-    for field in form:
-        if field != "signature":
-            sorted_params.append("%s=%s\r\n" % (field, form[field]))  # noqa: UP031 (as published)
-    sorted_params.sort()
-    string_to_verify = "".join(sorted_params)
-    return hmac.new(key.encode(), string_to_verify.encode(), hashlib.sha1).hexdigest()
 
 
 class Studio:
