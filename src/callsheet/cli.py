@@ -196,6 +196,39 @@ def app_from_environment() -> Starlette:
     return create_app(_open_site(settings), settings)
 
 
+@main.command()
+@data_option
+@database_option
+@click.option("--check", is_flag=True, help="Only report; exit 1 when migrations are pending.")
+def migrate(data: str | None, database: str | None, check: bool) -> None:
+    """Bring a site made by an earlier Callsheet up to date (opening it does the same)."""
+    from callsheet.store import migrations
+    from callsheet.store.dialects import create_dialect
+
+    dialect = create_dialect(_settings(data, database).site_url())
+    try:
+        version, steps = migrations.check(dialect)
+        if version is None:
+            raise click.ClickException("There is no Callsheet site in this database yet.")
+        console.print(
+            f"Layout version {version}; this Callsheet writes {migrations.LAYOUT_VERSION}.",
+            highlight=False,
+        )
+        for step in steps:
+            console.print(f"  pending: {step.version}: {step.summary}", highlight=False)
+        if check:
+            if steps:
+                raise SystemExit(1)
+            console.print("Up to date.")
+            return
+        ran = migrations.migrate(dialect)
+        console.print(f"Ran {len(ran)} migration(s); up to date." if ran else "Up to date.")
+    except Fault as fault:
+        raise click.ClickException(str(fault)) from None
+    finally:
+        dialect.dispose()
+
+
 @main.group()
 def script() -> None:
     """Scripts (ApiUser): what shotgun_api3 logs in with as script_name + api_key."""

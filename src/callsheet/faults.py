@@ -47,3 +47,7 @@ class ValueFault(Fault):
 
 class NotFoundFault(Fault):
     """The entity does not exist (or is retired, where the operation needs a live one)."""
+
+
+class SiteVersionFault(Fault):
+    """The database was made by a newer Callsheet (or cannot be brought up to date)."""

@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from callsheet.client import Shotgun
+from callsheet.store import internal_tables
 
 EVENT_FIELDS = [
     "event_type",
@@ -27,7 +28,8 @@ def database_snapshot(sg: Shotgun) -> dict[str, Any]:
     store = sg.site.store
     snapshot: dict[str, Any] = {}
     with store.read() as conn:
-        for table in store.metadata.sorted_tables:
+        tables = [*internal_tables.metadata.sorted_tables, *map(store.table, store.schema.names())]
+        for table in tables:
             snapshot[table.name] = conn.execute(
                 sa.select(sa.func.count()).select_from(table)
             ).scalar_one()

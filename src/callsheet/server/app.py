@@ -39,7 +39,6 @@ from callsheet.server.wire import (
     encode_fault,
     encode_results,
 )
-from callsheet.site.internal_tables import ensure_internal_tables
 from callsheet.site.site import Site
 
 log = logging.getLogger("callsheet.server")
@@ -103,7 +102,6 @@ async def not_json_rpc(request: Request) -> Response:
 def create_app(site: Site, settings: Settings | None = None) -> Starlette:
     """The Starlette app serving `site`; its lifespan sizes the thread pool and closes the site."""
     settings = settings or Settings()
-    ensure_internal_tables(site.store)
     attach_files(site, settings)
 
     @asynccontextmanager

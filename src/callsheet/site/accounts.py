@@ -13,8 +13,8 @@ from callsheet.faults import PermissionFault, ValueFault
 from callsheet.site.actor import Actor
 from callsheet.site.auth import new_script_key, set_script_key
 from callsheet.site.bootstrap import ENGINE_SCRIPT_NAME, engine_script_id
-from callsheet.site.internal_tables import ensure_internal_tables, sessions
 from callsheet.site.site import Site
+from callsheet.store.internal_tables import sessions
 from callsheet.store.store import now_utc
 
 DEFAULT_SCRIPT_ROLE = "API Admin"
@@ -249,7 +249,6 @@ def set_person_status(site: Site, actor: Actor, person_id: int, active: bool) ->
 
 def end_sessions(site: Site, entity_type: str, entity_id: int) -> None:
     """Expire every session token of a person or script (deactivation, sign out everywhere)."""
-    ensure_internal_tables(site.store)
     with site.store.write() as conn:
         conn.execute(
             sa.update(sessions)

@@ -30,7 +30,7 @@ import sqlalchemy as sa
 
 from callsheet.faults import Fault, ValueFault
 from callsheet.site.actor import SYSTEM, Actor
-from callsheet.site.internal_tables import ami_secrets, ensure_internal_tables
+from callsheet.store.internal_tables import ami_secrets
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -93,9 +93,6 @@ def checked_secret(token: Any) -> str | None:
 
 def write_secret(conn: Connection, ami_id: int, token: str | None, now: dt.datetime) -> str | None:
     """Store (or with None remove) an AMI's token in the write transaction; returns the old one."""
-    # The table may be new on this site; created in this transaction (ensure_internal_tables
-    # would open a second one), so a rolled-back write leaves no table behind either.
-    ami_secrets.create(conn, checkfirst=True)
     old = conn.execute(
         sa.select(ami_secrets.c.token).where(ami_secrets.c.ami_id == ami_id)
     ).scalar()
@@ -125,7 +122,6 @@ def has_secret_token(site: Site, ami_id: int) -> bool:
 
 def secret_token_of(site: Site, ami_id: int) -> str | None:
     """The AMI's token, for signing only; never to be sent anywhere."""
-    ensure_internal_tables(site.store)
     with site.store.read() as conn:
         return conn.execute(  # type: ignore[no-any-return]
             sa.select(ami_secrets.c.token).where(ami_secrets.c.ami_id == ami_id)

@@ -23,13 +23,12 @@ import sqlalchemy as sa
 
 from callsheet.faults import AuthenticationFault, PermissionFault, ValueFault
 from callsheet.site.actor import Actor
-from callsheet.site.internal_tables import (
-    ensure_internal_tables,
+from callsheet.site.site import Site
+from callsheet.store.internal_tables import (
     login_attempts,
     script_keys,
     sessions,
 )
-from callsheet.site.site import Site
 from callsheet.store.secrets import hash_secret, verify_secret
 from callsheet.store.store import RETIRED_COLUMN, now_utc
 
@@ -114,7 +113,6 @@ def authenticate(site: Site, credentials: Any, policy: AuthPolicy | None = None)
     policy = policy or AuthPolicy()
     if not isinstance(credentials, dict):
         raise AuthenticationFault(AUTH_FAILED)
-    ensure_internal_tables(site.store)
     session_uuid = credentials.get("session_uuid")
     if session_uuid is not None and (
         not isinstance(session_uuid, str)
@@ -293,7 +291,6 @@ def _sudo(
 def issue_session_token(site: Site, actor: Actor, policy: AuthPolicy | None = None) -> str:
     """A new random session token for the actor; only its SHA-256 is stored."""
     policy = policy or AuthPolicy()
-    ensure_internal_tables(site.store)
     token = secrets.token_hex(32)
     now = now_utc()
     with site.store.write() as conn:
@@ -312,7 +309,6 @@ def issue_session_token(site: Site, actor: Actor, policy: AuthPolicy | None = No
 
 def expire_session_token(site: Site, token: str) -> None:
     """End a session now (logout; tests of expiry)."""
-    ensure_internal_tables(site.store)
     digest = hashlib.sha256(token.encode()).hexdigest()
     with site.store.write() as conn:
         conn.execute(
@@ -324,7 +320,6 @@ def expire_session_token(site: Site, token: str) -> None:
 
 def unlock(site: Site, entity_type: str, name: str) -> None:
     """Forget the failed attempts of a login or script name."""
-    ensure_internal_tables(site.store)
     with site.store.write() as conn:
         conn.execute(
             sa.delete(login_attempts).where(login_attempts.c.principal == f"{entity_type}:{name}")
@@ -335,7 +330,6 @@ def set_script_key(site: Site, script_id: int, key: str) -> None:
     """Store a script's key, argon2-hashed, replacing any earlier key."""
     if not key:
         raise ValueFault("A script key must not be empty.")
-    ensure_internal_tables(site.store)
     key_hash = hash_secret(key)
     with site.store.write() as conn:
         conn.execute(sa.delete(script_keys).where(script_keys.c.script_id == script_id))

@@ -65,10 +65,8 @@ STATUSES = (
 
 def bootstrap(site: Site) -> None:
     """Fill a brand-new site; runs once, in one transaction."""
-    from callsheet.site.internal_tables import ensure_internal_tables
     from callsheet.site.permissions.book import seed_default_rules
 
-    ensure_internal_tables(site.store)
     with site.writing(SYSTEM) as ctx:
         from callsheet.site.writes import create_entity
 

@@ -8,8 +8,8 @@ import sqlalchemy as sa
 
 from callsheet.faults import ValueFault
 from callsheet.site.actor import SYSTEM, Actor
-from callsheet.site.internal_tables import ensure_internal_tables, follows
 from callsheet.site.site import Site
+from callsheet.store.internal_tables import follows
 from callsheet.store.store import now_utc
 
 
@@ -37,7 +37,6 @@ def _user(site: Site, value: Any, actor: Actor) -> dict:
 
 def follow(site: Site, actor: Actor, user: Any, entity: Any) -> dict[str, Any]:
     """Make `user` follow `entity`; following twice is harmless."""
-    ensure_internal_tables(site.store)
     person = _user(site, user, actor)
     target = live_entity(site, entity, "entity", actor=actor)
     key = {"user_id": person["id"], "entity_type": target["type"], "entity_id": target["id"]}
@@ -52,7 +51,6 @@ def follow(site: Site, actor: Actor, user: Any, entity: Any) -> dict[str, Any]:
 
 def unfollow(site: Site, actor: Actor, user: Any, entity: Any) -> dict[str, Any]:
     """Stop `user` following `entity`."""
-    ensure_internal_tables(site.store)
     person = _user(site, user, actor)
     target = live_entity(site, entity, "entity", actor=actor)
     with site.store.write() as conn:
@@ -68,7 +66,6 @@ def unfollow(site: Site, actor: Actor, user: Any, entity: Any) -> dict[str, Any]
 
 def followers(site: Site, actor: Actor, entity: Any) -> list[dict[str, Any]]:
     """The live people following `entity`, with their status, as ShotGrid lists them."""
-    ensure_internal_tables(site.store)
     target = live_entity(site, entity, "entity", actor=actor)
     with site.store.read() as conn:
         ids = (
@@ -105,7 +102,6 @@ def following(
     site: Site, actor: Actor, user: Any, project: Any = None, entity_type: str | None = None
 ) -> list[dict[str, Any]]:
     """What `user` follows, optionally only one entity type and/or one project's entities."""
-    ensure_internal_tables(site.store)
     person = _user(site, user, actor)
     statement = sa.select(follows.c.entity_type, follows.c.entity_id).where(
         follows.c.user_id == person["id"]

@@ -9,12 +9,11 @@ import sqlalchemy as sa
 from callsheet.faults import ValueFault
 from callsheet.site.actor import Actor
 from callsheet.site.following import live_entity
-from callsheet.site.internal_tables import (
-    ensure_internal_tables,
+from callsheet.site.site import Site
+from callsheet.store.internal_tables import (
     project_access,
     user_subscriptions,
 )
-from callsheet.site.site import Site
 from callsheet.store.store import now_utc
 
 # A default ShotGrid site's answers (reference §9.4); the last two are opaque JSON strings.
@@ -52,7 +51,6 @@ def preferences_read(site: Site, actor: Actor, prefs: Any = None) -> dict[str, A
 
 def user_subscriptions_read(site: Site, actor: Actor) -> list[dict[str, Any]]:
     """Every stored `{humanUserId, subscription}` pair."""
-    ensure_internal_tables(site.store)
     with site.store.read() as conn:
         rows = conn.execute(
             sa.select(user_subscriptions).order_by(user_subscriptions.c.human_user_id)
@@ -62,7 +60,6 @@ def user_subscriptions_read(site: Site, actor: Actor) -> list[dict[str, Any]]:
 
 def user_subscriptions_create(site: Site, actor: Actor, users: Any) -> dict[str, str]:
     """Store subscriptions for people (`[{humanUserId, subscription}]`), replacing older ones."""
-    ensure_internal_tables(site.store)
     if not isinstance(users, list):
         raise ValueFault(f"users must be a list of {{humanUserId, subscription}}, got {users!r}.")
     rows = []
@@ -93,7 +90,6 @@ def update_project_last_accessed(
     Each person's time is kept in `_cs_project_access`; `Project.last_accessed_by_current_user`
     holds the latest access by anyone, because reads do not yet know who is reading.
     """
-    ensure_internal_tables(site.store)
     project = live_entity(site, {"type": "Project", "id": project_id}, "project_id")
     if user_id is None:
         user = {"type": actor.entity_type, "id": actor.id}

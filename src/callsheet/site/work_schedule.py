@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from callsheet.faults import PermissionFault, ValueFault
 from callsheet.site.actor import Actor
 from callsheet.site.following import live_entity
-from callsheet.site.internal_tables import ensure_internal_tables, work_days
 from callsheet.site.site import Site
+from callsheet.store.internal_tables import work_days
 
 STUDIO = 0
 MAX_DAYS = 366 * 5
@@ -45,7 +45,6 @@ def work_schedule_read(
     site: Site, actor: Actor, start_date: Any, end_date: Any, project: Any = None, user: Any = None
 ) -> dict[str, dict[str, Any]]:
     """Each day from start to end: whether it is worked, why, and the exception's description."""
-    ensure_internal_tables(site.store)
     start, end = _day(start_date, "start_date"), _day(end_date, "end_date")
     if start > end:
         raise ValueFault(f"start_date {start_date} is after end_date {end_date}.")
@@ -98,7 +97,6 @@ def work_schedule_update(
     recalculate_field: Any = None,
 ) -> dict[str, Any]:
     """Set one day's exception for the studio, a project or a person; echoes the rule."""
-    ensure_internal_tables(site.store)
     day = _day(date, "date")
     if not isinstance(working, bool):
         raise ValueFault(f"working must be true or false, got {working!r}.")

@@ -47,6 +47,12 @@ class Dialect:
         if self.read_engine is None:
             self.read_engine = self.engine.execution_options(**{READ_OPTION: True})
 
+    def dispose(self) -> None:
+        """Close every pooled connection of both engines."""
+        self.engine.dispose()
+        if self.read_engine is not None:
+            self.read_engine.dispose()
+
     def serialized(self) -> AbstractContextManager[Any]:
         """Held around each transaction where the database allows only one at a time."""
         return self._lock if self.in_memory else nullcontext()

@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection
 from callsheet.faults import NotFoundFault, SchemaFault
 from callsheet.schema.links import LinkRegistry
 from callsheet.schema.model import Field, Schema, field_to_data
+from callsheet.store import internal_tables, migrations
 from callsheet.store.dialects import WRITE_OPTION, Dialect, create_dialect
 from callsheet.store.event_signals import EVENTS_CHANNEL, EventSignals
 from callsheet.store.kinds import kind_of
@@ -50,8 +51,11 @@ class Store:
         self._local = threading.local()
         # Called after each commit that wrote event log rows (the event stream's wake-up).
         self.event_signals = EventSignals()
-        self.metadata = sa.MetaData()
-        self._internal_tables()
+        # Callsheet's own tables (store/internal_tables.py), named here for the store's modules.
+        self.schema_table = internal_tables.schema_table
+        self.counter_table = internal_tables.counters
+        self.link_table = internal_tables.links
+        self.tag_table = internal_tables.tags
         self._tables: dict[str, sa.Table] = {}
         self._fingerprints: dict[str, str] = {}
         self._plans: dict[Any, Any] = {}
@@ -95,8 +99,13 @@ class Store:
     ) -> tuple[Store, bool]:
         """Open (creating if needed) the database; returns the store and whether it is new."""
         dialect = create_dialect(url, pool_size=pool_size)
-        with dialect.serialized(), dialect.engine.connect() as conn:
-            exists = sa.inspect(conn).has_table("_cs_schema")
+        try:
+            migrations.migrate(dialect)  # a site made by an earlier version, brought up to date
+            with dialect.serialized(), dialect.engine.connect() as conn:
+                exists = migrations.stored_version(conn) is not None
+        except BaseException:
+            dialect.dispose()
+            raise
         if exists:
             schema = cls._load_schema(dialect)
             return cls(dialect, schema), False
@@ -107,12 +116,14 @@ class Store:
     @staticmethod
     def _load_schema(dialect: Dialect) -> Schema:
         with dialect.serialized(), dialect.engine.connect() as conn:
-            rows = conn.execute(sa.text("SELECT entity_type, data FROM _cs_schema")).all()
+            table = internal_tables.schema_table
+            rows = conn.execute(sa.select(table.c.entity_type, table.c.data)).all()
         return Schema.from_data({name: json.loads(data) for name, data in rows})
 
     def _create(self) -> None:
         with self.write() as conn:
-            self.metadata.create_all(conn)
+            internal_tables.metadata.create_all(conn)
+            migrations.record_version(conn, migrations.LAYOUT_VERSION)
             for table in self._tables.values():
                 table.create(conn)
             conn.execute(
@@ -128,49 +139,9 @@ class Store:
         return self.schema.type_data(entity_type)
 
     def close(self) -> None:
-        self.engine.dispose()
-        if self.dialect.read_engine is not None:
-            self.dialect.read_engine.dispose()
+        self.dialect.dispose()
 
     # -- tables -------------------------------------------------------------------------------
-    def _internal_tables(self) -> None:
-        self.schema_table = sa.Table(
-            "_cs_schema",
-            self.metadata,
-            sa.Column("entity_type", sa.String(64), primary_key=True),
-            sa.Column("data", sa.Text, nullable=False),
-        )
-        self.counter_table = sa.Table(
-            "_cs_counters",
-            self.metadata,
-            sa.Column("name", sa.String(64), primary_key=True),
-            sa.Column("value", sa.BigInteger, nullable=False),
-        )
-        self.link_table = sa.Table(
-            "_cs_links",
-            self.metadata,
-            sa.Column("id", sa.Integer, primary_key=True),
-            sa.Column("owner_type", sa.String(64), nullable=False),
-            sa.Column("owner_field", sa.String(128), nullable=False),
-            sa.Column("owner_id", sa.Integer, nullable=False),
-            sa.Column("position", sa.Integer, nullable=False),
-            sa.Column("target_type", sa.String(64), nullable=False),
-            sa.Column("target_id", sa.Integer, nullable=False),
-            sa.Index("ix_cs_links_owner", "owner_type", "owner_field", "owner_id"),
-            sa.Index("ix_cs_links_target", "target_type", "target_id"),
-        )
-        self.tag_table = sa.Table(
-            "_cs_tags",
-            self.metadata,
-            sa.Column("id", sa.Integer, primary_key=True),
-            sa.Column("owner_type", sa.String(64), nullable=False),
-            sa.Column("owner_field", sa.String(128), nullable=False),
-            sa.Column("owner_id", sa.Integer, nullable=False),
-            sa.Column("position", sa.Integer, nullable=False),
-            sa.Column("tag", sa.Text, nullable=False),
-            sa.Index("ix_cs_tags_owner", "owner_type", "owner_field", "owner_id"),
-        )
-
     def _entity_table(self, entity_type: str) -> sa.Table:
         entity = self.schema.entity(entity_type)
         key = (entity_type, self._fingerprints[entity_type])

@@ -25,10 +25,10 @@ from sqlalchemy.engine import Connection
 
 from callsheet.faults import Fault
 from callsheet.site.actor import Actor
-from callsheet.site.internal_tables import ensure_internal_tables, permission_rules
 from callsheet.site.permissions.access import ActorPermissions
 from callsheet.site.permissions.defaults import DEFAULT_ROLE_CODE, default_rules, no_access
 from callsheet.site.permissions.rules import RoleRules
+from callsheet.store.internal_tables import permission_rules
 from callsheet.store.store import RETIRED_COLUMN, now_utc
 
 if TYPE_CHECKING:
@@ -78,7 +78,6 @@ class RuleBook:
         now = time.monotonic()
         if now - self._checked_at < REVALIDATE_S:
             return self._generation
-        ensure_internal_tables(self.site.store)
         with self.site.store.read() as conn:
             value = read_generation(self.site, conn)
         with self._lock:

@@ -35,7 +35,6 @@ import yaml
 
 from callsheet.faults import PermissionFault, ValueFault
 from callsheet.site.actor import Actor
-from callsheet.site.internal_tables import ensure_internal_tables
 from callsheet.site.permissions.book import (
     bump_generation,
     rules_of_role,
@@ -53,7 +52,6 @@ FORMAT = "callsheet-permissions/1"
 
 def roles(site: Site) -> dict[str, tuple[int, RoleRules]]:
     """Every live role by name, with its id and rules, in id order."""
-    ensure_internal_tables(site.store)
     table = site.store.table("PermissionRuleSet")
     with site.store.read() as conn:
         rows = conn.execute(

@@ -1,23 +1,68 @@
-"""Callsheet's own bookkeeping tables next to the entity tables (names start with `_cs_`).
+"""Callsheet's own tables next to the entity tables (names start with `_cs_`), declared once.
 
-Secrets (script keys, session tokens, Action Menu Item secret tokens), failed-login counters,
-follows, work-schedule exceptions, per-user project access times and user subscriptions live
-here: none of them is an entity field a caller could read. The tables are created on first use,
-so sites made before they existed gain them without a migration.
+The stored schema, counters (event ids, permission generations), multi-entity links and tags,
+and the bookkeeping no entity field may expose: secrets (script keys, session tokens, Action Menu
+Item tokens), failed-login counters, follows, work-schedule exceptions, per-user project access
+times, user subscriptions and permission rules. A new database gets all of them at once; a site
+made by an earlier version gains the ones it lacks through store/migrations.py.
 """
 
 from __future__ import annotations
 
-import threading
-import weakref
-from typing import TYPE_CHECKING
-
 import sqlalchemy as sa
 
-if TYPE_CHECKING:
-    from callsheet.store.store import Store
-
 metadata = sa.MetaData()
+
+# The version of this layout a database holds (store/migrations.py); absent in v0.1.0 sites.
+site_meta = sa.Table(
+    "_cs_meta",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+
+# One row per entity type: its fields and properties as JSON (callsheet.schema.model).
+schema_table = sa.Table(
+    "_cs_schema",
+    metadata,
+    sa.Column("entity_type", sa.String(64), primary_key=True),
+    sa.Column("data", sa.Text, nullable=False),
+)
+
+counters = sa.Table(
+    "_cs_counters",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("value", sa.BigInteger, nullable=False),
+)
+
+# Multi-entity values that live in neither a connection entity nor an entity field
+# (schema/links.py decides which).
+links = sa.Table(
+    "_cs_links",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("owner_type", sa.String(64), nullable=False),
+    sa.Column("owner_field", sa.String(128), nullable=False),
+    sa.Column("owner_id", sa.Integer, nullable=False),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("target_type", sa.String(64), nullable=False),
+    sa.Column("target_id", sa.Integer, nullable=False),
+    sa.Index("ix_cs_links_owner", "owner_type", "owner_field", "owner_id"),
+    sa.Index("ix_cs_links_target", "target_type", "target_id"),
+)
+
+tags = sa.Table(
+    "_cs_tags",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("owner_type", sa.String(64), nullable=False),
+    sa.Column("owner_field", sa.String(128), nullable=False),
+    sa.Column("owner_id", sa.Integer, nullable=False),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("tag", sa.Text, nullable=False),
+    sa.Index("ix_cs_tags_owner", "owner_type", "owner_field", "owner_id"),
+)
 
 script_keys = sa.Table(
     "_cs_script_keys",
@@ -99,23 +144,3 @@ permission_rules = sa.Table(
     sa.Column("rules", sa.Text, nullable=False),
     sa.Column("updated_at", sa.DateTime, nullable=False),
 )
-
-_ready: weakref.WeakSet[Store] = weakref.WeakSet()
-_lock = threading.Lock()
-
-
-def ensure_internal_tables(store: Store) -> None:
-    """Create the bookkeeping tables if this database lacks them (once per store object)."""
-    if store in _ready:
-        return
-    with _lock:
-        if store in _ready:
-            return
-        try:
-            with store.write() as conn:
-                metadata.create_all(conn, checkfirst=True)
-        except sa.exc.DBAPIError:
-            # another process created them at the same moment (PostgreSQL); check again
-            with store.write() as conn:
-                metadata.create_all(conn, checkfirst=True)
-        _ready.add(store)
