@@ -23,6 +23,7 @@ from callsheet.site.permissions import (
 )
 from callsheet.site.permissions import book as rule_book
 from callsheet.site.permissions.defaults import DEFAULT_ROLES
+from callsheet.store import roles as role_rows
 
 DEFAULT_NAMES = ["Admin", "Manager", "Artist", "Vendor", "Client", "API Admin", "API Read Only"]
 
@@ -32,7 +33,7 @@ def test_new_site_has_the_default_roles_with_their_rules(sg: Shotgun) -> None:
     assert list(found) == DEFAULT_NAMES
     for name, (_, rules) in found.items():
         assert rules == RoleRules.from_data(name, DEFAULT_ROLES[name])
-    stored = rule_book.stored_rules(sg.site, sg.site.store.engine.connect())
+    stored = role_rows.rules_documents(sg.site.store)
     assert set(stored) == {role_id for role_id, _ in found.values()}
 
 

@@ -26,16 +26,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import sqlalchemy as sa
-
 from callsheet.faults import Fault, ValueFault
 from callsheet.site.actor import SYSTEM, Actor
-from callsheet.store.internal_tables import ami_secrets
+from callsheet.store import bookkeeping
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Connection
-
     from callsheet.site.site import Site
+    from callsheet.site.write_context import WriteContext
 
 AMI_TYPE = "ActionMenuItem"
 SECRET_FIELD = "secret_token"
@@ -91,16 +88,9 @@ def checked_secret(token: Any) -> str | None:
     return token
 
 
-def write_secret(conn: Connection, ami_id: int, token: str | None, now: dt.datetime) -> str | None:
+def write_secret(ctx: WriteContext, ami_id: int, token: str | None) -> str | None:
     """Store (or with None remove) an AMI's token in the write transaction; returns the old one."""
-    old = conn.execute(
-        sa.select(ami_secrets.c.token).where(ami_secrets.c.ami_id == ami_id)
-    ).scalar()
-    if old != token:
-        conn.execute(sa.delete(ami_secrets).where(ami_secrets.c.ami_id == ami_id))
-        if token is not None:
-            conn.execute(sa.insert(ami_secrets).values(ami_id=ami_id, token=token, updated_at=now))
-    return old  # type: ignore[no-any-return]
+    return bookkeeping.write_ami_secret(ctx.conn, ami_id, token, ctx.now)
 
 
 def secret_event_value(token: str | None) -> str | None:
@@ -122,10 +112,7 @@ def has_secret_token(site: Site, ami_id: int) -> bool:
 
 def secret_token_of(site: Site, ami_id: int) -> str | None:
     """The AMI's token, for signing only; never to be sent anywhere."""
-    with site.store.read() as conn:
-        return conn.execute(  # type: ignore[no-any-return]
-            sa.select(ami_secrets.c.token).where(ami_secrets.c.ami_id == ami_id)
-        ).scalar()
+    return bookkeeping.ami_secret(site.store, ami_id)
 
 
 def sign_payload(fields: Mapping[str, str], token: str) -> str:

@@ -91,7 +91,7 @@ def bootstrap(site: Site) -> None:
                     "entity_type": "ApiUser",
                 },
             )
-        seed_default_rules(site, ctx.conn, roles)
+        seed_default_rules(ctx.conn, roles)
         script_id = create_entity(
             ctx,
             "ApiUser",

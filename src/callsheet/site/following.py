@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
-
 from callsheet.faults import ValueFault
 from callsheet.site.actor import SYSTEM, Actor
 from callsheet.site.site import Site
-from callsheet.store.internal_tables import follows
-from callsheet.store.store import now_utc
+from callsheet.store import bookkeeping
 
 
 def live_entity(
@@ -39,13 +36,7 @@ def follow(site: Site, actor: Actor, user: Any, entity: Any) -> dict[str, Any]:
     """Make `user` follow `entity`; following twice is harmless."""
     person = _user(site, user, actor)
     target = live_entity(site, entity, "entity", actor=actor)
-    key = {"user_id": person["id"], "entity_type": target["type"], "entity_id": target["id"]}
-    with site.store.write() as conn:
-        exists = conn.execute(
-            sa.select(follows.c.user_id).where(*(follows.c[k] == v for k, v in key.items()))
-        ).first()
-        if exists is None:
-            conn.execute(sa.insert(follows).values(created_at=now_utc(), **key))
+    bookkeeping.add_follow(site.store, person["id"], target["type"], target["id"])
     return {"followed": True, "user": user, "entity": entity}
 
 
@@ -53,30 +44,14 @@ def unfollow(site: Site, actor: Actor, user: Any, entity: Any) -> dict[str, Any]
     """Stop `user` following `entity`."""
     person = _user(site, user, actor)
     target = live_entity(site, entity, "entity", actor=actor)
-    with site.store.write() as conn:
-        conn.execute(
-            sa.delete(follows).where(
-                follows.c.user_id == person["id"],
-                follows.c.entity_type == target["type"],
-                follows.c.entity_id == target["id"],
-            )
-        )
+    bookkeeping.remove_follow(site.store, person["id"], target["type"], target["id"])
     return {"unfollowed": True, "user": user, "entity": entity}
 
 
 def followers(site: Site, actor: Actor, entity: Any) -> list[dict[str, Any]]:
     """The live people following `entity`, with their status, as ShotGrid lists them."""
     target = live_entity(site, entity, "entity", actor=actor)
-    with site.store.read() as conn:
-        ids = (
-            conn.execute(
-                sa.select(follows.c.user_id).where(
-                    follows.c.entity_type == target["type"], follows.c.entity_id == target["id"]
-                )
-            )
-            .scalars()
-            .all()
-        )
+    ids = bookkeeping.follower_ids(site.store, target["type"], target["id"])
     if not ids:
         return []
     people = site.find(
@@ -103,18 +78,11 @@ def following(
 ) -> list[dict[str, Any]]:
     """What `user` follows, optionally only one entity type and/or one project's entities."""
     person = _user(site, user, actor)
-    statement = sa.select(follows.c.entity_type, follows.c.entity_id).where(
-        follows.c.user_id == person["id"]
-    )
-    if entity_type is not None:
-        if not isinstance(entity_type, str):
-            raise ValueFault(f"entity_type must be a string, got {entity_type!r}.")
-        statement = statement.where(follows.c.entity_type == entity_type)
-    with site.store.read() as conn:
-        rows = conn.execute(statement.order_by(follows.c.created_at)).all()
+    if entity_type is not None and not isinstance(entity_type, str):
+        raise ValueFault(f"entity_type must be a string, got {entity_type!r}.")
     by_type: dict[str, list[int]] = {}
-    for row in rows:
-        by_type.setdefault(row.entity_type, []).append(row.entity_id)
+    for type_name, entity_id in bookkeeping.followed_by(site.store, person["id"], entity_type):
+        by_type.setdefault(type_name, []).append(entity_id)
     result = []
     permissions = site.permissions_for(actor)
     for type_name, ids in by_type.items():

@@ -4,16 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
-
 from callsheet.faults import ValueFault
 from callsheet.site.actor import Actor
 from callsheet.site.following import live_entity
 from callsheet.site.site import Site
-from callsheet.store.internal_tables import (
-    project_access,
-    user_subscriptions,
-)
+from callsheet.store import bookkeeping
 from callsheet.store.store import now_utc
 
 # A default ShotGrid site's answers (reference §9.4); the last two are opaque JSON strings.
@@ -51,18 +46,17 @@ def preferences_read(site: Site, actor: Actor, prefs: Any = None) -> dict[str, A
 
 def user_subscriptions_read(site: Site, actor: Actor) -> list[dict[str, Any]]:
     """Every stored `{humanUserId, subscription}` pair."""
-    with site.store.read() as conn:
-        rows = conn.execute(
-            sa.select(user_subscriptions).order_by(user_subscriptions.c.human_user_id)
-        ).all()
-    return [{"humanUserId": r.human_user_id, "subscription": r.subscription} for r in rows]
+    return [
+        {"humanUserId": person_id, "subscription": subscription}
+        for person_id, subscription in bookkeeping.subscriptions(site.store)
+    ]
 
 
 def user_subscriptions_create(site: Site, actor: Actor, users: Any) -> dict[str, str]:
     """Store subscriptions for people (`[{humanUserId, subscription}]`), replacing older ones."""
     if not isinstance(users, list):
         raise ValueFault(f"users must be a list of {{humanUserId, subscription}}, got {users!r}.")
-    rows = []
+    by_person: dict[int, str] = {}
     for item in users:
         if not isinstance(item, dict):
             raise ValueFault(f"Each user subscription must be an object, got {item!r}.")
@@ -70,15 +64,8 @@ def user_subscriptions_create(site: Site, actor: Actor, users: Any) -> dict[str,
         live_entity(site, {"type": "HumanUser", "id": user_id}, "humanUserId")
         if not isinstance(subscription, str):
             raise ValueFault(f"subscription must be a string, got {subscription!r}.")
-        rows.append({"human_user_id": user_id, "subscription": subscription})
-    with site.store.write() as conn:
-        for row in rows:
-            conn.execute(
-                sa.delete(user_subscriptions).where(
-                    user_subscriptions.c.human_user_id == row["human_user_id"]
-                )
-            )
-            conn.execute(sa.insert(user_subscriptions).values(**row))
+        by_person[user_id] = subscription
+    bookkeeping.replace_subscriptions(site.store, by_person)
     return {"status": "success"}
 
 
@@ -96,18 +83,7 @@ def update_project_last_accessed(
     else:
         user = live_entity(site, {"type": "HumanUser", "id": user_id}, "user_id")
     now = now_utc()
-    key = {"project_id": project["id"], "user_type": user["type"], "user_id": user["id"]}
-    projects = site.store.table("Project")
-    with site.store.write() as conn:
-        conn.execute(
-            sa.delete(project_access).where(*(project_access.c[k] == v for k, v in key.items()))
-        )
-        conn.execute(sa.insert(project_access).values(accessed_at=now, **key))
-        conn.execute(
-            sa.update(projects)
-            .where(projects.c.id == project["id"])
-            .values(last_accessed_by_current_user=now)
-        )
+    bookkeeping.record_project_access(site.store, project["id"], user["type"], user["id"], now)
     return {"type": "Project", "id": project["id"], "last_accessed_by_current_user": now}
 
 

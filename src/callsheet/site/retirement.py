@@ -5,12 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import sqlalchemy as sa
-
 from callsheet.faults import SchemaFault
 from callsheet.schema.model import EntityType
 from callsheet.site.change_events import actor_name, display_name, project_of
 from callsheet.site.write_context import READ_ONLY_TYPES, WriteContext, current_row
+from callsheet.store import rows
 from callsheet.store.events import EventRow
 from callsheet.store.kinds import LinkRef
 from callsheet.store.store import RETIRED_COLUMN
@@ -46,15 +45,15 @@ def _set_retired(
     ref = LinkRef(entity.name, entity_id)
     name = display_name(entity, current)
     project = project_of(ctx, entity, dict(current), ref)
-    table = ctx.store.table(entity.name)
-    stamp = ctx.now if retire else None
-    ctx.conn.execute(
-        sa.update(table).where(table.c.id == entity_id).values({RETIRED_COLUMN: stamp})
-    )
+    rows.set_retired(ctx.conn, ctx.store, entity.name, entity_id, ctx.now if retire else None)
+    # Connection rows (AssetShotConnection, TaskDependency, ...) go and come with the entity
+    # [GT: retiring a Task retires its TaskDependency rows; revive restores them, same ids].
     if retire:
-        _retire_connections(ctx, ref)
+        rows.retire_connections(ctx.conn, ctx.store, entity.name, entity_id, ctx.now)
     else:
-        _revive_connections(ctx, ref, current[RETIRED_COLUMN])
+        rows.revive_connections(
+            ctx.conn, ctx.store, entity.name, entity_id, current[RETIRED_COLUMN]
+        )
     ctx.forget(ref)
     when = _retirement_text(ctx.now)
     ctx.events.add(
@@ -101,54 +100,3 @@ def _set_retired(
 def _retirement_text(moment: dt.datetime) -> str:
     """ShotGrid's form of a retirement date in event meta: "2015-07-13 21:54:01 UTC"."""
     return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
-
-
-def _retire_connections(ctx: WriteContext, ref: LinkRef) -> None:
-    """Retire the live connection rows (AssetShotConnection, TaskDependency, ...) naming `ref`.
-
-    They take the entity's retirement stamp, which is how revive finds them again [GT: retiring
-    a Task retires its TaskDependency rows; revive restores them with the same ids].
-    """
-    for connection_type, column, _ in ctx.store.links.connections_of(ref.type):
-        c = ctx.store.table(connection_type).c
-        ctx.conn.execute(
-            sa.update(ctx.store.table(connection_type))
-            .where(
-                c[f"{column}__type"] == ref.type,
-                c[f"{column}__id"] == ref.id,
-                c[RETIRED_COLUMN].is_(None),
-            )
-            .values({RETIRED_COLUMN: ctx.now})
-        )
-
-
-def _revive_connections(ctx: WriteContext, ref: LinkRef, retired_at: dt.datetime) -> None:
-    """Revive the connection rows retired with `ref`, unless their other side is still retired.
-
-    A row whose other side is retired takes that side's stamp, so reviving it later brings the
-    row back.
-    """
-    for connection_type, column, other in ctx.store.links.connections_of(ref.type):
-        table = ctx.store.table(connection_type)
-        c = table.c
-        rows = ctx.conn.execute(
-            sa.select(c.id, c[f"{other}__type"], c[f"{other}__id"]).where(
-                c[f"{column}__type"] == ref.type,
-                c[f"{column}__id"] == ref.id,
-                c[RETIRED_COLUMN] == retired_at,
-            )
-        ).all()
-        for row_id, other_type, other_id in rows:
-            other_stamp = _retired_at(ctx, other_type, other_id)
-            ctx.conn.execute(
-                sa.update(table).where(c.id == row_id).values({RETIRED_COLUMN: other_stamp})
-            )
-
-
-def _retired_at(ctx: WriteContext, entity_type: str | None, entity_id: int | None) -> Any:
-    if entity_type is None or entity_id is None or entity_type not in ctx.store.schema:
-        return None
-    table = ctx.store.table(entity_type)
-    return ctx.conn.execute(
-        sa.select(table.c[RETIRED_COLUMN]).where(table.c.id == entity_id)
-    ).scalar()

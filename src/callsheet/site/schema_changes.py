@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.engine import Connection
-
 from callsheet.faults import SchemaFault, ValueFault
 from callsheet.schema.answers import entity_answer, field_answer, schema_entity_read_answer
 from callsheet.schema.model import Field
 from callsheet.schema.naming import system_name_for
 from callsheet.store.kinds import kind_of, known_data_types
 from callsheet.store.store import Store
+from callsheet.store.types import Connection
 
 # Data types a custom field may have (computed kinds are made in the web page, not the API).
 CREATABLE_DATA_TYPES = (

@@ -10,13 +10,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import sqlalchemy as sa
-
 from callsheet.faults import PermissionFault, ValueFault
 from callsheet.site.actor import Actor
 from callsheet.site.following import live_entity
 from callsheet.site.site import Site
-from callsheet.store.internal_tables import work_days
+from callsheet.store import bookkeeping
 
 STUDIO = 0
 MAX_DAYS = 366 * 5
@@ -57,12 +55,7 @@ def work_schedule_read(
         scopes.append((project_link["id"], STUDIO, "PROJECT_EXCEPTION"))
     if user_link:
         scopes.append((STUDIO, user_link["id"], "USER_EXCEPTION"))
-    with site.store.read() as conn:
-        rows = conn.execute(
-            sa.select(work_days).where(
-                work_days.c.day >= start.isoformat(), work_days.c.day <= end.isoformat()
-            )
-        ).all()
+    rows = bookkeeping.work_day_exceptions(site.store, start.isoformat(), end.isoformat())
     exceptions = {(r.day, r.project_id, r.user_id): r for r in rows}
     schedule = {}
     day = start
@@ -118,14 +111,14 @@ def work_schedule_update(
             "The work schedule can not be changed by this user. "
             f"Rule: {permissions.role_name} -- DENY update_entity Project"
         )
-    key = {
-        "day": day.isoformat(),
-        "project_id": project_link["id"] if project_link else STUDIO,
-        "user_id": user_link["id"] if user_link else STUDIO,
-    }
-    with site.store.write() as conn:
-        conn.execute(sa.delete(work_days).where(*(work_days.c[k] == v for k, v in key.items())))
-        conn.execute(sa.insert(work_days).values(working=working, description=description, **key))
+    rule = bookkeeping.WorkDayException(
+        day=day.isoformat(),
+        project_id=project_link["id"] if project_link else STUDIO,
+        user_id=user_link["id"] if user_link else STUDIO,
+        working=working,
+        description=description,
+    )
+    bookkeeping.set_work_day_exception(site.store, rule)
     return {
         "date": day.isoformat(),
         "description": description,

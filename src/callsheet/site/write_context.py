@@ -7,23 +7,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import sqlalchemy as sa
-from sqlalchemy.engine import Connection
-
 from callsheet.faults import NotFoundFault, ValueFault
 from callsheet.schema.model import EntityType, Field
 from callsheet.site.actor import Actor
+from callsheet.store import rows
 from callsheet.store.events import EventLogWriter
 from callsheet.store.kinds import LinkRef, kind_of
 from callsheet.store.query import display_names
 from callsheet.store.store import RETIRED_COLUMN, Store
+from callsheet.store.types import Connection
 
 if TYPE_CHECKING:
     from callsheet.site.permissions import ActorPermissions
 
 LINK_TYPES = ("multi_entity", "addressing")
-# Entity ids are signed 32-bit integers, like ShotGrid's `id` number field.
-MIN_ID, MAX_ID = -(2**31), 2**31 - 1
 # Event logs cannot be changed or deleted, not even by admins [PY event types].
 READ_ONLY_TYPES = frozenset({"EventLogEntry"})
 
@@ -68,18 +65,13 @@ class WriteContext:
         """The project an entity belongs to (itself for a Project), cached for the transaction."""
         if ref not in self._projects:
             entity = self.store.schema.entity(ref.type)
-            table = self.store.table(ref.type)
             project = None
             if ref.type == "Project":
                 project = ref
-            elif entity.is_project_entity and "project__id" in table.c:
-                row = self.conn.execute(
-                    sa.select(table.c.project__type, table.c.project__id).where(
-                        table.c.id == ref.id
-                    )
-                ).first()
-                if row is not None and row[1] is not None and row[0] == "Project":
-                    project = LinkRef("Project", row[1])
+            elif entity.is_project_entity:
+                project_id = rows.project_id_of(self.conn, self.store, ref.type, ref.id)
+                if project_id is not None:
+                    project = LinkRef("Project", project_id)
             self._projects[ref] = project
         return self._projects[ref]
 
@@ -102,10 +94,7 @@ def current_row(
         raise ValueFault(
             f"API {operation}() {entity.name} id must be an integer, got {entity_id!r}."
         )
-    table = ctx.store.table(entity.name)
-    row = None
-    if MIN_ID <= entity_id <= MAX_ID:  # ids are 32-bit: a larger one cannot exist (or be bound)
-        row = ctx.conn.execute(sa.select(table).where(table.c.id == entity_id)).mappings().first()
+    row = rows.entity_row(ctx.conn, ctx.store, entity.name, entity_id)
     if row is None:
         raise NotFoundFault(f"API {operation}() {entity.name} with id {entity_id} doesn't exist.")
     if not retired and row[RETIRED_COLUMN] is not None:

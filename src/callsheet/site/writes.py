@@ -9,8 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import sqlalchemy as sa
-
 from callsheet.faults import Fault, SchemaFault, ValueFault
 from callsheet.schema.model import EntityType, Field
 from callsheet.site.action_menu import SECRET_FIELD, secret_event_value, split_secret, write_secret
@@ -29,10 +27,10 @@ from callsheet.site.write_context import (
     current_row,
     read_form,
 )
+from callsheet.store import rows
 from callsheet.store.kinds import LinkRef, kind_of
 from callsheet.store.kinds.text import UuidKind
 from callsheet.store.links import read_links, write_links
-from callsheet.store.store import RETIRED_COLUMN
 
 __all__ = [
     "WriteContext",
@@ -123,14 +121,7 @@ def _check_unique(
         value = values.get(name, (None, None))[1]
         if not isinstance(value, str):
             continue
-        table = ctx.store.table(entity.name)
-        holder = ctx.conn.execute(
-            sa.select(table.c.id).where(
-                sa.func.lower(table.c[name]) == value.lower(),
-                table.c[RETIRED_COLUMN].is_(None),
-                table.c.id != own_id if own_id is not None else sa.true(),
-            )
-        ).scalar()
+        holder = rows.holder_of_text(ctx.conn, ctx.store, entity.name, name, value, own_id)
         if holder is not None:
             raise ValueFault(
                 f"{entity.name}.{name} value {value!r} is already used by "
@@ -148,11 +139,8 @@ def _check_new_connection(
     links = [values.get(side, (None, None))[1] for side in sides]
     if not all(isinstance(link, LinkRef) for link in links):
         return
-    c = ctx.store.table(entity.name).c
-    conditions = [c[RETIRED_COLUMN].is_(None)]
-    for side, link in zip(sides, links, strict=True):
-        conditions += [c[f"{side}__type"] == link.type, c[f"{side}__id"] == link.id]
-    existing = ctx.conn.execute(sa.select(c.id).where(*conditions)).scalar()
+    pairs = {side: (link.type, link.id) for side, link in zip(sides, links, strict=True)}
+    existing = rows.live_connection(ctx.conn, ctx.store, entity.name, pairs)
     if existing is not None:
         pair = " and ".join(f"{link.type} {link.id}" for link in links)
         raise ValueFault(
@@ -240,7 +228,7 @@ def _finish_create(ctx: WriteContext, prepared: PreparedCreate, entity_id: int) 
     _write_side_values(ctx, ref, values, creating=True)
     log_create(ctx, entity, ref, values)
     if prepared.secret is not None:
-        write_secret(ctx.conn, entity_id, prepared.secret, ctx.now)
+        write_secret(ctx, entity_id, prepared.secret)
         secret_field = entity.fields[SECRET_FIELD]
         log_change(
             ctx,
@@ -259,9 +247,7 @@ def create_entity(ctx: WriteContext, entity_type: str, data: Any) -> int:
     prepared = prepare_create(ctx, entity_type, data)
     if entity_type == "EventLogEntry":
         return _create_event_log_entry(ctx, prepared.entity, prepared.values)
-    table = ctx.store.table(entity_type)
-    # Parameters apart from the statement, so SQLAlchemy reuses the compiled INSERT.
-    entity_id = int(ctx.conn.execute(table.insert(), prepared.row).inserted_primary_key[0])
+    entity_id = rows.insert_row(ctx.conn, ctx.store, entity_type, prepared.row)
     ctx.permissions.check_created(ctx, entity_type, [entity_id])
     _finish_create(ctx, prepared, entity_id)
     return entity_id
@@ -289,19 +275,7 @@ def create_entities(ctx: WriteContext, entity_type: str, datas: list[Any]) -> li
         except Fault as fault:
             fault.batch_offset = number  # type: ignore[attr-defined]
             raise
-    table = ctx.store.table(entity_type)
-    ids: list[int] = [0] * len(prepared)
-    runs: list[list[int]] = []  # consecutive creates writing the same columns
-    for position, item in enumerate(prepared):
-        if runs and tuple(prepared[runs[-1][0]].row) == tuple(item.row):
-            runs[-1].append(position)
-        else:
-            runs.append([position])
-    statement = table.insert().returning(table.c.id, sort_by_parameter_order=True)
-    for run in runs:
-        result = ctx.conn.execute(statement, [prepared[p].row for p in run])
-        for position, (entity_id,) in zip(run, result.all(), strict=True):
-            ids[position] = int(entity_id)
+    ids = rows.insert_rows(ctx.conn, ctx.store, entity_type, [item.row for item in prepared])
     ctx.permissions.check_created(ctx, entity_type, ids)
     for item, entity_id in zip(prepared, ids, strict=True):
         _finish_create(ctx, item, entity_id)
@@ -458,7 +432,7 @@ def update_entity(
             row.update(columns)
             changes.append((f, old_read, new_read))
     if secret_given:
-        old_secret = write_secret(ctx.conn, entity_id, secret, ctx.now)
+        old_secret = write_secret(ctx, entity_id, secret)
         if old_secret != secret:
             masks = (secret_event_value(old_secret), secret_event_value(secret))
             changes.append((entity.fields[SECRET_FIELD], *masks))
@@ -466,7 +440,7 @@ def update_entity(
         row["updated_at"] = ctx.now
         if "updated_by__id" in table.c and ctx.actor_ref:
             row["updated_by__type"], row["updated_by__id"] = ctx.actor_ref
-        ctx.conn.execute(sa.update(table).where(table.c.id == entity_id).values(row))
+        rows.update_row(ctx.conn, ctx.store, entity.name, entity_id, row)
         ctx.forget(ref)
     project = project_of(ctx, entity, {**dict(current), **row}, ref)
     for f, old, new in changes:
@@ -487,13 +461,8 @@ def _retired_links(ctx: WriteContext, links: list[LinkRef]) -> set[LinkRef]:
     for entity_type, ids in by_type.items():
         if entity_type not in ctx.store.schema:
             continue
-        table = ctx.store.table(entity_type)
-        rows = ctx.conn.execute(
-            sa.select(table.c.id).where(
-                table.c.id.in_(sorted(ids)), table.c[RETIRED_COLUMN].is_(None)
-            )
-        )
-        live.update(LinkRef(entity_type, row_id) for (row_id,) in rows)
+        found = rows.live_ids(ctx.conn, ctx.store, entity_type, sorted(ids))
+        live.update(LinkRef(entity_type, row_id) for row_id in found)
     return {link for link in links if link not in live}
 
 

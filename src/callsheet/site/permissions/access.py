@@ -14,14 +14,14 @@ secret fields are never readable; only admins set `created_by` / `created_at` on
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Hashable, Iterator, Mapping, Sequence
 from dataclasses import replace
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
-
-import sqlalchemy as sa
 
 from callsheet.faults import Fault, PermissionFault
 from callsheet.schema.model import Field
+from callsheet.site.action_menu import TRIGGERED_EVENT as AMI_TRIGGERED_EVENT
 from callsheet.site.permissions.rules import (
     ACTIONS,
     ME,
@@ -32,11 +32,12 @@ from callsheet.site.permissions.rules import (
     Rule,
     substitute,
 )
-from callsheet.store.filters import FilterCompiler, Group, parse_filters
+from callsheet.store.filters import Group, parse_filters
 from callsheet.store.kinds import LinkRef
 from callsheet.store.paths import FieldPath, parse_path
 from callsheet.store.query import ReadRequest
 from callsheet.store.scope import UNRESTRICTED, ReadScope
+from callsheet.store.visibility import VisibilityScope, matching_ids
 
 if TYPE_CHECKING:
     from callsheet.site.site import Site
@@ -75,16 +76,14 @@ class ActorPermissions:
         self.rules = rules
         self.generation = generation
         self.system = system
-        self._groups: dict[tuple[str, str], Group | None] = {}
+        self._groups: dict[tuple[str, str], Group | bool] = {}
         self._fields: dict[Any, list[Any]] = {}
         self._hidden_names = frozenset(
             key.partition(".")[2] for key, rule in rules.fields.items() if not rule.see
         ) | frozenset(name for _, name in SECRET_FIELDS)
         self.scope: ReadScope = UNRESTRICTED
         if not system and not (rules.admin and rules.sees_everything):
-            from callsheet.site.permissions.scope import RoleScope
-
-            self.scope = RoleScope(self)
+            self.scope = VisibilityScope(site.store, self)
 
     # -- the public questions (the web page's Permissions and menus use these) ------------------
     @property
@@ -149,27 +148,51 @@ class ActorPermissions:
             MY_ROLE: {"type": RULES_TYPE, "id": self.role_id if self.role_id is not None else 0},
         }
 
-    def condition_sql(self, entity_type: str, action: str, table: Any) -> Any:
-        """The role's condition for `action` on rows of `table`, as SQL (false when broken)."""
+    def condition(self, entity_type: str, action: str) -> Group | bool:
+        """The role's condition for `action` as a parsed filter with this actor's placeholders
+        filled in; True when the role has none, False when it no longer fits the schema."""
         key = (entity_type, action)
         if key not in self._groups:
             rule = self.rules.entity(entity_type).rule(action)
-            group = None
+            group: Group | bool = True
             if isinstance(rule, Condition):
                 try:
                     filters = substitute(rule.filters, self.placeholders())
                     group = parse_filters(self.site.schema, entity_type, filters)
                 except Fault:
-                    group = None  # a condition the schema no longer supports allows nothing
+                    group = False  # a condition the schema no longer supports allows nothing
             self._groups[key] = group
-        group = self._groups[key]
-        if group is None:
-            return sa.false()
-        try:
-            # The plain store: a rule's own condition sees every row (no recursion into scopes).
-            return FilterCompiler(self.site.store).compile(group, table)
-        except Fault:
-            return sa.false()
+        return self._groups[key]
+
+    # -- what the store's VisibilityScope reads (store/visibility.py) ---------------------------
+    @property
+    def visibility_key(self) -> Hashable:
+        return ("role", self.role_id, self.generation, self.actor_type, self.actor_id)
+
+    @property
+    def assigned_projects_only(self) -> bool:
+        return self.rules.assigned_projects_only
+
+    @cached_property
+    def hidden_fields(self) -> Mapping[str, Collection[str]]:
+        hidden: dict[str, list[str]] = {}
+        for key, rule in self.rules.fields.items():
+            if not rule.see:
+                entity_type, _, name = key.partition(".")
+                hidden.setdefault(entity_type, []).append(name)
+        return hidden
+
+    # An Action Menu Item's fired event holds its payload (data-model.md §5.1): only for whoever
+    # fired it.
+    private_event_types: Collection[str] = (AMI_TRIGGERED_EVENT,)
+
+    def may_see(self, entity_type: str) -> bool:
+        return self.may(entity_type, "see")
+
+    def see_condition(self, entity_type: str) -> Group | bool:
+        if not isinstance(self.rules.entity(entity_type).see, Condition):
+            return True
+        return self.condition(entity_type, "see")
 
     # -- reads ----------------------------------------------------------------------------------
     def refuse_type(self, entity_type: str) -> PermissionFault:
@@ -297,12 +320,9 @@ class ActorPermissions:
         rule = self.rule(entity_type, "create")
         if not isinstance(rule, Condition) or not ids:
             return
-        table = ctx.store.table(entity_type)
-        condition = self.condition_sql(entity_type, "create", table)
-        matched = ctx.conn.execute(
-            sa.select(sa.func.count()).where(table.c.id.in_(list(ids)), condition)
-        ).scalar_one()
-        if matched != len(set(ids)):
+        condition = self.condition(entity_type, "create")
+        matched = matching_ids(ctx.conn, ctx.store, entity_type, ids, condition=condition)
+        if len(matched) != len(set(ids)):
             raise self.refuse_action(entity_type, "create", rule)
 
     def check_update(
@@ -348,16 +368,11 @@ class ActorPermissions:
     def _row_allowed(
         self, ctx: WriteContext, entity_type: str, entity_id: int, action: str, rule: Rule
     ) -> bool:
-        table = ctx.store.table(entity_type)
-        conditions = list(self.scope.rows(entity_type, table))
-        if isinstance(rule, Condition):
-            conditions.append(self.condition_sql(entity_type, action, table))
-        if not conditions:
-            return True
-        found = ctx.conn.execute(
-            sa.select(table.c.id).where(table.c.id == entity_id, *conditions)
-        ).first()
-        return found is not None
+        condition = self.condition(entity_type, action) if isinstance(rule, Condition) else True
+        found = matching_ids(
+            ctx.conn, ctx.store, entity_type, [entity_id], scope=self.scope, condition=condition
+        )
+        return entity_id in found
 
     def _check_links(self, ctx: WriteContext, values: Mapping[str, tuple[Field, Any]]) -> None:
         """Links may only point at entities this actor can see (else writing one would reveal
@@ -374,16 +389,7 @@ class ActorPermissions:
         for entity_type, ids in wanted.items():
             if entity_type not in ctx.store.schema:
                 continue
-            table = ctx.store.table(entity_type)
-            conditions = self.scope.rows(entity_type, table)
-            if not conditions:
-                continue
-            visible = {
-                row[0]
-                for row in ctx.conn.execute(
-                    sa.select(table.c.id).where(table.c.id.in_(sorted(ids)), *conditions)
-                )
-            }
+            visible = matching_ids(ctx.conn, ctx.store, entity_type, ids, scope=self.scope)
             for entity_id in sorted(ids - visible):
                 raise PermissionFault(
                     f"Entity of type {entity_type} with id {entity_id} can not be accessed by "

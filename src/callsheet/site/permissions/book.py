@@ -20,25 +20,21 @@ import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-import sqlalchemy as sa
-from sqlalchemy.engine import Connection
-
 from callsheet.faults import Fault
 from callsheet.site.actor import Actor
 from callsheet.site.permissions.access import ActorPermissions
 from callsheet.site.permissions.defaults import DEFAULT_ROLE_CODE, default_rules, no_access
 from callsheet.site.permissions.rules import RoleRules
-from callsheet.store.internal_tables import permission_rules
-from callsheet.store.store import RETIRED_COLUMN, now_utc
+from callsheet.store import roles as role_rows
+from callsheet.store.store import now_utc
 
 if TYPE_CHECKING:
     from callsheet.site.site import Site
     from callsheet.site.write_context import WriteContext
+    from callsheet.store.types import Connection
 
-GENERATION_COUNTER = "permissions"
 REVALIDATE_S = 1.0
 MAX_CACHED_ACTORS = 10_000
-ROLE_FIELD = "permission_rule_set"
 SYSTEM_RULES = RoleRules(name="Callsheet", code="callsheet", actor_type="ApiUser", admin=True)
 
 
@@ -78,8 +74,7 @@ class RuleBook:
         now = time.monotonic()
         if now - self._checked_at < REVALIDATE_S:
             return self._generation
-        with self.site.store.read() as conn:
-            value = read_generation(self.site, conn)
+        value = role_rows.generation(self.site.store)
         with self._lock:
             if value != self._generation:
                 self._actors.clear()
@@ -95,21 +90,16 @@ class RuleBook:
     def note_change(self, ctx: WriteContext) -> None:
         """A write is changing who may do what: bump the counter in its transaction and forget
         the cache once it commits."""
-        bump_generation(self.site, ctx.conn)
+        role_rows.bump_generation(ctx.conn)
         ctx.after_commit.append(self.forget)
 
     def _role_of(
         self, actor_type: str, actor_id: int, generation: int
     ) -> tuple[int | None, RoleRules]:
         """The role id and rules of an actor (its type's default role when it has none)."""
-        store = self.site.store
         role_id = None
         if actor_type in ("HumanUser", "ApiUser"):
-            table = store.table(actor_type)
-            with store.read() as conn:
-                role_id = conn.execute(
-                    sa.select(table.c[f"{ROLE_FIELD}__id"]).where(table.c.id == actor_id)
-                ).scalar()
+            role_id = role_rows.role_id_of(self.site.store, actor_type, actor_id)
         key = (actor_type, role_id)
         cached = self._roles.get(key)
         if cached is None:
@@ -120,30 +110,13 @@ class RuleBook:
         return cached
 
     def _load_role(self, actor_type: str, role_id: int | None) -> tuple[int | None, RoleRules]:
-        roles = self.site.store.table("PermissionRuleSet")
-        columns = (roles.c.id, roles.c.display_name, roles.c.code, roles.c.entity_type)
-        with self.site.store.read() as conn:
-            row = None
-            if role_id is not None:
-                row = conn.execute(
-                    sa.select(*columns).where(
-                        roles.c.id == role_id, roles.c[RETIRED_COLUMN].is_(None)
-                    )
-                ).first()
-            if row is None:  # no role, or a retired one: the type's default role
-                row = conn.execute(
-                    sa.select(*columns)
-                    .where(
-                        roles.c.code == DEFAULT_ROLE_CODE.get(actor_type, ""),
-                        roles.c[RETIRED_COLUMN].is_(None),
-                    )
-                    .order_by(roles.c.id)
-                ).first()
-            if row is None:
-                return None, no_access("(no role)", "", actor_type)
-            stored = conn.execute(
-                sa.select(permission_rules.c.rules).where(permission_rules.c.role_id == row.id)
-            ).scalar()
+        store = self.site.store
+        row = role_rows.live_role(store, role_id) if role_id is not None else None
+        if row is None:  # no role, or a retired one: the type's default role
+            row = role_rows.role_by_code(store, DEFAULT_ROLE_CODE.get(actor_type, ""))
+        if row is None:
+            return None, no_access("(no role)", "", actor_type)
+        stored = role_rows.rules_document(store, row.id)
         return row.id, rules_of_role(row.display_name, row.code, row.entity_type, stored)
 
 
@@ -168,49 +141,18 @@ def rules_of_role(
 # -- storage ---------------------------------------------------------------------------------
 
 
-def read_generation(site: Site, conn: Connection) -> int:
-    counters = site.store.counter_table
-    value = conn.execute(
-        sa.select(counters.c.value).where(counters.c.name == GENERATION_COUNTER)
-    ).scalar()
-    return int(value or 0)
-
-
-def bump_generation(site: Site, conn: Connection) -> None:
-    counters = site.store.counter_table
-    updated = conn.execute(
-        sa.update(counters)
-        .where(counters.c.name == GENERATION_COUNTER)
-        .values(value=counters.c.value + 1)
-    ).rowcount
-    if not updated:
-        conn.execute(sa.insert(counters).values(name=GENERATION_COUNTER, value=1))
-
-
-def store_rules(site: Site, conn: Connection, role_id: int, rules: RoleRules) -> None:
+def store_rules(conn: Connection, role_id: int, rules: RoleRules) -> None:
     """Write a role's rules (replacing earlier ones); the caller bumps the generation."""
     data = rules.to_data()
     data.pop("code", None)  # the PermissionRuleSet row holds the name and code
-    document = json.dumps(data, sort_keys=True)
-    values = {"rules": document, "updated_at": now_utc()}
-    updated = conn.execute(
-        sa.update(permission_rules).where(permission_rules.c.role_id == role_id).values(values)
-    ).rowcount
-    if not updated:
-        conn.execute(sa.insert(permission_rules).values(role_id=role_id, **values))
+    role_rows.write_rules_document(conn, role_id, json.dumps(data, sort_keys=True), now_utc())
 
 
-def stored_rules(site: Site, conn: Connection) -> Mapping[int, str]:
-    """Every stored rules document by role id."""
-    rows = conn.execute(sa.select(permission_rules.c.role_id, permission_rules.c.rules))
-    return {role_id: rules for role_id, rules in rows}
-
-
-def seed_default_rules(site: Site, conn: Connection, roles: Mapping[str, int]) -> None:
+def seed_default_rules(conn: Connection, roles: Mapping[str, int]) -> None:
     """Store the built-in rules of the default roles of a new site (bootstrap)."""
     from callsheet.site.permissions.defaults import DEFAULT_ROLES
 
     for name, role_id in roles.items():
         if name in DEFAULT_ROLES:
-            store_rules(site, conn, role_id, RoleRules.from_data(name, DEFAULT_ROLES[name]))
-    bump_generation(site, conn)
+            store_rules(conn, role_id, RoleRules.from_data(name, DEFAULT_ROLES[name]))
+    role_rows.bump_generation(conn)

@@ -30,19 +30,13 @@ import json
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-import sqlalchemy as sa
 import yaml
 
 from callsheet.faults import PermissionFault, ValueFault
 from callsheet.site.actor import Actor
-from callsheet.site.permissions.book import (
-    bump_generation,
-    rules_of_role,
-    store_rules,
-    stored_rules,
-)
+from callsheet.site.permissions.book import rules_of_role, store_rules
 from callsheet.site.permissions.rules import RoleRules
-from callsheet.store.store import RETIRED_COLUMN
+from callsheet.store import roles as role_rows
 
 if TYPE_CHECKING:
     from callsheet.site.site import Site
@@ -52,14 +46,8 @@ FORMAT = "callsheet-permissions/1"
 
 def roles(site: Site) -> dict[str, tuple[int, RoleRules]]:
     """Every live role by name, with its id and rules, in id order."""
-    table = site.store.table("PermissionRuleSet")
-    with site.store.read() as conn:
-        rows = conn.execute(
-            sa.select(table.c.id, table.c.display_name, table.c.code, table.c.entity_type)
-            .where(table.c[RETIRED_COLUMN].is_(None))
-            .order_by(table.c.id)
-        ).all()
-        documents = stored_rules(site, conn)
+    rows = role_rows.live_roles(site.store)
+    documents = role_rows.rules_documents(site.store)
     found: dict[str, tuple[int, RoleRules]] = {}
     for row in rows:
         rules = rules_of_role(row.display_name, row.code, row.entity_type, documents.get(row.id))
@@ -176,8 +164,8 @@ def _write_roles(site: Site, actor: Actor, parsed: list[RoleRules]) -> list[int]
                 )
             else:
                 role_id = found[0]
-            store_rules(site, ctx.conn, role_id, rules)
+            store_rules(ctx.conn, role_id, rules)
             ids.append(role_id)
-        bump_generation(site, ctx.conn)
+        role_rows.bump_generation(ctx.conn)
         ctx.after_commit.append(site.rule_book.forget)
     return ids

@@ -1,7 +1,9 @@
-"""`RoleScope`: the rows one actor may see, as SQL conditions on any alias of a table.
+"""`VisibilityScope`: the rows one reader may see, as SQL conditions on any alias of a table.
 
-The store ANDs these into every read (store/scope.py): the main WHERE, deep-link joins, filter
-subqueries, linked names. What a row needs to be visible:
+What a reader may see is decided by the engine's permissions (site/permissions/), which describe
+it as `VisibilityRules`; this module turns that description into SQL. The store ANDs it into every
+read (store/scope.py): the main WHERE, deep-link joins, filter subqueries, linked names; writes ask
+`matching_ids` whether rows are visible or meet a condition. What a row needs to be visible:
 
 - its type is visible to the role (else nothing is);
 - "see assigned projects only": a Project the actor is a member of (`HumanUser.projects` /
@@ -17,18 +19,20 @@ subqueries, linked names. What a row needs to be visible:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Collection, Hashable, Mapping
+from typing import TYPE_CHECKING, Any, Protocol
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 
-from callsheet.site.action_menu import TRIGGERED_EVENT as AMI_TRIGGERED_EVENT
-from callsheet.site.permissions.rules import Condition
+from callsheet.faults import Fault
+from callsheet.store.filters import FilterCompiler, Group
 from callsheet.store.links import link_relation
-from callsheet.store.scope import ReadScope
+from callsheet.store.scope import UNRESTRICTED, ReadScope
 
 if TYPE_CHECKING:
     from callsheet.schema.model import Field
-    from callsheet.site.permissions.access import ActorPermissions
+    from callsheet.store.store import Store
 
 # Entity fields that are bookkeeping, not what a row belongs to.
 _BOOKKEEPING = frozenset({"created_by", "updated_by", "image_source_entity", "revoked_by"})
@@ -42,21 +46,39 @@ _OWNER_FIELDS = {
 MAX_DEPTH = 4
 
 
-class RoleScope(ReadScope):
-    """The rows one actor may see, by their role's rules."""
+class VisibilityRules(Protocol):
+    """What one reader may see, as the engine's permissions decide it."""
 
-    def __init__(self, permissions: ActorPermissions) -> None:
-        self.permissions = permissions
-        self.rules = permissions.rules
-        self.schema = permissions.site.schema
-        self.store = permissions.site.store
-        self.key = (
-            "role",
-            permissions.role_id,
-            permissions.generation,
-            permissions.actor_type,
-            permissions.actor_id,
-        )
+    actor_type: str
+    actor_id: int
+    is_admin: bool
+    # Readers who may see the projects they are members of only (and what belongs to them).
+    assigned_projects_only: bool
+    # Field names the reader may not see, by entity type ("*" for every type): event rows about
+    # changes of those fields are hidden too.
+    hidden_fields: Mapping[str, Collection[str]]
+    # Event types only the person who caused them sees (an Action Menu Item's payload).
+    private_event_types: Collection[str]
+
+    @property
+    def visibility_key(self) -> Hashable:
+        """Equal for two readers exactly when their rules give the same SQL (plan caches)."""
+
+    def may_see(self, entity_type: str) -> bool:
+        """Whether any row of the type may be seen."""
+
+    def see_condition(self, entity_type: str) -> Group | bool:
+        """True when every row may be seen; False when none; else the filter rows must meet."""
+
+
+class VisibilityScope(ReadScope):
+    """The rows one reader may see, by their rules."""
+
+    def __init__(self, store: Store, rules: VisibilityRules) -> None:
+        self.rules = rules
+        self.schema = store.schema
+        self.store = store
+        self.key = rules.visibility_key
         self._restricted: dict[str, bool] = {}
         self._my_projects: Any = None
 
@@ -72,11 +94,11 @@ class RoleScope(ReadScope):
     def _is_restricted(self, entity_type: str, depth: int) -> bool:
         if entity_type not in self.schema:
             return False
-        if not self.permissions.may(entity_type, "see") or entity_type == "EventLogEntry":
+        if not self.rules.may_see(entity_type) or entity_type == "EventLogEntry":
             return True
         if self.rules.assigned_projects_only and self._project_column(entity_type):
             return True
-        if isinstance(self.rules.entity(entity_type).see, Condition):
+        if self.rules.see_condition(entity_type) is not True:
             return True
         if depth >= MAX_DEPTH:
             return False
@@ -115,7 +137,7 @@ class RoleScope(ReadScope):
     def rows(self, entity_type: str, table: Any, depth: int = 0) -> list[Any]:
         if not self.restricted(entity_type):
             return []
-        if not self.permissions.may(entity_type, "see"):
+        if not self.rules.may_see(entity_type):
             return [sa.false()]
         parts: list[Any] = []
         column = self._project_column(entity_type)
@@ -125,8 +147,9 @@ class RoleScope(ReadScope):
             # used the project index here would sort every visible row instead of walking the
             # table in the read's order and stopping at its limit (NULL IN (...) is NULL).
             parts.append(mine if column == "id" else mine.is_not(sa.false()))
-        if isinstance(self.rules.entity(entity_type).see, Condition):
-            parts.append(self.permissions.condition_sql(entity_type, "see", table))
+        see = self.rules.see_condition(entity_type)
+        if see is not True:
+            parts.append(condition_sql(self.store, see, table))
         if depth < MAX_DEPTH:
             for f in self.owner_fields(entity_type):
                 parts.extend(self._links_visible(table, f.name, f.valid_types, depth))
@@ -137,9 +160,9 @@ class RoleScope(ReadScope):
     def my_projects(self) -> Any:
         """SELECT the ids of the projects the actor is a member of."""
         if self._my_projects is None:
-            relation = link_relation(self.store, self.permissions.actor_type, "projects")
+            relation = link_relation(self.store, self.rules.actor_type, "projects")
             self._my_projects = sa.select(relation.c.target_id).where(
-                relation.c.owner_id == self.permissions.actor_id,
+                relation.c.owner_id == self.rules.actor_id,
                 relation.c.target_type == "Project",
             )
         return self._my_projects
@@ -158,7 +181,7 @@ class RoleScope(ReadScope):
         type_column, id_column = table.c[f"{field_name}__type"], table.c[f"{field_name}__id"]
         allowed = [id_column.is_(None), type_column.not_in(restricted)]
         for target_type in restricted:
-            if self.permissions.may(target_type, "see"):
+            if self.rules.may_see(target_type):
                 allowed.append(
                     sa.and_(
                         type_column == target_type,
@@ -172,9 +195,9 @@ class RoleScope(ReadScope):
         project already, so only hidden types, conditions and rows that belong to others do."""
         if entity_type not in self.schema or entity_type == "EventLogEntry":
             return False
-        if not self.restricted(entity_type) or not self.permissions.may(entity_type, "see"):
+        if not self.restricted(entity_type) or not self.rules.may_see(entity_type):
             return self.restricted(entity_type)
-        if isinstance(self.rules.entity(entity_type).see, Condition):
+        if self.rules.see_condition(entity_type) is not True:
             return True
         return self._project_column(entity_type) is None
 
@@ -183,26 +206,59 @@ class RoleScope(ReadScope):
         entity_field = self.schema.field("EventLogEntry", "entity")
         checked = tuple(t for t in entity_field.valid_types if self._event_needs_check(t))
         parts = self._links_visible(table, "entity", checked, depth)
-        hidden: dict[str, list[str]] = {}
-        for key, rule in self.rules.fields.items():
-            if not rule.see:
-                entity_type, _, name = key.partition(".")
-                hidden.setdefault(entity_type, []).append(name)
-        for entity_type, names in hidden.items():
+        for entity_type, names in self.rules.hidden_fields.items():
             attribute = table.c.attribute_name
-            unrelated = [attribute.is_(None), attribute.not_in(names)]
+            unrelated = [attribute.is_(None), attribute.not_in(sorted(names))]
             if entity_type != "*":
                 unrelated += [table.c.entity__type.is_(None), table.c.entity__type != entity_type]
             parts.append(sa.or_(*unrelated))
-        if not self.permissions.is_admin:
+        private = sorted(self.rules.private_event_types)
+        if private and not self.rules.is_admin:
             parts.append(
                 sa.or_(
                     table.c.event_type.is_(None),
-                    table.c.event_type != AMI_TRIGGERED_EVENT,
+                    table.c.event_type.not_in(private),
                     sa.and_(
-                        table.c.user__type == self.permissions.actor_type,
-                        table.c.user__id == self.permissions.actor_id,
+                        table.c.user__type == self.rules.actor_type,
+                        table.c.user__id == self.rules.actor_id,
                     ),
                 )
             )
         return parts
+
+
+def condition_sql(store: Store, condition: Group | bool, table: Any) -> Any:
+    """A rule's condition on rows of `table` as SQL; a condition that fails to compile (a
+    field the schema no longer has) allows nothing."""
+    if condition is True:
+        return sa.true()
+    if condition is False:
+        return sa.false()
+    try:
+        # The plain store: a rule's own condition sees every row (no recursion into scopes).
+        return FilterCompiler(store).compile(condition, table)
+    except Fault:
+        return sa.false()
+
+
+def matching_ids(
+    conn: Connection,
+    store: Store,
+    entity_type: str,
+    ids: Collection[int],
+    *,
+    scope: ReadScope = UNRESTRICTED,
+    condition: Group | bool = True,
+) -> set[int]:
+    """Which of `ids` are rows the scope shows and that meet `condition` (in `conn`'s view, so
+    a write sees its own rows)."""
+    if not ids:
+        return set()
+    table = store.table(entity_type)
+    conditions = list(scope.rows(entity_type, table))
+    if condition is not True:
+        conditions.append(condition_sql(store, condition, table))
+    if not conditions:
+        return set(ids)
+    rows = conn.execute(sa.select(table.c.id).where(table.c.id.in_(sorted(ids)), *conditions))
+    return {row[0] for row in rows}

@@ -1,0 +1,173 @@
+"""Rows Callsheet keeps beside the entities that no entity field exposes.
+
+Follows, user subscriptions, per-person project access times, work-day exceptions and Action
+Menu Item secret tokens (tables in store/internal_tables.py). The engine (site/) decides who may
+change them; these functions only read and write the rows. Each opens its own transaction unless
+it takes the caller's connection (written together with an entity change).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from callsheet.store.internal_tables import (
+    ami_secrets,
+    follows,
+    project_access,
+    user_subscriptions,
+    work_days,
+)
+from callsheet.store.store import Store, now_utc
+
+
+# -- follows ------------------------------------------------------------------------------------
+def add_follow(store: Store, user_id: int, entity_type: str, entity_id: int) -> None:
+    """`user_id` follows the entity (again: nothing changes)."""
+    key = {"user_id": user_id, "entity_type": entity_type, "entity_id": entity_id}
+    with store.write() as conn:
+        exists = conn.execute(
+            sa.select(follows.c.user_id).where(*(follows.c[k] == v for k, v in key.items()))
+        ).first()
+        if exists is None:
+            conn.execute(sa.insert(follows).values(created_at=now_utc(), **key))
+
+
+def remove_follow(store: Store, user_id: int, entity_type: str, entity_id: int) -> None:
+    with store.write() as conn:
+        conn.execute(
+            sa.delete(follows).where(
+                follows.c.user_id == user_id,
+                follows.c.entity_type == entity_type,
+                follows.c.entity_id == entity_id,
+            )
+        )
+
+
+def follower_ids(store: Store, entity_type: str, entity_id: int) -> list[int]:
+    """The ids of the people following the entity."""
+    with store.read() as conn:
+        return list(
+            conn.execute(
+                sa.select(follows.c.user_id).where(
+                    follows.c.entity_type == entity_type, follows.c.entity_id == entity_id
+                )
+            ).scalars()
+        )
+
+
+def followed_by(
+    store: Store, user_id: int, entity_type: str | None = None
+) -> list[tuple[str, int]]:
+    """(entity type, id) of what the person follows, oldest follow first."""
+    statement = sa.select(follows.c.entity_type, follows.c.entity_id).where(
+        follows.c.user_id == user_id
+    )
+    if entity_type is not None:
+        statement = statement.where(follows.c.entity_type == entity_type)
+    with store.read() as conn:
+        rows = conn.execute(statement.order_by(follows.c.created_at)).all()
+    return [(row.entity_type, row.entity_id) for row in rows]
+
+
+# -- user subscriptions -------------------------------------------------------------------------
+def subscriptions(store: Store) -> list[tuple[int, str]]:
+    """Every (HumanUser id, subscription) pair, by person."""
+    with store.read() as conn:
+        rows = conn.execute(
+            sa.select(user_subscriptions).order_by(user_subscriptions.c.human_user_id)
+        ).all()
+    return [(row.human_user_id, row.subscription) for row in rows]
+
+
+def replace_subscriptions(store: Store, by_person: Mapping[int, str]) -> None:
+    """Each person's subscription becomes the one given (one transaction)."""
+    with store.write() as conn:
+        for person_id, subscription in by_person.items():
+            conn.execute(
+                sa.delete(user_subscriptions).where(user_subscriptions.c.human_user_id == person_id)
+            )
+            conn.execute(
+                sa.insert(user_subscriptions).values(
+                    human_user_id=person_id, subscription=subscription
+                )
+            )
+
+
+# -- project access -----------------------------------------------------------------------------
+def record_project_access(
+    store: Store, project_id: int, user_type: str, user_id: int, when: dt.datetime
+) -> None:
+    """The person opened the project at `when`; the Project row keeps the latest access."""
+    key = {"project_id": project_id, "user_type": user_type, "user_id": user_id}
+    projects = store.table("Project")
+    with store.write() as conn:
+        conn.execute(
+            sa.delete(project_access).where(*(project_access.c[k] == v for k, v in key.items()))
+        )
+        conn.execute(sa.insert(project_access).values(accessed_at=when, **key))
+        conn.execute(
+            sa.update(projects)
+            .where(projects.c.id == project_id)
+            .values(last_accessed_by_current_user=when)
+        )
+
+
+# -- work-day exceptions ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class WorkDayException:
+    """One day's rule for the studio (project 0, user 0), a project or a person."""
+
+    day: str  # YYYY-MM-DD
+    project_id: int
+    user_id: int
+    working: bool
+    description: str | None
+
+
+def work_day_exceptions(store: Store, first_day: str, last_day: str) -> list[WorkDayException]:
+    """Every exception between the two days (inclusive, YYYY-MM-DD)."""
+    with store.read() as conn:
+        rows = conn.execute(
+            sa.select(work_days).where(work_days.c.day >= first_day, work_days.c.day <= last_day)
+        ).all()
+    return [
+        WorkDayException(r.day, r.project_id, r.user_id, bool(r.working), r.description)
+        for r in rows
+    ]
+
+
+def set_work_day_exception(store: Store, rule: WorkDayException) -> None:
+    """Replace the exception of that day and scope."""
+    key = {"day": rule.day, "project_id": rule.project_id, "user_id": rule.user_id}
+    with store.write() as conn:
+        conn.execute(sa.delete(work_days).where(*(work_days.c[k] == v for k, v in key.items())))
+        conn.execute(
+            sa.insert(work_days).values(working=rule.working, description=rule.description, **key)
+        )
+
+
+# -- Action Menu Item secrets -------------------------------------------------------------------
+def write_ami_secret(
+    conn: Connection, ami_id: int, token: str | None, now: dt.datetime
+) -> str | None:
+    """Store (or with None remove) an AMI's token in the caller's transaction; the old one."""
+    old = conn.execute(
+        sa.select(ami_secrets.c.token).where(ami_secrets.c.ami_id == ami_id)
+    ).scalar()
+    if old != token:
+        conn.execute(sa.delete(ami_secrets).where(ami_secrets.c.ami_id == ami_id))
+        if token is not None:
+            conn.execute(sa.insert(ami_secrets).values(ami_id=ami_id, token=token, updated_at=now))
+    return old  # type: ignore[no-any-return]
+
+
+def ami_secret(store: Store, ami_id: int) -> str | None:
+    with store.read() as conn:
+        return conn.execute(  # type: ignore[no-any-return]
+            sa.select(ami_secrets.c.token).where(ami_secrets.c.ami_id == ami_id)
+        ).scalar()
