@@ -23,6 +23,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -219,7 +220,7 @@ def test_the_guide_runs_as_written_on_a_fresh_server(reader: Reader) -> None:
             reader.start(step.text)
         elif step.text == "wait for the thumbnails":
             sg = sg or reader.client()
-            wait_for(lambda: thumbnails_ready(sg), "the thumbnails to be resized")
+            wait_for(partial(thumbnails_ready, sg), "the thumbnails to be resized")
         elif step.text == "approve comp":
             sg = sg or reader.client()
             approve_comp(reader, sg)
