@@ -6,18 +6,30 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from live_server import SCRIPT_KEY, SCRIPT_NAME, LiveServer
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "first_projects"
 DEADLINE_S = 30  # a failure bound for a loaded machine, not a speed check
 TRANSIENT = "/images/status/transient/"
 Run = Callable[..., subprocess.CompletedProcess[str]]
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def require_programs(*names: str) -> None:
+    """Skip without these programs (FFmpeg, git), saying so; in CI they are required (.ci/run)."""
+    missing = [name for name in names if shutil.which(name) is None]
+    if missing and IN_CI:
+        pytest.fail(f"{', '.join(missing)} required in CI (apt-get install); not installed")
+    if missing:
+        pytest.skip(f"needs {', '.join(missing)} (apt-get install {' '.join(missing)})")
 
 
 def user_environment(live: LiveServer, **extra: str) -> dict[str, str]:

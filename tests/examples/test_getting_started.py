@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import re
 import shlex
-import shutil
 import signal
 import socket
 import subprocess
@@ -28,6 +27,7 @@ from pathlib import Path
 
 import pytest
 import shotgun_api3
+from example_runs import require_programs
 
 from callsheet.daemon.state import StateFile
 
@@ -37,11 +37,6 @@ GUIDE_URL = "http://127.0.0.1:8000"
 DEADLINE_S = 60  # a failure bound for a loaded machine, not a speed check
 MARKER = re.compile(r"<!-- test: (.+?) -->")
 FENCE = re.compile(r"```(\w*)\n(.*?)```\n", re.DOTALL)
-
-pytestmark = pytest.mark.skipif(
-    shutil.which("ffmpeg") is None or shutil.which("git") is None,
-    reason="the guide needs FFmpeg and git",
-)
 
 
 @dataclass
@@ -204,6 +199,7 @@ def reader(tmp_path: Path) -> Iterator[Reader]:
 
 
 def test_the_guide_runs_as_written_on_a_fresh_server(reader: Reader) -> None:
+    require_programs("ffmpeg", "git")
     steps = guide_steps()
     assert [s.text for s in steps if s.kind == "marker"] == [
         "wait for the thumbnails",

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import gc
-import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from example_runs import Run, await_thumbnail, refused, user_environment
+from example_runs import Run, await_thumbnail, refused, require_programs, user_environment
 from PIL import Image
 
 # shotgun_api3's upload leaves its file open (collected after each test, so the warning is ours)
@@ -56,10 +55,10 @@ def submitted(sg, done: subprocess.CompletedProcess[str], base_url: str) -> dict
     return sg.find_one("Version", [["id", "is", version_id]], fields)
 
 
-@pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="needs FFmpeg for a test movie")
 def test_submit_render_movie_links_shot_and_task_and_prints_page(
     live, sg, world: dict, run: Run, tmp_path: Path
 ) -> None:
+    require_programs("ffmpeg")  # for a test movie, and the script's thumbnail of it
     movie = tmp_path / "SH010_comp_v001.mp4"
     test_pattern = ["-f", "lavfi", "-i", "testsrc=duration=1:size=160x90", "-pix_fmt", "yuv420p"]
     subprocess.run(["ffmpeg", "-loglevel", "error", *test_pattern, str(movie)], check=True)

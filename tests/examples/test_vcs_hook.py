@@ -13,10 +13,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from example_runs import EXAMPLES, Run, refused
+from example_runs import EXAMPLES, Run, refused, require_programs
 from live_server import SCRIPT_KEY, SCRIPT_NAME
 
 REPLY_FIELDS = ["content", "user", "entity"]
+
+
+@pytest.fixture(autouse=True)
+def needs_git() -> None:
+    require_programs("git")
 
 
 @pytest.fixture(scope="module")
