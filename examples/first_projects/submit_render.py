@@ -48,11 +48,10 @@ class Problem(Exception):
 
 @dataclass
 class Render:
-    """What is on disk: the file to upload, the thumbnail to use and the Version's fields."""
+    """What is on disk: the file to upload (the movie or first frame) and the Version's fields."""
 
     upload: Path
     fields: dict
-    thumbnail_source: Path
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -62,18 +61,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--project", required=True, help="the Project's name")
     parser.add_argument("--task", help="the name of the Shot's Task (its content), e.g. comp")
     parser.add_argument("--code", help="the Version's name (default: from the file name)")
-    parser.add_argument("--description", default="", help="what to look at in this render")
+    parser.add_argument("--description", help="what to look at in this render")
     parser.add_argument("--thumbnail", help="an image to use as the thumbnail")
-    add_connection_options(parser)
-    return parser.parse_args(argv)
-
-
-def add_connection_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--server", default=os.environ.get("SG_SERVER"), help="$SG_SERVER")
     parser.add_argument(
         "--script", default=os.environ.get("SG_SCRIPT_NAME"), help="$SG_SCRIPT_NAME"
     )
     parser.add_argument("--key", default=os.environ.get("SG_SCRIPT_KEY"), help="$SG_SCRIPT_KEY")
+    return parser.parse_args(argv)
 
 
 def connect(args: argparse.Namespace) -> shotgun_api3.Shotgun:
@@ -115,7 +110,7 @@ def find_render(path_text: str, code: str | None) -> Render:
         fields = {"sg_path_to_movie" if is_movie else "sg_path_to_frames": str(path)}
     else:
         raise Problem(f"{path} does not exist")
-    return Render(upload, {"code": code or name, **fields}, upload)
+    return Render(upload, {"code": code or name, **fields})
 
 
 def make_thumbnail(render: Render, given: str | None, folder: Path) -> Path:
@@ -124,7 +119,7 @@ def make_thumbnail(render: Render, given: str | None, folder: Path) -> Path:
         if not Path(given).is_file():
             raise Problem(f"the thumbnail {given} does not exist")
         return Path(given)
-    source = render.thumbnail_source
+    source = render.upload
     if source.suffix.lower() in THUMBNAIL_SUFFIXES:
         return source
     ffmpeg = shutil.which("ffmpeg")
@@ -195,13 +190,15 @@ def main(argv: list[str] | None = None) -> int:
             thumbnail = make_thumbnail(render, args.thumbnail, Path(folder))
             sg = connect(args)
             links = find_links(sg, args)
-            fields = {**render.fields, **links, "description": args.description}
-            fields["sg_status_list"] = "rev"  # pending review
+            fields = {**render.fields, **links, "sg_status_list": "rev"}  # rev: pending review
+            if args.description:
+                fields["description"] = args.description
             try:
                 version = submit(sg, fields, render.upload, thumbnail)
             except shotgun_api3.ShotgunError as error:
+                reason = (str(error).strip().splitlines() or ["?"])[-1]  # the server's words
                 raise Problem(
-                    f"the upload failed (the Version was deleted again): {error}"
+                    f"the upload failed (the Version was deleted again): {reason}"
                 ) from None
     except Problem as problem:
         print(f"submit_render: {problem}", file=sys.stderr)

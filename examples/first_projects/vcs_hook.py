@@ -151,6 +151,8 @@ def git_post_receive(lines: str) -> list[Commit]:
     """The commits each pushed branch gained, oldest first (git passes old, new and ref)."""
     commits = []
     for line in lines.splitlines():
+        if len(line.split()) != 3:
+            raise Problem(f'post-receive expects "<old> <new> <ref>" lines on stdin, got {line!r}')
         old, new, ref = line.split()
         if new == NO_COMMIT or not ref.startswith("refs/heads/"):
             continue  # a deleted branch, or a tag: no new commits to record

@@ -290,6 +290,8 @@ def test_config_problems_are_refused(world: dict, tmp_path: Path, config: Path, 
     )
     outside = run("vcs_hook.py", "--config", str(config), "git-post-commit", cwd=tmp_path)
     refused(outside, "git show")
+    garbled = run("vcs_hook.py", "--config", str(config), "git-post-receive", stdin="main\n")
+    refused(garbled, '"<old> <new> <ref>" lines')
 
 
 def test_ticket_references_in_messages() -> None:
