@@ -17,6 +17,9 @@ RUFF = shutil.which("ruff", path=str(Path(sys.executable).parent)) or shutil.whi
 @pytest.mark.parametrize("command", [["check"], ["format", "--check"]])
 def test_ruff_reports_nothing(command: list[str]) -> None:
     result = subprocess.run(
-        [RUFF, *command, "src", "tests", "bench", "tools"], cwd=ROOT, capture_output=True, text=True
+        [RUFF, *command, "src", "tests", "bench", "tools", "examples"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr

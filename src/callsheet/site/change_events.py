@@ -98,6 +98,18 @@ def log_change(
     _add_change_row(ctx, entity, ref, project, f, values, detail, in_create=in_create)
 
 
+def log_thumbnail(
+    ctx: WriteContext, ref: LinkRef, f: Field, old: int | None, new: int, *, transient: bool
+) -> None:
+    """The `_Change` row of a thumbnail upload or share: Attachment ids as old and new values,
+    `is_transient` while it is being resized (reference/event-log-and-daemons.md §5.3)."""
+    values: dict[str, Any] = {"old_value": old, "new_value": new}
+    if transient:
+        values["is_transient"] = True
+    entity = ctx.store.schema.entity(ref.type)
+    _add_change_row(ctx, entity, ref, ctx.project_of(ref), f, values, "", in_create=False)
+
+
 def _add_change_row(
     ctx: WriteContext,
     entity: EntityType,

@@ -21,8 +21,10 @@ from callsheet.faults import Fault, NotFoundFault, PermissionFault, SchemaFault,
 from callsheet.files import FileRoom, ImageRef
 from callsheet.files.thumbnails import is_image, make_thumbnail
 from callsheet.site.actor import SYSTEM, Actor
+from callsheet.site.change_events import log_thumbnail
+from callsheet.site.write_context import WriteContext
 from callsheet.site.writes import create_entity, update_entity
-from callsheet.store.kinds import kind_of
+from callsheet.store.kinds import LinkRef, kind_of
 from callsheet.store.paths import parse_path
 from callsheet.store.store import RETIRED_COLUMN
 
@@ -199,12 +201,24 @@ def publish_thumbnail(
         attachment_id = create_entity(ctx, "Attachment", values)
         _write_this_file(ctx, attachment_id, name)
         room.storage.write(room.storage.attachment_path(attachment_id), content)
-        pending = ImageRef(attachment_id).stored()
-        ctx.conn.execute(table.update().where(table.c.id == entity_id).values({column: pending}))
+        _set_thumbnail(ctx, table, entity_type, entity_id, column, ImageRef(attachment_id))
     room.thumbnails.submit(
         lambda: _finish_thumbnail(site, entity_type, entity_id, column, attachment_id, filmstrip)
     )
     return attachment_id
+
+
+def _set_thumbnail(
+    ctx: WriteContext, table: sa.Table, entity_type: str, entity_id: int, column: str, ref: ImageRef
+) -> None:
+    """Point the image column at `ref`, with the event row ShotGrid writes for it (§5.3 of
+    reference/event-log-and-daemons.md): scripts learn a thumbnail's age from the event log."""
+    where = table.c.id == entity_id
+    old = ImageRef.parse(ctx.conn.execute(sa.select(table.c[column]).where(where)).scalar())
+    ctx.conn.execute(table.update().where(where).values({column: ref.stored()}))
+    field, owner = ctx.store.schema.field(entity_type, column), LinkRef(entity_type, entity_id)
+    old_id = old.attachment_id if old else None
+    log_thumbnail(ctx, owner, field, old_id, ref.attachment_id, transient=not ref.ready)
 
 
 def _finish_thumbnail(
@@ -256,9 +270,7 @@ def share_thumbnail(
                 raise SchemaFault(f"{entity_type} has no {column} field.")
             field = site.schema.field(entity_type, column)
             ctx.permissions.check_update(ctx, entity_type, entity_id, {column: (field, None)})
-            ctx.conn.execute(
-                target.update().where(target.c.id == entity_id).values({column: ref.stored()})
-            )
+            _set_thumbnail(ctx, target, entity_type, entity_id, column, ref)
     return ref.attachment_id
 
 
