@@ -47,20 +47,25 @@ def free_port() -> int:
 
 
 def start_server(
-    data: Path, database: str | None = None, serve: list[str] | None = None
+    data: Path,
+    database: str | None = None,
+    serve: list[str] | None = None,
+    new_script: bool = True,
 ) -> tuple[subprocess.Popen[bytes], str]:
     """`callsheet serve` on a free port, with the bench script created first.
 
     `database` is a PostgreSQL URL (else the SQLite file in `data`); `serve` replaces the
-    `python -m callsheet serve` command (bench_floor.py's profiled server takes the same options).
+    `python -m callsheet serve` command (bench_floor.py's profiled server takes the same options);
+    `new_script=False` serves a site that already has the script.
     """
     cli = [sys.executable, "-m", "callsheet"]
     where = ["--data", str(data), *(["--database", database] if database else [])]
-    subprocess.run(
-        [*cli, "script", "create", SCRIPT, "--key", KEY, *where],
-        check=True,
-        capture_output=True,
-    )
+    if new_script:
+        subprocess.run(
+            [*cli, "script", "create", SCRIPT, "--key", KEY, *where],
+            check=True,
+            capture_output=True,
+        )
     port = free_port()
     server = subprocess.Popen(
         [*(serve or [*cli, "serve"]), *where, "--port", str(port)],

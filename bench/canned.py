@@ -73,7 +73,9 @@ class _Replay(asyncio.Protocol):
         if request_line.split(" ")[1].encode() == STATS_PATH:
             text = f'{{"hits": {self.stats["hits"]}, "misses": {self.stats["misses"]}}}'.encode()
             return answer_bytes(200, "OK", [("content-length", str(len(text)))], text)
-        answer = self.recording.get((body, accept_encoding.lower()))
+        # http.client sends "identity" when not told otherwise; recordings key that as "".
+        accept = accept_encoding.lower()
+        answer = self.recording.get((body, "" if accept == "identity" else accept))
         if answer is None:
             self.stats["misses"] += 1
             return _not_found(b"no recorded answer for this request body")

@@ -3,18 +3,22 @@
 `Http` is one kept-alive `http.client` connection: it sends bytes, reads the whole answer and
 hands the bytes back, so every server (Callsheet, Zou, the canned replay of `canned.py`) is timed
 through the same code. `Api3` builds the JSON-RPC bodies `shotgun_api3` sends to `/api3/json`
-(`Shotgun._build_payload`, `_construct_read_parameters`, `_translate_filters`, `_dict_to_list` in
-shotgun_api3 3.10) and decodes answers with the stdlib `json.loads`, as the client does.
-`bench_floor.py` checks that these bodies are byte for byte the ones the client sends.
+(`Shotgun._build_payload`, `_construct_read_parameters`, `_dict_to_list` in shotgun_api3 3.10;
+filters go through the client's own `_translate_filters`) and decodes answers with the stdlib
+`json.loads`, as the client does. `bench_floor.py` checks that these bodies are byte for byte the
+ones the client sends.
 """
 
 from __future__ import annotations
 
+import gzip
 import http.client
 import json
 import time
 from typing import Any
 from urllib.parse import urlsplit
+
+from shotgun_api3.shotgun import _translate_filters
 
 
 class HttpError(RuntimeError):
@@ -33,7 +37,10 @@ class Http:
     def request(
         self, method: str, path: str, body: bytes | None = None, headers: dict | None = None
     ) -> tuple[int, bytes]:
-        """Send one request and read the whole answer: (status, body bytes)."""
+        """Send one request and read the whole answer: (status, body bytes as sent).
+
+        The answer's reason and headers stay in `last_reason` / `last_headers`.
+        """
         all_headers = {**self.headers, **(headers or {})}
         try:
             self.connection.request(method, path, body=body, headers=all_headers)
@@ -43,7 +50,9 @@ class Http:
             self.connection.close()
             self.connection.request(method, path, body=body, headers=all_headers)
             response = self.connection.getresponse()
-        return response.status, response.read()
+        data = response.read()
+        self.last_reason, self.last_headers = response.reason, response.getheaders()
+        return response.status, data
 
     def json(self, method: str, path: str, payload: Any = None) -> Any:
         """A JSON request and its decoded JSON answer (json.loads, as the clients do)."""
@@ -68,17 +77,10 @@ API3_HEADERS = {
 
 
 def conditions(filters: list[list[Any]]) -> dict[str, Any]:
-    """`[[path, relation, value...], ...]` as the client's `_translate_filters` sends them."""
-    translated = []
-    for path, relation, *values in filters:
-        if len(values) == 1 and isinstance(values[0], list | tuple):
-            values = list(values[0])
-        if path != "id" and relation in ("is", "is_not", "in", "not_in"):
-            values = [
-                {"type": v["type"], "id": v["id"]} if isinstance(v, dict) else v for v in values
-            ]
-        translated.append({"path": path, "relation": relation, "values": values})
-    return {"logical_operator": "and", "conditions": translated}
+    """`[[path, relation, value...], ...]` as the client sends them: its own `_translate_filters`,
+    because its entity optimization (`_optimize_filter_field`) iterates a set, so the order of
+    `type`/`id` in the bytes changes from one process to the next (string hash seeds)."""
+    return dict(_translate_filters(filters, None))
 
 
 def read_params(
@@ -122,7 +124,10 @@ class Api3:
         return data
 
     def call(self, method: str, params: Any) -> Any:
-        answer = json.loads(self.call_raw(method, params))
+        data = self.call_raw(method, params)
+        if any(k.lower() == "content-encoding" and v == "gzip" for k, v in self.http.last_headers):
+            data = gzip.decompress(data)  # asked for with accept-encoding, as httplib2 does
+        answer = json.loads(data)
         if isinstance(answer, dict) and answer.get("exception"):
             raise HttpError(f"{method}: {answer.get('message')}")
         return answer["results"] if isinstance(answer, dict) and "results" in answer else answer
@@ -145,20 +150,33 @@ class Api3:
         return self.call("update", params)
 
     def find(
-        self, entity_type: str, filters: list[list[Any]], fields: list[str], limit: int = 0
+        self,
+        entity_type: str,
+        filters: list[list[Any]],
+        fields: list[str],
+        limit: int = 0,
+        counts: bool = False,
     ) -> list[dict[str, Any]]:
-        """`find()`'s loop: pages of 500 until `has_next_page` is false or `limit` is reached."""
+        """`find()`'s loop: pages of 500 until `has_next_page` is false or `limit` is reached.
+
+        With `counts`, the loop of a client that sees a server without paging info without
+        counts: `return_paging_info`, and it stops when it holds `entity_count` records.
+        """
         if 0 < limit <= 500:
             params = read_params(entity_type, filters, fields, 1, limit, paging_info=False)
             return self.call("read", params)["entities"]
         records: list[dict[str, Any]] = []
         page = 1
         while True:
-            result = self.call("read", read_params(entity_type, filters, fields, page))
+            params = read_params(entity_type, filters, fields, page, counts=counts)
+            result = self.call("read", params)
             records.extend(result["entities"])
             if limit and len(records) >= limit:
                 return records[:limit]
-            if not result["paging_info"]["has_next_page"]:
+            if counts:
+                if not result["entities"] or len(records) == result["paging_info"]["entity_count"]:
+                    return records
+            elif not result["paging_info"]["has_next_page"]:
                 return records
             page += 1
 
