@@ -24,6 +24,7 @@ with and without `return_paging_info` (counts) by running the same call in proce
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import os
 import signal
@@ -49,6 +50,26 @@ from rawhttp import API3_HEADERS, Api3, Http, read_params
 
 HTTPLIB2_ACCEPT = "gzip, deflate"  # what httplib2 adds to every request of shotgun_api3
 RAW_TARGET, CLIENT_TARGET = 4.0, 1.15
+# The stages of a request the profile summary prints (pyinstrument's class.function names).
+KEY_FRAMES = {
+    "api3_json",
+    "decode_call",
+    "authenticate",
+    "Site.find_page",
+    "Site.read_request",
+    "FilterCompiler.compile",
+    "Connection.execute",
+    "CursorResult.all",
+    "_record",
+    "resolve_file_values",
+    "encode_results",
+    "GZipResponder.send_with_compression",
+    "Site.create",
+    "Site._read_back",
+    "log_create",
+    "EventLogWriter.flush",
+    "Connection.commit",
+}
 
 
 @dataclass(frozen=True)
@@ -166,8 +187,34 @@ def record_shape(url: str, shape: Shape, project: dict, recording: Recording) ->
     return raw_bodies == client_reads
 
 
+def gzip_levels(recording: Recording, shape: Shape, project: dict) -> dict[int, tuple[float, int]]:
+    """Seconds and bytes to gzip the plain answers of `shape` at levels 9 (Starlette's
+    GZipMiddleware default, which `create_app` keeps), 6 and 1: the server's share of a gzipped
+    read that a profile of the event loop thread does not see (Starlette compresses bodies of
+    128 KiB and more in a worker thread)."""
+    bodies = []
+    for (body, accept), answer in recording.items():
+        if accept == "" and body in _shape_bodies(shape, project):
+            bodies.append(answer.split(b"\r\n\r\n", 1)[1])
+    levels = {}
+    for level in (9, 6, 1):
+        started = time.perf_counter()
+        sizes = [len(gzip.compress(body, level)) for body in bodies for _ in range(5)]
+        levels[level] = ((time.perf_counter() - started) / 5, sum(sizes) // 5)
+    return levels
+
+
+def _shape_bodies(shape: Shape, project: dict) -> set[bytes]:
+    api = Api3("http://unused", SCRIPT, KEY)
+    filters = [["project", "is", project]]
+    return {
+        api.body("read", read_params("Shot", filters, list(shape.fields), page)) for page in (1, 2)
+    }
+
+
 def canned_stats(url: str) -> dict[str, int]:
-    return dict(Http(url).json("GET", "/__canned__"))
+    with Http(url) as http:
+        return dict(http.json("GET", "/__canned__"))
 
 
 def interleaved(operations: dict[str, Callable[[], Any]], repeat: int) -> dict[str, list[float]]:
@@ -229,6 +276,7 @@ def measure(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
         for shape in all_shapes:
             checked = record_shape(url, shape, project, recording)
             same_bytes = checked if checked is not None else same_bytes
+        gzip_cost = gzip_levels(recording, all_shapes[0], project)
         results: list[dict[str, Any]] = []
         with CannedServer(recording) as canned:
             for shape in all_shapes:
@@ -266,6 +314,7 @@ def measure(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
         "statements": statements,
         "profiles": profiles,
         "canned_hits": stats["hits"],
+        "gzip": gzip_cost,
     }
 
 
@@ -373,10 +422,24 @@ def report(measured: dict[str, Any], console: Console) -> None:
             console.print(f"SQL statements, {name}: {len(statements)}")
             for statement in statements:
                 console.print(f"    {statement}", highlight=False, markup=False)
+    for level, (seconds, size) in measured["gzip"].items():
+        console.print(
+            f"gzip level {level} of the two 1,000-row answers (what the server does for "
+            f"shotgun_api3, in a worker thread): {seconds * 1000:.1f} ms, {size / 1000:.0f} kB"
+        )
     for name, summary in measured["profiles"].items():
         console.print(
-            f"profile {name}: {summary['request_seconds']:.2f} s handling requests; most own time:"
+            f"profile {name}: {summary['request_seconds']:.2f} s ({summary['timer']} time) "
+            "handling requests; the stages (with what they call):"
         )
+        for entry in summary["inclusive"]:
+            if entry["function"].split(" ")[0] in KEY_FRAMES:
+                console.print(
+                    f"    {entry['percent']:5.1f}%  {entry['function']}",
+                    highlight=False,
+                    markup=False,
+                )
+        console.print("  most time of their own:")
         for entry in summary["own"][:12]:
             console.print(
                 f"    {entry['percent']:5.1f}%  {entry['function']}", highlight=False, markup=False

@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import signal
+import time
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -47,7 +48,7 @@ def _inline_threadpool() -> bool:
     return True
 
 
-def _walk(frame: Any, inside: bool, own: dict, total: dict, roots: list) -> None:
+def _walk(frame: Any, inside: bool, stack: set, own: dict, total: dict, roots: list) -> None:
     here = frame.file_path or ""
     starts = frame.function in REQUEST_ROOTS and here.endswith(REQUEST_ROOT_FILE)
     if starts and not inside:
@@ -55,12 +56,14 @@ def _walk(frame: Any, inside: bool, own: dict, total: dict, roots: list) -> None
     inside = inside or starts
     if frame.is_synthetic:  # pyinstrument's "[self]" leaves: counted in their parent's own time
         return
+    name = f"{frame.class_name}.{frame.function}" if frame.class_name else frame.function
+    key = f"{name} ({_short(here)}:{frame.line_no})"
     if inside:
-        key = f"{frame.function} ({_short(here)}:{frame.line_no})"
         own[key] += frame.total_self_time
-        total[key] += frame.time
+        if key not in stack:  # a recursive call's time is in its outermost call already
+            total[key] += frame.time
     for child in frame.children:
-        _walk(child, inside, own, total, roots)
+        _walk(child, inside, stack | {key}, own, total, roots)
 
 
 def _short(path: str) -> str:
@@ -70,17 +73,16 @@ def _short(path: str) -> str:
     return Path(path).name
 
 
-def summarize(session: Any, top: int = 25) -> dict[str, Any]:
-    """Request time and the top functions by own time inside requests (share of request time).
-
-    Recursive functions count their time once per level in `inclusive`; `own` adds up to 100%.
-    """
+def summarize(session: Any, top: int = 80) -> dict[str, Any]:
+    """Request time and the functions with the most time inside requests (share of request time):
+    `own` (time in the function itself; all of them add up to 100%) and `inclusive` (with what it
+    calls)."""
     own: dict[str, float] = defaultdict(float)
     total: dict[str, float] = defaultdict(float)
     roots: list[float] = []
     root = session.root_frame()
     if root is not None:
-        _walk(root, False, own, total, roots)
+        _walk(root, False, set(), own, total, roots)
     request_time = sum(roots) or 1e-9
 
     def ranked(table: dict[str, float]) -> list[dict[str, Any]]:
@@ -105,6 +107,13 @@ def main() -> None:
     parser.add_argument("--database")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--interval", type=float, default=0.0002, help="sampling interval (s)")
+    parser.add_argument(
+        "--timer",
+        choices=["cpu", "wall"],
+        default="cpu",
+        help="cpu: the thread's CPU time (time.thread_time), so waits for the disk (SQLite's "
+        "fsync at COMMIT) and for a core on a loaded machine drop out; wall: wall-clock time",
+    )
     args = parser.parse_args()
 
     import uvicorn
@@ -123,6 +132,12 @@ def main() -> None:
     # caller can warm the server first: its first call verifies the script key with argon2
     # (~0.3 s, once per process) and builds the read plans.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
+    if args.timer == "cpu":
+        # The main thread's sampler takes its clock from `timer_func` when one is set (pyinstrument
+        # 5 `StackSampler`); the profiler must start in this thread (the SIGUSR1 handler does).
+        from pyinstrument.stack_sampler import get_stack_sampler
+
+        get_stack_sampler().timer_func = time.thread_time
     profiler = Profiler(interval=args.interval, async_mode="disabled")
     signal.signal(signal.SIGUSR1, lambda *_: profiler.is_running or profiler.start())
     try:
@@ -145,6 +160,7 @@ def main() -> None:
         out.with_suffix(".html").write_text(profiler.output_html())
         summary = summarize(session)
         summary["threadpool_inlined"] = inlined
+        summary["timer"] = args.timer
         out.with_suffix(".summary.json").write_text(json.dumps(summary, indent=1))
 
 

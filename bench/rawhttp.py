@@ -66,6 +66,12 @@ class Http:
     def close(self) -> None:
         self.connection.close()
 
+    def __enter__(self) -> Http:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
 
 # The headers shotgun_api3 3.10 sends with every call (`_call_rpc`, `_make_call`); httplib2 adds
 # "accept-encoding: gzip, deflate" on its own. The raw client leaves accept-encoding out unless a

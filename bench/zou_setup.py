@@ -199,9 +199,9 @@ class RunningZou:
         url = f"http://127.0.0.1:{port}"
         try:
             self._wait_until_up(url)
-            token = Http(url).json(
-                "POST", "/auth/login", {"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
-            )["access_token"]
+            with Http(url) as http:
+                login = {"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
+                token = http.json("POST", "/auth/login", login)["access_token"]
         except BaseException:
             self.__exit__()
             raise
@@ -214,8 +214,9 @@ class RunningZou:
                 errors = (self.folder / "gunicorn_error.log").read_text(errors="replace")
                 raise RuntimeError(f"gunicorn exited:\n{errors[-2000:]}")
             try:
-                if Http(url).json("GET", "/").get("api") == "Zou":
-                    return
+                with Http(url) as http:
+                    if http.json("GET", "/").get("api") == "Zou":
+                        return
             except (OSError, ValueError):
                 pass
             if time.monotonic() > deadline:
