@@ -46,7 +46,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_wire import KEY, SCRIPT, start_server
 from bench_zou import FIELDS, CallsheetRaw
 from canned import CannedServer, Recording, answer_bytes
-from rawhttp import API3_HEADERS, Api3, Http, read_params
+from rawhttp import API3_HEADERS, Api3, Http, interleaved, read_params
 
 HTTPLIB2_ACCEPT = "gzip, deflate"  # what httplib2 adds to every request of shotgun_api3
 RAW_TARGET, CLIENT_TARGET = 4.0, 1.15
@@ -215,18 +215,6 @@ def _shape_bodies(shape: Shape, project: dict) -> set[bytes]:
 def canned_stats(url: str) -> dict[str, int]:
     with Http(url) as http:
         return dict(http.json("GET", "/__canned__"))
-
-
-def interleaved(operations: dict[str, Callable[[], Any]], repeat: int) -> dict[str, list[float]]:
-    """Each operation's wall times, one of each in turn per round, after one warm-up round."""
-    times: dict[str, list[float]] = {name: [] for name in operations}
-    for round_ in range(repeat + 1):
-        for name, operation in operations.items():
-            started = time.perf_counter()
-            operation()
-            if round_:
-                times[name].append(time.perf_counter() - started)
-    return times
 
 
 def count_statements(data: Path, database: str | None, body: bytes) -> list[str] | None:
@@ -454,9 +442,16 @@ def main() -> None:
     parser.add_argument("--profile-repeat", type=int, default=30, help="lists per profile")
     parser.add_argument("--json", type=Path, help="write the results here as JSON")
     args = parser.parse_args()
+    load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="callsheet-floor-") as folder:
         measured = measure(args, Path(folder))
-    report(measured, Console(width=160))
+    measured["load_average"] = {"before": load_before, "after": os.getloadavg()}
+    console = Console(width=160)
+    report(measured, console)
+    console.print(
+        f"load average before {load_before[0]:.1f}, after {os.getloadavg()[0]:.1f} "
+        f"(1 min; {os.cpu_count()} cores shared with other work)"
+    )
     if args.json:
         args.json.write_text(json.dumps(measured, indent=1))
 

@@ -37,6 +37,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -49,7 +50,7 @@ from rich.table import Table
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_wire import KEY, SCRIPT, start_server
-from rawhttp import Api3, Http, timings
+from rawhttp import Api3, Http, interleaved, read_params
 from zou_setup import DEFAULT_VENV, ZOU_VERSION, RunningZou
 
 SEQUENCES, SHOTS_PER_SEQUENCE = 10, 100
@@ -79,6 +80,7 @@ class Side:
     """One server under test: seeding and the timed operations, each one request or find."""
 
     name = "?"
+    offset = 0  # first number of the names this side creates (two sides may share a server)
 
     def seed(self) -> None: ...
 
@@ -196,7 +198,7 @@ class CallsheetClient(CallsheetRaw):
     """The same operations through the official `shotgun_api3` client."""
 
     def __init__(self, url: str, name: str, ids: dict) -> None:
-        super().__init__(url, name, ids)
+        super().__init__(url, f"{name} via shotgun_api3", ids)
         self.sg = shotgun_api3.Shotgun(url, SCRIPT, KEY)
 
     def create(self, n: int) -> Any:
@@ -331,15 +333,24 @@ def check_sizes(side: Side) -> None:
         raise RuntimeError(f"{side.name}: list gave {listed}, filtered {filtered} rows")
 
 
-def measure_single(side: Side, args: argparse.Namespace, start: int = 0) -> dict[str, Seconds]:
-    """Each operation's wall times (seconds): one client, one operation at a time."""
-    check_sizes(side)
-    return {
-        "create": timings(numbered(side.create, start), args.creates, warmup=5),
-        "list": timings(side.list_all, args.repeat, warmup=2),
-        "update": timings(numbered(side.update, start), args.updates, warmup=5),
-        "filtered": timings(numbered(side.filtered, start), args.repeat * 3, warmup=2),
+def measure_single(sides: list[Side], args: argparse.Namespace) -> dict[str, dict[str, Seconds]]:
+    """Each side's wall times (seconds) per operation: one client, one operation at a time, the
+    sides taking turns (round-robin), so load from other work falls on all of them alike."""
+    for side in sides:
+        check_sizes(side)
+    plan = {
+        "create": (args.creates, 5, lambda side: numbered(side.create, side.offset)),
+        "list": (args.repeat, 2, lambda side: side.list_all),
+        "update": (args.updates, 5, lambda side: numbered(side.update, side.offset)),
+        "filtered": (args.repeat * 3, 2, lambda side: numbered(side.filtered, side.offset)),
     }
+    times: dict[str, dict[str, Seconds]] = {side.name: {} for side in sides}
+    for operation, (repeat, warmup, bind) in plan.items():
+        print(f"[bench] {operation}", file=sys.stderr, flush=True)
+        bound = {side.name: bind(side) for side in sides}
+        for name, timed in interleaved(bound, repeat, warmup).items():
+            times[name][operation] = timed
+    return times
 
 
 def _mixed_client(side: Side, index: int, seconds: float, ready: Any, go: Any, out: Any) -> None:
@@ -387,37 +398,12 @@ def measure_mixed(side: Side, seconds: float, clients: int = CONCURRENT_CLIENTS)
     return total / span
 
 
-def measure_callsheet(
-    label: str, args: argparse.Namespace, database: str | None
-) -> dict[str, dict[str, Any]]:
-    """Callsheet on a fresh `callsheet serve`: raw HTTP, then through shotgun_api3."""
-    with tempfile.TemporaryDirectory(prefix="callsheet-zou-bench-") as folder:
-        server, url = start_server(Path(folder) / "data", database)
-        try:
-            raw = CallsheetRaw(url, f"Callsheet {label}")
-            print(f"[callsheet] {label}: seeding", file=sys.stderr, flush=True)
-            raw.seed()
-            print(f"[callsheet] {label}: measuring", file=sys.stderr, flush=True)
-            raw_times = measure_single(raw, args)
-            raw_times["list_bytes"] = [list_bytes(raw)]
-            mixed = measure_mixed(raw, args.seconds)
-            client = CallsheetClient(url, raw.name, raw.ids)
-            client_times = measure_single(client, args, start=100_000)
-            client.close()
-            raw.close()
-        finally:
-            server.terminate()
-            server.wait(timeout=60)
-    return {
-        f"Callsheet {label}": {"times": raw_times, "mixed_rps": mixed},
-        f"Callsheet {label} via shotgun_api3": {"times": client_times, "mixed_rps": None},
-    }
-
-
-def list_bytes(side: CallsheetRaw) -> float:
-    """Bytes of the two answers of the 1,000-row list."""
-    from rawhttp import read_params
-
+def list_bytes(side: Side) -> float:
+    """Bytes of the answers of the 1,000-row list (Callsheet: two pages; Zou: one answer)."""
+    if isinstance(side, ZouRaw):
+        _, body = side.http.request("GET", f"/data/shots?project_id={side.ids['project']}")
+        return float(len(body))
+    assert isinstance(side, CallsheetRaw)
     project = [["project", "is", side.ids["project"]]]
     return float(
         sum(
@@ -427,18 +413,71 @@ def list_bytes(side: CallsheetRaw) -> float:
     )
 
 
-def measure_zou(args: argparse.Namespace) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
-    with RunningZou(venv=args.zou_venv, version=args.zou_version, postgres=args.postgres) as zou:
-        side = ZouRaw(zou.url, zou.token)
-        print("[zou] seeding (one POST per Shot)", file=sys.stderr, flush=True)
-        side.seed()
-        print("[zou] measuring", file=sys.stderr, flush=True)
-        times = measure_single(side, args)
-        _, body = side.http.request("GET", f"/data/shots?project_id={side.ids['project']}")
-        times["list_bytes"] = [float(len(body))]
-        mixed = measure_mixed(side, args.seconds)
-        side.close()
-        return {"Zou": {"times": times, "mixed_rps": mixed}}, zou.versions
+def callsheet_database(stack: ExitStack, args: argparse.Namespace) -> str:
+    """A fresh PostgreSQL database for Callsheet (dropped again when the stack closes)."""
+    name = "callsheet_bench_zou"
+
+    def run(statement: str) -> None:
+        with psycopg.connect(args.postgres, autocommit=True) as conn:
+            conn.execute(statement)
+
+    run(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    run(f"CREATE DATABASE {name}")
+    stack.callback(run, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    return urlunsplit(urlsplit(args.postgres)._replace(path=f"/{name}"))
+
+
+def start_callsheet(stack: ExitStack, label: str, database: str | None) -> CallsheetRaw:
+    folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="cs-zou-bench-")))
+    server, url = start_server(folder / "data", database)
+
+    def stop() -> None:
+        server.terminate()
+        server.wait(timeout=60)
+
+    stack.callback(stop)
+    return CallsheetRaw(url, f"Callsheet {label}")
+
+
+def measure(args: argparse.Namespace) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
+    """Every server at once (idle ones cost nothing), seeded, then measured taking turns."""
+    versions: dict[str, str] = {}
+    with ExitStack() as stack:
+        raw: list[Side] = [start_callsheet(stack, "SQLite", None)]
+        if args.postgresql:
+            raw.append(start_callsheet(stack, "PostgreSQL", callsheet_database(stack, args)))
+        if not args.skip_zou:
+            zou = stack.enter_context(
+                RunningZou(venv=args.zou_venv, version=args.zou_version, postgres=args.postgres)
+            )
+            versions = zou.versions
+            raw.append(ZouRaw(zou.url, zou.token))
+        for side in raw:
+            print(f"[bench] seeding {side.name}", file=sys.stderr, flush=True)
+            side.seed()
+        clients: list[Side] = []
+        for side in raw:
+            if isinstance(side, CallsheetRaw):
+                clients.append(CallsheetClient(side.url, side.name, side.ids))
+                clients[-1].offset = 100_000
+        times = measure_single(raw + clients, args)
+        mixed: dict[str, list[float]] = {side.name: [] for side in raw}
+        for round_ in range(args.mixed_rounds):
+            for side in raw if round_ % 2 == 0 else raw[::-1]:
+                print(f"[bench] mixed, {side.name}", file=sys.stderr, flush=True)
+                mixed[side.name].append(measure_mixed(side, args.seconds))
+        results: dict[str, dict[str, Any]] = {}
+        for side in raw + clients:
+            results[side.name] = {
+                "times": times[side.name],
+                "mixed_rps": statistics.median(mixed[side.name]) if side in raw else None,
+                "mixed_rounds": mixed.get(side.name),
+            }
+            if side in raw:
+                results[side.name]["times"]["list_bytes"] = [list_bytes(side)]
+        for side in raw + clients:
+            side.close()
+    return results, versions
 
 
 def p(times: Seconds, q: float) -> float:
@@ -463,7 +502,7 @@ ROWS: list[tuple[str, str, Callable[[dict[str, Any]], float | None], float]] = [
 
 
 def report(results: dict[str, dict[str, Any]], console: Console) -> list[dict[str, Any]]:
-    sides = list(results)
+    sides = sorted(results, key=lambda side: (side == "Zou", "PostgreSQL" in side, side))
     zou = results.get("Zou")
     table = Table(title="Callsheet side by side with Zou (one client each; lower ms is better)")
     table.add_column("operation")
@@ -510,7 +549,10 @@ def main() -> None:
     parser.add_argument("--creates", type=int, default=200, help="timed single creates")
     parser.add_argument("--updates", type=int, default=200, help="timed single updates")
     parser.add_argument("--repeat", type=int, default=15, help="timed lists (filtered: 3x)")
-    parser.add_argument("--seconds", type=float, default=10.0, help="length of the mixed run")
+    parser.add_argument("--seconds", type=float, default=5.0, help="length of one mixed run")
+    parser.add_argument(
+        "--mixed-rounds", type=int, default=3, help="mixed runs per server (median reported)"
+    )
     parser.add_argument("--postgresql", action="store_true", help="also Callsheet on PostgreSQL")
     parser.add_argument(
         "--postgres",
@@ -523,25 +565,15 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="write the results here as JSON")
     args = parser.parse_args()
 
-    results: dict[str, dict[str, Any]] = {}
-    results.update(measure_callsheet("SQLite", args, None))
-    if args.postgresql:
-        name = "callsheet_bench_zou"
-        with psycopg.connect(args.postgres, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-            conn.execute(f"CREATE DATABASE {name}")
-        database = urlunsplit(urlsplit(args.postgres)._replace(path=f"/{name}"))
-        try:
-            results.update(measure_callsheet("PostgreSQL", args, database))
-        finally:
-            with psycopg.connect(args.postgres, autocommit=True) as conn:
-                conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-    versions: dict[str, str] = {}
-    if not args.skip_zou:
-        zou_results, versions = measure_zou(args)
-        results.update(zou_results)
-    console = Console()
+    load_before = os.getloadavg()
+    results, versions = measure(args)
+    load = {"before": load_before, "after": os.getloadavg()}
+    console = Console(width=180)
     rows = report(results, console)
+    console.print(
+        f"load average before {load['before'][0]:.1f}, after {load['after'][0]:.1f} "
+        f"(1 min; {os.cpu_count()} cores shared with other work)"
+    )
     if versions:
         console.print(
             "Zou run: "
@@ -555,6 +587,7 @@ def main() -> None:
                     "rows": rows,
                     "zou_versions": versions,
                     "cpus": os.cpu_count(),
+                    "load_average": load,
                     "args": {k: str(v) for k, v in vars(args).items()},
                     "raw": {
                         side: {"mixed_rps": r["mixed_rps"], "times": r["times"]}

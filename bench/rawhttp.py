@@ -200,3 +200,16 @@ def timings(operation: Any, repeat: int, warmup: int = 1) -> list[float]:
         operation()
         times.append(time.perf_counter() - started)
     return times
+
+
+def interleaved(operations: dict[str, Any], repeat: int, warmup: int = 1) -> dict[str, list[float]]:
+    """Each operation's wall times (seconds), one call of each in turn per round, after `warmup`
+    untimed rounds: load from other work on the machine falls on all of them alike."""
+    times: dict[str, list[float]] = {name: [] for name in operations}
+    for round_ in range(warmup + repeat):
+        for name, operation in operations.items():
+            started = time.perf_counter()
+            operation()
+            if round_ >= warmup:
+                times[name].append(time.perf_counter() - started)
+    return times
