@@ -232,13 +232,20 @@ def count_statements(data: Path, database: str | None, body: bytes) -> list[str]
     settings = Settings.from_environment(str(data), database)
     site = Site.open(settings.site_url())
     statements: list[str] = []
+    contexts: set[int] = set()
 
-    def seen(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
-        statements.append(" ".join(statement.split())[:90])
+    def seen(conn: Any, cursor: Any, statement: str, params: Any, context: Any, *rest: Any) -> None:
+        if id(context) not in contexts:  # an option engine also fires its parent's listeners
+            contexts.add(id(context))
+            statements.append(" ".join(statement.split())[:90])
 
     try:
         dispatch(site, settings, decode_call(body))  # warm: schema, plans, authentication
-        event.listen(site.store.engine, "before_cursor_execute", seen)
+        # Writes use the store's engine; reads its read engine (PostgreSQL: an autocommit pool).
+        engines = [site.store.engine, getattr(site.store.dialect, "read_engine", None)]
+        for engine in engines:
+            if engine is not None:
+                event.listen(engine, "before_cursor_execute", seen)
         dispatch(site, settings, decode_call(body))
     finally:
         site.close()
