@@ -46,17 +46,29 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(data: Path) -> tuple[subprocess.Popen[bytes], str]:
-    """`callsheet serve` on a free port, with the bench script created first."""
+def start_server(
+    data: Path,
+    database: str | None = None,
+    serve: list[str] | None = None,
+    new_script: bool = True,
+) -> tuple[subprocess.Popen[bytes], str]:
+    """`callsheet serve` on a free port, with the bench script created first.
+
+    `database` is a PostgreSQL URL (else the SQLite file in `data`); `serve` replaces the
+    `python -m callsheet serve` command (bench_floor.py's profiled server takes the same options);
+    `new_script=False` serves a site that already has the script.
+    """
     cli = [sys.executable, "-m", "callsheet"]
-    subprocess.run(
-        [*cli, "script", "create", SCRIPT, "--key", KEY, "--data", str(data)],
-        check=True,
-        capture_output=True,
-    )
+    where = ["--data", str(data), *(["--database", database] if database else [])]
+    if new_script:
+        subprocess.run(
+            [*cli, "script", "create", SCRIPT, "--key", KEY, *where],
+            check=True,
+            capture_output=True,
+        )
     port = free_port()
     server = subprocess.Popen(
-        [*cli, "serve", "--data", str(data), "--port", str(port)],
+        [*(serve or [*cli, "serve"]), *where, "--port", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -67,6 +79,8 @@ def start_server(data: Path) -> tuple[subprocess.Popen[bytes], str]:
             socket.create_connection(("127.0.0.1", port), timeout=1).close()
             return server, url
         except OSError:
+            if server.poll() is not None:
+                raise RuntimeError("callsheet serve exited before it listened") from None
             if time.monotonic() > deadline:
                 server.kill()
                 raise RuntimeError("callsheet serve did not start") from None
