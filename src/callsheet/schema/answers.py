@@ -7,7 +7,6 @@ With a project, every field and entity carries `visible` (the per-project visibi
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
 from typing import Any
 
 from callsheet.schema.model import EntityType, Field, Schema
@@ -47,21 +46,6 @@ def entity_answer(entity: EntityType, *, with_visible: bool = False) -> dict[str
     if entity.visible is not None or with_visible:
         answer["visible"] = _leaf(True if entity.visible is None else entity.visible, False)
     return answer
-
-
-def schema_read_answer(
-    schema: Schema, visibility: Mapping[tuple[str, str], bool] | None = None
-) -> dict[str, dict[str, Any]]:
-    """`schema_read`: {EntityType: {field: record}}; `visibility` holds per-project overrides."""
-    with_visible = visibility is not None
-    overrides = visibility or {}
-    return {
-        entity.name: {
-            f.name: field_answer(f, overrides.get((entity.name, f.name)), with_visible=with_visible)
-            for f in entity.fields.values()
-        }
-        for entity in schema
-    }
 
 
 def schema_entity_read_answer(schema: Schema, *, with_visible: bool = False) -> dict[str, Any]:

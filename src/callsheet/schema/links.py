@@ -112,10 +112,6 @@ class TableLink:
     table_field: str  # multi-entity field that owns the table
     reverse: bool = False
 
-    @property
-    def table_name(self) -> str:
-        return f"_link_{self.table_type}_{self.table_field}"
-
 
 LinkStorage = ConnectionLink | ReverseEntityLink | TableLink
 

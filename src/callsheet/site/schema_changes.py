@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from callsheet.faults import SchemaFault, ValueFault
-from callsheet.schema.answers import entity_answer, field_answer, schema_entity_read_answer
+from callsheet.schema.answers import field_answer, schema_entity_read_answer
 from callsheet.schema.model import Field
 from callsheet.schema.naming import system_name_for
 from callsheet.store.kinds import kind_of, known_data_types
@@ -110,10 +110,6 @@ def schema_field_read(
         return {f.name: _answer(f, project_id) for f in entity.fields.values()}
     f = entity.field(field_name, operation="schema_field_read")
     return {f.name: _answer(f, project_id)}
-
-
-def entity_read(store: Store, entity_type: str) -> dict[str, Any]:
-    return entity_answer(store.schema.entity(entity_type))
 
 
 def _check_properties(properties: Any) -> dict[str, Any]:

@@ -39,6 +39,9 @@ from callsheet.store.text_search import search_terms as run_text_search_terms
 from callsheet.store.text_search import text_search as run_text_search
 
 T = TypeVar("T")
+# A bootstrapped in-memory site as bytes, made by the first pathless open of this process: new
+# in-memory sites are copies (a fresh mockgun-like site in milliseconds). It depends only on this
+# code, never on another process's data, so no other process needs to see it.
 _NEW_SITE_IMAGE: list[bytes] = []
 MAX_PAGE_SIZE = 500
 

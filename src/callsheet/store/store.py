@@ -235,12 +235,6 @@ class Store:
         if wrote_events:
             self.event_signals.notify()
 
-    def current_connection(self) -> Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            raise RuntimeError("no write transaction on this thread")
-        return conn
-
     def allocate_event_ids(self, conn: Connection, count: int) -> int:
         """Reserve `count` event ids; returns the first. Dense and in commit order.
 

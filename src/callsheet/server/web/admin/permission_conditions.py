@@ -153,11 +153,6 @@ def describe_rule(schema: Schema, entity_type: str, rule: Condition) -> str:
     return phrase
 
 
-def describe_filters(schema: Schema, entity_type: str, filters: Any) -> str:
-    """Filters as words, each condition with the schema's field names."""
-    return _describe_node(schema, entity_type, filters, top=True)
-
-
 def _preset_text(filters: Any) -> str | None:
     return next((p.text for p in PRESETS if _same(filters, p.filters)), None)
 

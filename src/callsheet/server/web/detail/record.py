@@ -8,7 +8,7 @@ looks at first (ShotGrid's detail pages lead with the same ones); the rest follo
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -267,16 +267,6 @@ class DetailRecord:
     def link(self) -> dict[str, Any]:
         return {"type": self.entity_type, "id": self.id, "name": self.title}
 
-    def field_view(self, name: str) -> FieldView | None:
-        """The named field if the page shows it."""
-        for group in self.groups:
-            for view in group.fields:
-                if view.name == name:
-                    return view
-        if self.status and self.status.name == name:
-            return self.status
-        return None
-
 
 def parse_entity_id(text: str) -> int | None:
     """The id in a detail URL, or None when it is not a positive integer of sane length."""
@@ -411,8 +401,3 @@ def _missing_message(site: Site, actor: Actor, entity: EntityType, entity_id: in
     if retired is not None:
         return f"{entity.display_name} {entity_id} was retired (moved to the trash)."
     return f"There is no {entity.display_name} with id {entity_id}."
-
-
-def field_names(groups: Sequence[FieldGroup]) -> list[str]:
-    """Every field name shown in `groups`."""
-    return [view.name for group in groups for view in group.fields]
