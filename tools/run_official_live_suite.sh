@@ -1,81 +1,71 @@
 #!/usr/bin/env bash
-# Run shotgun_api3's own live tests (test_api.py, test_api_long.py) against a fresh Callsheet.
+# Run shotgun_api3's own test suite, as published, against a fresh `callsheet serve`.
 #
-# Usage: tools/run_official_live_suite.sh SDIST_TESTS_DIR BASE_PY [pytest args...]
+# Usage: tools/run_official_live_suite.sh [PYTHON_API_CHECKOUT] [pytest args...]
 #
-#   SDIST_TESTS_DIR  the tests/ folder of the shotgun_api3 sdist (pip download --no-binary :all:
-#                    shotgun_api3==3.10.3, then extract it).
-#   BASE_PY          a tests/base.py for those tests (the sdist leaves it out): pass
-#                    tools/official_suite_base.py, Callsheet's own.
+#   PYTHON_API_CHECKOUT  a checkout of github.com/shotgunsoftware/python-api (or set
+#                        CALLSHEET_PYTHON_API): its tests/ folder with its own base.py, fixtures
+#                        and example_config, and its own shotgun_api3 package. Nothing is fetched.
+#   pytest args          default: the tests that talk to a server, tests/test_api.py
+#                        tests/test_api_long.py tests/test_proxy.py. Pass `tests` for the whole
+#                        suite as its CI runs it (test_unit.py::TestCerts then needs internet).
 #
-# Example: tools/run_official_live_suite.sh /tmp/shotgun_api3-3.10.3/tests \
-#              tools/official_suite_base.py
+# Example: git clone https://github.com/shotgunsoftware/python-api /tmp/python-api
+#          tools/run_official_live_suite.sh /tmp/python-api
 #
-# Nothing from the official suite is kept in this repository: the tests are copied into a
-# scratch folder, given a config pointing at a server started here (one script and one person
-# made with the CLI are the only set-up), run, and the server is stopped.
+# The checkout is copied into a scratch folder (it is never written to) and configured the way
+# its CI does it (azure-pipelines-templates/run-tests.yml): `cp tests/example_config
+# tests/config`, then SG_* environment variables for the server and accounts. The only set-up is
+# the script and the person, made with the CLI; the person is an Admin, as on ShotGrid's own test
+# site. Everything else (project, shots, ...) the suite creates itself (base.py `_setup_db`).
+# pytest runs from the scratch copy, so the tests import the checkout's own shotgun_api3.
 # Environment: CALLSHEET_SUITE_PORT (default 18931), CALLSHEET_SUITE_DATABASE (a PostgreSQL URL
 # for an empty database; default: a SQLite data folder in the scratch folder).
 set -euo pipefail
 
-tests_dir=${1:?usage: $0 SDIST_TESTS_DIR BASE_PY [pytest args...]}
-base_py=${2:?usage: $0 SDIST_TESTS_DIR BASE_PY [pytest args...]}
-shift 2
+if [[ $# -gt 0 && -d $1/tests ]]; then
+    checkout=$1
+    shift
+else
+    checkout=${CALLSHEET_PYTHON_API:?usage: $0 PYTHON_API_CHECKOUT [pytest args...] (or set CALLSHEET_PYTHON_API)}
+fi
+[[ -f $checkout/tests/base.py && -d $checkout/shotgun_api3 ]] ||
+    { echo "$checkout is not a python-api checkout (no tests/base.py or shotgun_api3/)" >&2; exit 2; }
+[[ $# -gt 0 ]] || set -- tests/test_api.py tests/test_api_long.py tests/test_proxy.py
+
 repo=$(cd "$(dirname "$0")/.." && pwd)
 python="$repo/.venv/bin/python"
 callsheet="$repo/.venv/bin/callsheet"
 port=${CALLSHEET_SUITE_PORT:-18931}
 scratch=$(mktemp -d /tmp/callsheet-live-suite.XXXXXX)
 
-cp -r "$tests_dir" "$scratch/tests"
-cp "$base_py" "$scratch/tests/base.py"
-touch "$scratch/tests/__init__.py"
-# The upload tests read two JPEGs the sdist does not ship; any small JPEG will do.
-"$python" - "$scratch/tests" <<'PY'
-import sys
-from pathlib import Path
-
-from PIL import Image
-
-for name in ("sg_logo.jpg", "Noëlご.jpg"):
-    Image.new("RGB", (64, 48), (200, 80, 20)).save(Path(sys.argv[1]) / name, "JPEG")
-PY
-cat >"$scratch/tests/config" <<EOF
-[SERVER_INFO]
-server_url     : http://127.0.0.1:$port
-script_name    : test script name
-api_key        : test script api key
-http_proxy     :
-session_uuid   :
-
-[TEST_DATA]
-project_name   : PTR unittest project
-human_name     : Sg unittest human
-human_login    : sgunittesthuman
-human_password : human password
-asset_code     : Sg unittest asset
-version_code   : Sg unittest version
-shot_code      : Sg unittest shot
-task_content   : Sg unittest task
-playlist_code  : Sg unittest playlist
-EOF
+mkdir "$scratch/python-api"
+cp -r "$checkout/shotgun_api3" "$checkout/tests" "$scratch/python-api/"
+cp "$scratch/python-api/tests/example_config" "$scratch/python-api/tests/config"
+commit=$(git -C "$checkout" rev-parse HEAD 2>/dev/null || echo "unknown (not a git checkout)")
 
 if [[ -n ${CALLSHEET_SUITE_DATABASE:-} ]]; then
     where=(--database "$CALLSHEET_SUITE_DATABASE")
 else
     where=(--data "$scratch/data")
 fi
-"$callsheet" script create "test script name" --key "test script api key" "${where[@]}" >/dev/null
-"$callsheet" user create sgunittesthuman --name "Sg unittest human" \
-    --password "human password" --permission-group Admin "${where[@]}" >/dev/null
+export SG_SERVER_URL="http://127.0.0.1:$port"
+export SG_SCRIPT_NAME="test script name" SG_API_KEY="test script api key"
+export SG_HUMAN_LOGIN="sgunittesthuman" SG_HUMAN_NAME="Sg unittest human"
+export SG_HUMAN_PASSWORD="human password"
+"$callsheet" script create "$SG_SCRIPT_NAME" --key "$SG_API_KEY" "${where[@]}" >/dev/null
+"$callsheet" user create "$SG_HUMAN_LOGIN" --name "$SG_HUMAN_NAME" \
+    --password "$SG_HUMAN_PASSWORD" --permission-group Admin "${where[@]}" >/dev/null
 "$callsheet" serve "${where[@]}" --port "$port" >"$scratch/serve.log" 2>&1 &
 server=$!
 trap 'kill "$server"' EXIT
 for _ in $(seq 100); do
-    curl -sf -o /dev/null "http://127.0.0.1:$port/api3/json" \
+    curl -sf -o /dev/null "$SG_SERVER_URL/api3/json" \
         -d '{"method_name": "info", "params": []}' && break
     sleep 0.1
 done
 
-cd "$scratch"
-"$python" -m pytest tests/test_api.py tests/test_api_long.py -p no:cacheprovider -q -rfEs "$@"
+cd "$scratch/python-api"
+echo "python-api $commit, shotgun_api3 $("$python" -c 'import shotgun_api3; print(shotgun_api3.__version__, shotgun_api3.__file__)')"
+echo "scratch folder $scratch"
+"$python" -m pytest -p no:cacheprovider -q -rfEs "$@"

@@ -6,7 +6,7 @@ checked by their field's kind before anything is written, so a bad value leaves 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from callsheet.faults import Fault, SchemaFault, ValueFault
@@ -19,6 +19,7 @@ from callsheet.site.change_events import (
     log_links,
     project_of,
 )
+from callsheet.site.linked_writes import LinkedWrite, linked_updates, split_linked
 from callsheet.site.retirement import retire_entity, revive_entity
 from callsheet.site.write_context import (
     LINK_TYPES,
@@ -182,6 +183,8 @@ class PreparedCreate:
     row: dict[str, Any]
     # an Action Menu Item's secret token: kept apart from the row (site/action_menu.py)
     secret: str | None = None
+    # fields of linked entities, written once the row exists (site/linked_writes.py)
+    linked: list[LinkedWrite] = field(default_factory=list)
 
 
 def prepare_create(ctx: WriteContext, entity_type: str, data: Any) -> PreparedCreate:
@@ -192,6 +195,9 @@ def prepare_create(ctx: WriteContext, entity_type: str, data: Any) -> PreparedCr
         raise SchemaFault(
             f"API create() {entity_type}.id cannot be set: ids are given by the server."
         )
+    data, linked = split_linked(ctx, entity, data, "create")
+    if linked and entity_type == "EventLogEntry":
+        raise SchemaFault("API create() EventLogEntry cannot write fields of linked entities.")
     data, (_, secret) = split_secret(entity_type, data)
     values = check_values(ctx, entity, data, creating=True)
     ctx.permissions.check_create(ctx, entity_type, values)
@@ -215,7 +221,7 @@ def prepare_create(ctx: WriteContext, entity_type: str, data: Any) -> PreparedCr
             row[f"{bookkeeping}__type"] = actor.type if actor else None
             row[f"{bookkeeping}__id"] = actor.id if actor else None
     row = {k: v for k, v in row.items() if k in table.c}
-    return PreparedCreate(entity, values, row, secret)
+    return PreparedCreate(entity, values, row, secret, linked)
 
 
 def _finish_create(ctx: WriteContext, prepared: PreparedCreate, entity_id: int) -> None:
@@ -240,6 +246,7 @@ def _finish_create(ctx: WriteContext, prepared: PreparedCreate, entity_id: int) 
             secret_event_value(prepared.secret),
             in_create=True,
         )
+    _write_linked(ctx, entity, entity_id, prepared.row, prepared.linked, None, "create")
 
 
 def create_entity(ctx: WriteContext, entity_type: str, data: Any) -> int:
@@ -369,6 +376,7 @@ def update_entity(
     ctx.permissions.check_action(entity_type, "update")
     if isinstance(data, dict) and "id" in data:
         raise SchemaFault(f"API update() {entity_type}.id cannot be changed.")
+    data, linked = split_linked(ctx, entity, data, "update")
     data, (secret_given, secret) = split_secret(entity_type, data)
     values = check_values(ctx, entity, data, creating=False)
     modes = modes or {}
@@ -449,7 +457,25 @@ def update_entity(
             log_entity_backrefs(ctx, ref, f, old, new, in_create=False)
     for f, old, new in link_changes:
         log_links(ctx, entity, ref, project, f, old, new, in_create=False)
-    return list(values)
+    _write_linked(ctx, entity, entity_id, {**dict(current), **row}, linked, modes, "update")
+    return [*values, *(item.name for item in linked)]
+
+
+def _write_linked(
+    ctx: WriteContext,
+    entity: EntityType,
+    entity_id: int,
+    columns: dict[str, Any],
+    linked: list[LinkedWrite],
+    modes: dict[str, str] | None,
+    operation: str,
+) -> None:
+    """Update the entities reached through links, each as an ordinary update (its own
+    permissions and event rows), after the written entity's own fields."""
+    for target, data, sub_modes in linked_updates(
+        entity, entity_id, columns, linked, modes, operation
+    ):
+        update_entity(ctx, target.type, target.id, data, sub_modes)
 
 
 def _retired_links(ctx: WriteContext, links: list[LinkRef]) -> set[LinkRef]:
