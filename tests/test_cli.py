@@ -132,3 +132,50 @@ def test_user_password_sets_a_new_password(data_dir: Path) -> None:
     )
     assert result.exit_code != 0
     assert "No person with the login 'nobody'" in result.output
+
+
+def test_user_password_ends_the_persons_sessions(data_dir: Path) -> None:
+    from callsheet.faults import AuthenticationFault
+    from callsheet.site.auth import authenticate, issue_session_token
+
+    run(
+        "user",
+        "create",
+        "leaving",
+        "--name",
+        "Lea Ving",
+        "--password",
+        "old",
+        "--data",
+        str(data_dir),
+    )
+    site = Site.open(str(data_dir / "callsheet.sqlite3"))
+    try:
+        actor = authenticate(site, {"user_login": "leaving", "user_password": "old"})
+        token = issue_session_token(site, actor)
+        run("user", "password", "leaving", "--password", "new", "--data", str(data_dir))
+        with pytest.raises(AuthenticationFault):
+            authenticate(site, {"session_token": token})
+    finally:
+        site.close()
+
+
+def test_serve_passes_its_safety_options_to_every_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    from callsheet import cli
+
+    for variable in cli.SERVE_ENVIRONMENT.values():
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("CALLSHEET_HOST", "0.0.0.0")
+    monkeypatch.setenv("CALLSHEET_ALLOWED_HOSTS", "tracker.example, 10.0.0.5")
+    monkeypatch.setenv("CALLSHEET_ALLOW_COOKIELESS_LOCAL_DOWNLOADS", "true")
+    monkeypatch.setenv("CALLSHEET_MAX_UPLOAD_BYTES", "1024")
+    captured: dict[str, Settings] = {}
+    monkeypatch.setattr(cli, "_open_site", lambda settings: None)
+    monkeypatch.setattr(
+        cli, "create_app", lambda site, settings: captured.setdefault("s", settings)
+    )
+    cli.app_from_environment()
+    settings = captured["s"]
+    assert settings.host_names() == {"tracker.example", "10.0.0.5"}
+    assert settings.allow_cookieless_local_downloads is True
+    assert settings.max_upload_bytes == 1024

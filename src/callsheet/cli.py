@@ -141,6 +141,23 @@ database_option = click.option(
 KEEP_ALIVE_S = 75
 
 
+# `serve` options that reach every worker process through the environment (app_from_environment).
+SERVE_ENVIRONMENT = {
+    "host": "CALLSHEET_HOST",
+    "threads": "CALLSHEET_THREADS",
+    "public_url": "CALLSHEET_PUBLIC_URL",
+    "allowed_hosts": "CALLSHEET_ALLOWED_HOSTS",
+    "allow_cookieless_local_downloads": "CALLSHEET_ALLOW_COOKIELESS_LOCAL_DOWNLOADS",
+    "max_upload_bytes": "CALLSHEET_MAX_UPLOAD_BYTES",
+}
+
+
+def _host_list(text: str | None) -> tuple[str, ...] | None:
+    if not text:
+        return None
+    return tuple(name.strip() for name in text.split(",") if name.strip())
+
+
 @main.command()
 @data_option
 @database_option
@@ -148,13 +165,65 @@ KEEP_ALIVE_S = 75
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
 @click.option("--workers", default=1, show_default=True, type=int, help="Server processes.")
 @click.option("--threads", default=16, show_default=True, type=int, help="Threads per process.")
+@click.option(
+    "--public-url",
+    envvar="CALLSHEET_PUBLIC_URL",
+    help="The URL clients use (behind a proxy): the base of file URLs, an allowed host name.",
+)
+@click.option(
+    "--allowed-hosts",
+    envvar="CALLSHEET_ALLOWED_HOSTS",
+    help="Comma-separated host names requests may name in their Host header ('*': any). "
+    "Default: --host and --public-url, plus localhost when listening on loopback.",
+)
+@click.option(
+    "--allow-cookieless-local-downloads",
+    is_flag=True,
+    envvar="CALLSHEET_ALLOW_COOKIELESS_LOCAL_DOWNLOADS",
+    help="RISKY, for test rigs: a download without credentials from this machine acts as the "
+    "latest session token issued to this machine (docs/configuration.md).",
+)
+@click.option(
+    "--forwarded-allow-ips",
+    envvar="CALLSHEET_FORWARDED_ALLOW_IPS",
+    help="Proxies whose X-Forwarded-For/-Proto to trust (comma-separated, '*': any). "
+    "Default: none; the TCP peer is the caller.",
+)
+@click.option(
+    "--max-upload-bytes",
+    envvar="CALLSHEET_MAX_UPLOAD_BYTES",
+    type=int,
+    help="The largest upload accepted (default 50 GiB; uploads stream to disk).",
+)
 def serve(
-    data: str | None, database: str | None, host: str, port: int, workers: int, threads: int
+    data: str | None,
+    database: str | None,
+    host: str,
+    port: int,
+    workers: int,
+    threads: int,
+    public_url: str | None,
+    allowed_hosts: str | None,
+    allow_cookieless_local_downloads: bool,
+    forwarded_allow_ips: str | None,
+    max_upload_bytes: int | None,
 ) -> None:
     """Serve the Shotgun API (shotgun_api3's base_url is http://HOST:PORT)."""
     import uvicorn
 
-    settings = _settings(data, database, host=host, port=port, workers=workers, threads=threads)
+    settings = _settings(
+        data,
+        database,
+        host=host,
+        port=port,
+        workers=workers,
+        threads=threads,
+        public_url=public_url,
+        allowed_hosts=_host_list(allowed_hosts),
+        allow_cookieless_local_downloads=allow_cookieless_local_downloads or None,
+        forwarded_allow_ips=forwarded_allow_ips,
+        max_upload_bytes=max_upload_bytes,
+    )
     site = _open_site(settings)  # create the site (and fail early) before any worker starts
     try:
         password = first_admin_password(site)
@@ -170,11 +239,33 @@ def serve(
             f"[bold]{password}[/bold] (shown once; `callsheet user password admin` sets another).",
             highlight=False,
         )
+    if settings.host_names() is None:
+        console.print(
+            "Any Host header is accepted (listening on every address without --public-url or "
+            "--allowed-hosts).",
+            highlight=False,
+        )
+    if settings.allow_cookieless_local_downloads:
+        console.print(
+            "[bold]--allow-cookieless-local-downloads[/bold]: any process on this machine can "
+            "download attachments as the latest caller here that asked for a session token.",
+            highlight=False,
+        )
+    # uvicorn trusts X-Forwarded-* from 127.0.0.1 by default; we trust no proxy unless told.
+    proxy = {
+        "proxy_headers": forwarded_allow_ips is not None,
+        "forwarded_allow_ips": forwarded_allow_ips or "",
+    }
     if workers > 1:
         os.environ["CALLSHEET_DATA"] = str(settings.data_dir)
         if settings.database_url:
             os.environ["CALLSHEET_DATABASE_URL"] = settings.database_url
-        os.environ["CALLSHEET_THREADS"] = str(threads)
+        for name, variable in SERVE_ENVIRONMENT.items():
+            value = getattr(settings, name)
+            if isinstance(value, tuple):
+                value = ",".join(value)
+            if value not in (None, "", ()):
+                os.environ[variable] = str(value)
         uvicorn.run(
             "callsheet.cli:app_from_environment",
             factory=True,
@@ -183,16 +274,28 @@ def serve(
             workers=workers,
             log_level="info",
             timeout_keep_alive=KEEP_ALIVE_S,
+            **proxy,  # type: ignore[arg-type]
         )
         return
     app = create_app(_open_site(settings), settings)
-    uvicorn.run(app, host=host, port=port, timeout_keep_alive=KEEP_ALIVE_S)
+    uvicorn.run(app, host=host, port=port, timeout_keep_alive=KEEP_ALIVE_S, **proxy)  # type: ignore[arg-type]
 
 
 def app_from_environment() -> Starlette:
     """The app for one of several worker processes (settings come through the environment)."""
-    threads = int(os.environ.get("CALLSHEET_THREADS", "16"))
-    settings = _settings(None, None, threads=threads)
+    environ = os.environ
+    flag = environ.get("CALLSHEET_ALLOW_COOKIELESS_LOCAL_DOWNLOADS", "").lower()
+    upload = environ.get("CALLSHEET_MAX_UPLOAD_BYTES")
+    settings = _settings(
+        None,
+        None,
+        host=environ.get("CALLSHEET_HOST"),
+        threads=int(environ.get("CALLSHEET_THREADS", "16")),
+        public_url=environ.get("CALLSHEET_PUBLIC_URL"),
+        allowed_hosts=_host_list(environ.get("CALLSHEET_ALLOWED_HOSTS")),
+        allow_cookieless_local_downloads=flag in ("1", "true", "yes") or None,
+        max_upload_bytes=int(upload) if upload else None,
+    )
     return create_app(_open_site(settings), settings)
 
 

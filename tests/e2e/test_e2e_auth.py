@@ -7,7 +7,8 @@ import shotgun_api3
 from live_server import HUMAN_LOGIN, HUMAN_NAME, HUMAN_PASSWORD, SCRIPT_NAME, LiveServer
 
 from callsheet.site.accounts import create_user
-from callsheet.site.auth import AuthPolicy, expire_session_token, unlock
+from callsheet.site.auth import AuthPolicy, authenticate, expire_session_token, login_key, unlock
+from callsheet.store import credentials
 
 
 def test_script_name_and_key_log_in(live: LiveServer) -> None:
@@ -104,16 +105,30 @@ def test_inactive_person_cannot_log_in(live: LiveServer) -> None:
         live.person("leaver", "pw-leaver").find_one("Shot", [])
 
 
-def test_repeated_failures_lock_the_login(live: LiveServer) -> None:
+def test_wrong_passwords_are_counted_and_unlock_forgets_them(live: LiveServer) -> None:
     create_user(live.site, "forgetful", "Forget Ful", "right-password")
-    policy = AuthPolicy()
-    for _ in range(policy.lock_after):
+    for _ in range(3):
         with pytest.raises(shotgun_api3.AuthenticationFault):
             live.person("forgetful", "wrong").find_one("Shot", [])
-    with pytest.raises(shotgun_api3.AuthenticationFault):  # locked: even the right password
-        live.person("forgetful", "right-password").find_one("Shot", [])
-    unlock(live.site, "HumanUser", "forgetful")
+    assert credentials.attempt_rows(live.site.store)[login_key("forgetful")] == 3
+    unlock(live.site, "forgetful")
+    assert login_key("forgetful") not in credentials.attempt_rows(live.site.store)
     assert live.person("forgetful", "right-password").find("Shot", []) is not None
+
+
+def test_login_under_attack_waits_then_lets_the_owner_in(live: LiveServer) -> None:
+    create_user(live.site, "targeted", "Tar Geted", "right-password")
+    policy = AuthPolicy()
+    for number in range(policy.slow_after):  # guesses from many addresses, none throttled
+        with pytest.raises(shotgun_api3.AuthenticationFault):
+            authenticate(
+                live.site,
+                {"user_login": "targeted", "user_password": "guess"},
+                source=f"192.0.2.{number}",
+                waited=True,
+            )
+    # the server waits out the delay (off its threads), then checks: the owner gets in
+    assert live.person("targeted", "right-password").find("Shot", []) is not None
 
 
 def test_password_proxy_update_changes_the_password(live: LiveServer) -> None:

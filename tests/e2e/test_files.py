@@ -31,7 +31,10 @@ def live(
 ) -> Iterator[LiveServer]:
     """This module's server, with its files in a temporary data folder."""
     folder = tmp_path_factory.mktemp("files")
-    settings = Settings(data_dir=folder, threads=8, thumbnail_delay_s=0.3)
+    # the official client downloads by id without its cookie when the URL has a port
+    settings = Settings(
+        data_dir=folder, threads=8, thumbnail_delay_s=0.3, allow_cookieless_local_downloads=True
+    )
     with live_server(request, request.param, folder, settings) as server:
         yield server
 
@@ -142,7 +145,9 @@ def test_download_by_id_on_this_machine_uses_the_session_just_issued(
     sg: shotgun_api3.Shotgun, world: dict[str, Any], tmp_path: Path
 ) -> None:
     # urllib's cookie jar does not match `host:port` domains, so the client sends no
-    # `_session_id` here (reference §7.5); from loopback the token it was just issued counts.
+    # `_session_id` here (reference §7.5); with allow_cookieless_local_downloads (this module's
+    # server), from loopback the token it was just issued counts. Off by default:
+    # tests/server/test_request_guards.py.
     path = tmp_path / "by-id.bin"
     path.write_bytes(b"by id")
     attachment_id = sg.upload("Shot", world["shot"]["id"], str(path))

@@ -99,6 +99,10 @@ class FileRoom:
         path = ATTACHMENT_PATH.format(id=int(attachment_id))
         return self.base_url() + self.signer.sign(path)
 
+    def unsigned_attachment_url(self, attachment_id: int) -> str:
+        """An attachment's download URL that needs the reader's own login (a session cookie)."""
+        return self.base_url() + ATTACHMENT_PATH.format(id=int(attachment_id))
+
     def verify(self, path: str, expires: str | None, signature: str | None) -> bool:
         """Whether a request for `path` carries a valid, unexpired signature."""
         return self.signer.verify(path, expires, signature)

@@ -49,6 +49,18 @@ class LocalFiles:
             Path(temporary).unlink(missing_ok=True)
             raise
 
+    def incoming_dir(self) -> Path:
+        """Where uploads are written while they arrive (same file system as their final place)."""
+        return self.root / "incoming"
+
+    def store(self, path: Path, content: bytes | Path) -> None:
+        """Put bytes, or a finished file from `incoming_dir()` (moved, not copied), at `path`."""
+        if isinstance(content, bytes):
+            self.write(path, content)
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(content, path)
+
     def signing_key(self) -> bytes:
         """The secret that signs file URLs, made once and shared by every server process."""
         path = self.root / SIGNING_KEY_FILE

@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import cache
+from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
@@ -54,10 +55,11 @@ def make_thumbnail(source: bytes, filmstrip: bool = False) -> tuple[bytes, str]:
         raise ThumbnailFault(f"The thumbnail is not a readable image ({error}).") from None
 
 
-def is_image(source: bytes) -> bool:
-    """Whether Pillow recognises the bytes as an image (checked before an upload is accepted)."""
+def is_image(source: bytes | Path) -> bool:
+    """Whether Pillow recognises the bytes (or file) as an image (checked before an upload is
+    accepted)."""
     try:
-        with Image.open(io.BytesIO(source)) as image:
+        with Image.open(io.BytesIO(source) if isinstance(source, bytes) else source) as image:
             image.verify()
         return True
     except Exception:  # Pillow raises many types for bad input; any of them means "no"

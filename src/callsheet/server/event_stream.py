@@ -39,6 +39,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from callsheet.faults import AuthenticationFault, Fault
+from callsheet.server.callers import run_authenticating, source_address
 from callsheet.server.settings import Settings
 from callsheet.server.wire import JSON_CONTENT_TYPE, encode_value
 from callsheet.site.actor import Actor
@@ -201,9 +202,15 @@ def _error(status: int, message: str) -> Response:
 
 
 def _authenticate_and_read(
-    site: Site, settings: Settings, credentials: dict[str, Any], query: StreamQuery
+    site: Site,
+    settings: Settings,
+    credentials: dict[str, Any],
+    query: StreamQuery,
+    source: str | None,
+    *,
+    waited: bool = False,
 ) -> tuple[Actor, list[dict[str, Any]]]:
-    actor = authenticate(site, credentials, settings.auth)
+    actor = authenticate(site, credentials, settings.auth, source=source, waited=waited)
     return actor, read_events(site, actor, query.after, query.limit)
 
 
@@ -224,8 +231,8 @@ async def api3_events(request: Request) -> Response:
     try:
         deadline = asyncio.get_running_loop().time() + query.timeout_s
         armed = waker.arm()
-        actor, first = await run_in_threadpool(
-            _authenticate_and_read, site, settings, credentials, query
+        actor, first = await run_authenticating(
+            _authenticate_and_read, site, settings, credentials, query, source_address(request)
         )
         watch = Watch(armed, first, deadline)
         events = await wait_for_events(site, actor, query, waker, watch, request.is_disconnected)

@@ -2,9 +2,12 @@
 
 Upload endpoints answer HTTP 200 with text: `1:<attachment_id>\\n` on success, `0\\n<message>\\n`
 on any failure (an HTTP error would be retried three times, then reported as "Max attempts limit
-reached."). They authenticate the auth fields of the form, as `/api3/json` does its auth dict.
+reached."). They authenticate the auth fields of the form, as `/api3/json` does its auth dict,
+before reading any file content; file parts are streamed to disk (`Settings.max_upload_bytes`).
 Thumbnails are served to whoever holds their signed URL; attachments to a caller with a valid
-signed URL or a `_session_id` cookie holding a session token.
+signed URL or a `_session_id` cookie holding a session token. Every file goes out with
+`nosniff` and a sandboxing Content-Security-Policy: an uploaded HTML or SVG file opened in a
+browser runs no script with the site's cookies.
 """
 
 from __future__ import annotations
@@ -12,10 +15,11 @@ from __future__ import annotations
 import logging
 import re
 import time
+from contextlib import suppress
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -29,8 +33,10 @@ from callsheet.files.room import (
     base_url_of_request,
 )
 from callsheet.files.thumbnails import placeholder_png
-from callsheet.server.forms import Form, read_form
-from callsheet.server.settings import Settings
+from callsheet.server.callers import run_authenticating, source_address
+from callsheet.server.forms import Form, StreamedForm, read_form, read_streamed_multipart
+from callsheet.server.request_guards import SMALL_FORM_MAX_BODY_BYTES, host_name, too_large
+from callsheet.server.settings import Settings, is_loopback_name
 from callsheet.site import uploads
 from callsheet.site.actor import Actor
 from callsheet.site.auth import authenticate
@@ -38,8 +44,11 @@ from callsheet.site.site import Site
 
 log = logging.getLogger("callsheet.server.files")
 
-# Uploads are read into memory whole; larger files are refused with a clear message.
-MAX_UPLOAD_BYTES = 1024 * 1024 * 1024
+# What a browser must not do with a served file: guess another type, or run it as a page.
+FILE_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "sandbox; default-src 'none'; img-src 'self'; media-src 'self'",
+}
 AUTH_FIELDS = (
     "script_name",
     "script_key",
@@ -88,36 +97,69 @@ def _text(ok: bool, message: str) -> Response:
     return PlainTextResponse(f"1:{message}\n" if ok else f"0\n{message}\n")
 
 
-async def _form(request: Request) -> Form:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_UPLOAD_BYTES:
-        raise Fault(f"The upload is larger than the limit of {MAX_UPLOAD_BYTES} bytes.")
-    chunks, size = [], 0
+async def _small_form(request: Request) -> Form:
+    """A form of a few fields (urlencoded, or multipart without big files), read whole."""
+    body = bytearray()
     async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_UPLOAD_BYTES:
-            raise Fault(f"The upload is larger than the limit of {MAX_UPLOAD_BYTES} bytes.")
-        chunks.append(chunk)
-    return read_form(request.headers.get("content-type", ""), b"".join(chunks))
+        body += chunk
+        if len(body) > SMALL_FORM_MAX_BODY_BYTES:
+            raise too_large(SMALL_FORM_MAX_BODY_BYTES)
+    return read_form(request.headers.get("content-type", ""), bytes(body))
 
 
-def _actor(site: Site, settings: Settings, form: Form) -> Actor:
-    credentials = {k: form.fields[k] for k in AUTH_FIELDS if form.fields.get(k) not in (None, "")}
-    return authenticate(site, credentials, settings.auth)
+def _actor(
+    site: Site,
+    settings: Settings,
+    fields: dict[str, str],
+    source: str | None,
+    *,
+    waited: bool = False,
+) -> Actor:
+    credentials = {k: fields[k] for k in AUTH_FIELDS if fields.get(k) not in (None, "")}
+    return authenticate(site, credentials, settings.auth, source=source, waited=waited)
+
+
+async def _authenticated_form(
+    request: Request, site: Site, settings: Settings
+) -> tuple[StreamedForm, Actor]:
+    """The upload form, its sender authenticated before any file content is read (the client
+    sends the auth fields first); file parts go to `<files>/incoming/`, never into memory."""
+    content_type = request.headers.get("content-type", "")
+    source = source_address(request)
+    actors: list[Actor] = []
+
+    async def authenticate_fields(fields: dict[str, str]) -> None:
+        actors.append(await run_authenticating(_actor, site, settings, fields, source))
+
+    if not content_type.lower().startswith("multipart/form-data"):
+        small = await _small_form(request)
+        form = StreamedForm(fields=small.fields)
+    else:
+        spool = uploads.room_of(site).storage.incoming_dir()
+        form = await read_streamed_multipart(
+            content_type, request.stream(), spool, authenticate_fields
+        )
+    if not actors:
+        try:
+            await authenticate_fields(form.fields)
+        except BaseException:
+            form.discard()
+            raise
+    return form, actors[0]
 
 
 async def _answer_upload(request: Request, thumbnail: bool) -> Response:
     site: Site = request.app.state.site
     settings: Settings = request.app.state.settings
+    form: StreamedForm | None = None
     try:
-        form = await _form(request)
+        form, actor = await _authenticated_form(request, site, settings)
         part = form.files.get("thumb_image" if thumbnail else "file")
         if part is None:
             raise Fault("The upload has no file part.")
         fields = form.fields
 
         def run() -> int:
-            actor = _actor(site, settings, form)
             if thumbnail:
                 return uploads.publish_thumbnail(
                     site,
@@ -125,7 +167,7 @@ async def _answer_upload(request: Request, thumbnail: bool) -> Response:
                     fields.get("entity_type"),
                     fields.get("entity_id"),
                     part.filename,
-                    part.content,
+                    part.path,
                     filmstrip=fields.get("filmstrip") in ("True", "true", "1"),
                 )
             return uploads.upload_file(
@@ -134,7 +176,7 @@ async def _answer_upload(request: Request, thumbnail: bool) -> Response:
                 fields.get("entity_type"),
                 fields.get("entity_id"),
                 part.filename,
-                part.content,
+                part.path,
                 field_name=fields.get("field_name"),
                 display_name=fields.get("display_name"),
                 tag_list=fields.get("tag_list"),
@@ -144,9 +186,14 @@ async def _answer_upload(request: Request, thumbnail: bool) -> Response:
         return _text(True, str(await run_in_threadpool(run)))
     except Fault as fault:
         return _text(False, fault.message)
+    except ClientDisconnect:
+        return _text(False, "The upload was interrupted.")
     except Exception:
         log.exception("upload failed")
         return _text(False, "Callsheet could not store the upload: internal error (see the log).")
+    finally:
+        if form is not None:
+            form.discard()
 
 
 async def upload_file(request: Request) -> Response:
@@ -171,19 +218,20 @@ async def share_thumbnail(request: Request) -> Response:
     site: Site = request.app.state.site
     settings: Settings = request.app.state.settings
     try:
-        form = await _form(request)
+        form = await _small_form(request)
         fields = form.fields
+        source = source_address(request)
         targets = [_shared_entity(t) for t in fields.get("entities", "").split(",") if t.strip()]
         if not targets:
             raise Fault("share_thumbnail needs at least one entity.")
-        source = _shared_entity(fields.get("source_entity", ""))
+        shared = _shared_entity(fields.get("source_entity", ""))
         filmstrip = fields.get("filmstrip_thumbnail") in ("1", "True", "true")
 
-        def run() -> int:
-            actor = _actor(site, settings, form)
-            return uploads.share_thumbnail(site, actor, targets, source, filmstrip)
+        def run(*, waited: bool) -> int:
+            actor = _actor(site, settings, fields, source, waited=waited)
+            return uploads.share_thumbnail(site, actor, targets, shared, filmstrip)
 
-        return _text(True, str(await run_in_threadpool(run)))
+        return _text(True, str(await run_authenticating(run)))
     except uploads.ThumbnailNotReadyFault as fault:
         return PlainTextResponse(f"2\n{fault.message}\n")
     except Fault as fault:
@@ -195,7 +243,8 @@ async def share_thumbnail(request: Request) -> Response:
 
 async def cloud_upload_not_available(request: Request) -> Response:
     """The cloud (S3-style) flow: never selected, since `info` disables it (reference §7.1)."""
-    await request.body()
+    with suppress(Fault):
+        await _small_form(request)
     return _text(False, "This Callsheet server takes uploads directly (no cloud upload flow).")
 
 
@@ -225,16 +274,17 @@ async def thumbnail(request: Request) -> Response:
     if not file.is_file():
         return PlainTextResponse("Not found.\n", status_code=404)
     media_type = "image/png" if extension == "png" else "image/jpeg"
-    return FileResponse(file, media_type=media_type)
+    return FileResponse(file, media_type=media_type, headers=FILE_HEADERS)
 
 
 # shotgun_api3 downloads `/file_serve/attachment/<id>` with a `_session_id` cookie from its own
 # (cached) `get_session_token` call, but its cookie jar drops that cookie when the server URL
-# carries a port (reference §7.5). For callers on this very machine (loopback) only, a cookieless
-# download may use the latest session token issued to the same address, while that token is
-# valid and within the window below. Remote callers on a non-standard port use the signed URLs
-# that reads return, or a proxy on 80/443. Kept per process: with several server processes a
-# download may reach one that did not issue the token, and is then refused.
+# carries a port (reference §7.5). Only with `allow_cookieless_local_downloads` (off by default:
+# any process on this machine could then download as that caller), a cookieless download from
+# this machine (loopback address, and a Host header naming loopback, so no DNS rebinding) uses
+# the latest session token issued to the same address, while it is valid and within the window
+# below. Everyone else uses the signed URLs that reads return, or a proxy on 80/443. Kept per
+# process: with several server processes a download may reach one that did not issue the token.
 LOOPBACK_SESSION_WINDOW_S = 8 * 3600.0
 _LOOPBACK_HOSTS = ("127.", "::1", "localhost")
 _loopback_sessions: dict[str, tuple[str, float]] = {}
@@ -242,18 +292,20 @@ _loopback_sessions: dict[str, tuple[str, float]] = {}
 
 def _is_loopback(request: Request) -> bool:
     host = request.client.host if request.client else ""
-    return host.startswith(_LOOPBACK_HOSTS)
+    named = host_name(request.headers.get("host", ""))
+    return host.startswith(_LOOPBACK_HOSTS) and is_loopback_name(named)
 
 
 def remember_loopback_session(request: Request, results: Any) -> None:
-    """Note the session token just issued to a caller on this machine (see above)."""
+    """Note the session token just issued to a caller on this machine (see above; only with
+    `allow_cookieless_local_downloads`)."""
     token = results.get("session_id") if isinstance(results, dict) else None
     if token and _is_loopback(request):
         _loopback_sessions[request.client.host] = (token, time.monotonic())  # type: ignore[union-attr]
 
 
-def _loopback_token(request: Request) -> str | None:
-    if not _is_loopback(request):
+def _loopback_token(request: Request, settings: Settings) -> str | None:
+    if not settings.allow_cookieless_local_downloads or not _is_loopback(request):
         return None
     token, issued = _loopback_sessions.get(request.client.host, (None, 0.0))  # type: ignore[union-attr]
     if token is None or time.monotonic() - issued > LOOPBACK_SESSION_WINDOW_S:
@@ -287,7 +339,7 @@ async def attachment(request: Request) -> Response:
     def run() -> Any:
         if signed:  # minted by a read of someone allowed to see it
             return uploads.attachment_file(site, attachment_id) or False
-        token = request.cookies.get("_session_id") or _loopback_token(request)
+        token = request.cookies.get("_session_id") or _loopback_token(request, settings)
         actor = _cookie_actor(site, settings, token)
         if actor is None:
             return None
@@ -305,7 +357,9 @@ async def attachment(request: Request) -> Response:
         )
     if found is False:
         return PlainTextResponse("Attachment not found.\n", status_code=404)
-    return FileResponse(found.path, media_type=found.content_type, filename=found.filename)
+    return FileResponse(
+        found.path, media_type=found.content_type, filename=found.filename, headers=FILE_HEADERS
+    )
 
 
 def file_routes() -> list[Route]:

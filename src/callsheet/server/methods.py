@@ -180,14 +180,24 @@ METHODS: dict[str, Method] = {
 }
 
 
-def dispatch(site: Site, settings: Settings, call: RpcCall) -> Any:
-    """Authenticate and run one call; returns the value for `results`. Runs in a worker thread."""
+def dispatch(
+    site: Site,
+    settings: Settings,
+    call: RpcCall,
+    *,
+    source: str | None = None,
+    waited: bool = False,
+) -> Any:
+    """Authenticate and run one call; returns the value for `results`. Runs in a worker thread.
+
+    `source` is the caller's address, `waited` whether it already waited out a login delay
+    (site/auth.py)."""
     if call.method == "info":
         return server_info()
     method = METHODS.get(call.method)
     if method is None:
         raise UnknownMethodFault(f"Unknown method: {call.method!r}.")
-    actor = authenticate(site, call.auth, settings.auth)
+    actor = authenticate(site, call.auth, settings.auth, source=source, waited=waited)
     return method(site, actor, call.params, settings)
 
 

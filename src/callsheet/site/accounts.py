@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import secrets
 from collections.abc import Sequence
 from typing import Any
-
-import sqlalchemy as sa
 
 from callsheet.faults import PermissionFault, ValueFault
 from callsheet.site.actor import Actor
 from callsheet.site.auth import new_script_key, set_script_key
 from callsheet.site.bootstrap import ENGINE_SCRIPT_NAME, engine_script_id
 from callsheet.site.site import Site
-from callsheet.store.internal_tables import sessions
-from callsheet.store.store import now_utc
+from callsheet.store import credentials
 
 DEFAULT_SCRIPT_ROLE = "API Admin"
 DEFAULT_PERSON_ROLE = "Artist"
@@ -112,7 +108,7 @@ def create_user(
 
 
 def set_password(site: Site, login: str, password: str) -> dict[str, Any]:
-    """Give a person a new password (argon2-hashed by password_proxy)."""
+    """Give a person a new password (argon2-hashed by password_proxy); their sessions end."""
     if not password:
         raise ValueFault("A password must not be empty.")
     actor = admin_actor(site)
@@ -127,12 +123,7 @@ def first_admin_password(site: Site) -> str | None:
 
     None when `admin` has a password already (or is gone): nothing is printed twice.
     """
-    table = site.store.table("HumanUser")
-    with site.store.read() as conn:
-        row = conn.execute(
-            sa.select(table.c.password_proxy).where(table.c.login == FIRST_ADMIN_LOGIN)
-        ).first()
-    if row is None or row[0]:
+    if credentials.person_has_password(site.store, FIRST_ADMIN_LOGIN) is not False:
         return None
     password = secrets.token_urlsafe(12)
     set_password(site, FIRST_ADMIN_LOGIN, password)
@@ -221,7 +212,8 @@ def _may_update_scripts(site: Site, actor: Actor) -> None:
 
 
 def regenerate_script_key(site: Site, actor: Actor, script_id: int) -> str:
-    """A new key for a script, returned once; the old key stops working at once."""
+    """A new key for a script, returned once; the old key and the script's sessions stop
+    working at once."""
     _live_script(site, actor, script_id)
     _may_update_scripts(site, actor)
     key = new_script_key()
@@ -239,19 +231,12 @@ def set_person_status(site: Site, actor: Actor, person_id: int, active: bool) ->
     """Activate (`act`) or deactivate (`dis`) a person; a deactivated person cannot sign in."""
     if not active and actor.entity_type == "HumanUser" and actor.id == person_id:
         raise PermissionFault("You cannot deactivate your own account; ask another admin.")
-    person = site.update(
+    # the status change ends their sessions in the same transaction (credential_changes.py)
+    return site.update(
         actor, "HumanUser", person_id, {"sg_status_list": "act" if active else "dis"}
     )
-    if not active:
-        end_sessions(site, "HumanUser", person_id)  # activating again must not revive them
-    return person
 
 
 def end_sessions(site: Site, entity_type: str, entity_id: int) -> None:
-    """Expire every session token of a person or script (deactivation, sign out everywhere)."""
-    with site.store.write() as conn:
-        conn.execute(
-            sa.update(sessions)
-            .where(sessions.c.user_type == entity_type, sessions.c.user_id == entity_id)
-            .values(expires_at=now_utc() - dt.timedelta(seconds=1))
-        )
+    """End every session token of a person or script (sign out everywhere)."""
+    credentials.expire_account_sessions(site.store, entity_type, entity_id)

@@ -1,11 +1,27 @@
-"""Who is calling: script name + key, login + password, session tokens, sudo, lockout.
+"""Who is calling: script name + key, login + password, session tokens, sudo, and the throttle.
 
 ShotGrid re-sends the credentials with every request (reference §8), so `authenticate` runs per
 request; a verified secret is remembered by its hash (argon2 is slow on purpose) but the account
 is looked up every time, so a retired, disabled or locked account stops working at once. Every
-refusal is the same AuthenticationFault (102), whichever part was wrong. Failed attempts are
-counted per login in the database: after `slow_after` the account must wait (doubling) between
-attempts, after `lock_after` it is locked for `lock_s` seconds.
+refusal is the same AuthenticationFault (102), whichever part was wrong.
+
+Guessing is slowed down without letting anyone lock an account out (the rows live in the
+database, store/credentials.py, so every server process sees them):
+- Script keys are 256-bit random, so guessing one is hopeless; failures are counted per source
+  address, and an address with `key_failures_per_address` failures in the window must wait
+  (doubling, up to `max_backoff_s`) before its next key is even checked. The right key from
+  another address always works.
+- Passwords: a login at one address gets `password_failures_per_login_and_address` tries, an
+  address `password_failures_per_address` tries over all logins (spraying), then they wait the
+  same way. Against guessers spread over many addresses, each login's failures in the window
+  (from anywhere) delay every later check of that login, right or wrong, by up to
+  `max_delay_s`; the right password is then accepted, so the owner is slowed, never locked out.
+  The delay happens in the server, off the worker threads (LoginDelayFault asks for it).
+- Timing does not tell the answer: unknown logins and accounts without a password are checked
+  against a dummy argon2 hash; a throttled attempt is refused before any check, whatever it
+  holds; the delay is decided before the check. Failures are counted with one atomic upsert per
+  counter, so concurrent guesses are all counted.
+The source address is the caller's (the server passes it in; the engine knows no HTTP).
 """
 
 from __future__ import annotations
@@ -16,36 +32,66 @@ import secrets
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from functools import cache
 from threading import Lock
 from typing import Any
-
-import sqlalchemy as sa
 
 from callsheet.faults import AuthenticationFault, PermissionFault, ValueFault
 from callsheet.site.actor import Actor
 from callsheet.site.site import Site
-from callsheet.store.internal_tables import (
-    login_attempts,
-    script_keys,
-    sessions,
-)
+from callsheet.store import credentials
+from callsheet.store.credentials import AccountRow, Attempts
 from callsheet.store.secrets import hash_secret, verify_secret
-from callsheet.store.store import RETIRED_COLUMN, now_utc
+from callsheet.store.store import now_utc
 
 AUTH_FAILED = "Can't authenticate: wrong credentials, or an expired or locked session."
 _VERIFIED_MAX = 4096
 MAX_CREDENTIAL_CHARS = 255
+# Where a caller's address is unknown (in-process calls, tests without a server).
+UNKNOWN_SOURCE = "-"
 
 
 @dataclass(frozen=True)
 class AuthPolicy:
-    """Session lifetime and the failed-login throttle."""
+    """Session lifetime and the throttle of failed authentications (module docstring)."""
 
     session_lifetime_s: int = 24 * 3600
-    slow_after: int = 3
-    lock_after: int = 10
-    lock_s: int = 15 * 60
-    max_backoff_s: int = 60
+    # failures older than this are forgotten
+    failure_window_s: int = 15 * 60
+    key_failures_per_address: int = 10
+    password_failures_per_login_and_address: int = 5
+    password_failures_per_address: int = 100
+    # after this many failures of one login (from anywhere) each check of it waits 1, 2, 4 ... s
+    slow_after: int = 5
+    max_delay_s: float = 4.0
+    # a throttled address (or login at an address) waits this long, doubling, up to the max
+    backoff_start_s: float = 1.0
+    max_backoff_s: float = 60.0
+    # the counters table never holds more rows than this
+    max_attempt_rows: int = 50_000
+
+    def delay_s(self, login_failures: int) -> float:
+        """How long a check of a login waits after this many failures from anywhere."""
+        if login_failures < self.slow_after:
+            return 0.0
+        return float(min(2 ** (login_failures - self.slow_after), self.max_delay_s))
+
+    def backoff_s(self, failures: int, allowed: int) -> float | None:
+        """How long an address (or login at an address) waits after `failures` (None: no)."""
+        if failures < allowed:
+            return None
+        return min(self.backoff_start_s * 2 ** min(failures - allowed, 30), self.max_backoff_s)
+
+
+class LoginDelayFault(AuthenticationFault):
+    """This login is under attack: wait `seconds`, then ask again with `waited=True`.
+
+    An AuthenticationFault, so a caller that does not wait simply sees a refusal.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(AUTH_FAILED)
+        self.seconds = seconds
 
 
 @dataclass(frozen=True)
@@ -60,6 +106,18 @@ class Principal:
     generate_events: bool = True
     locked_until: dt.datetime | None = None
 
+    @classmethod
+    def of(cls, row: AccountRow) -> Principal:
+        return cls(
+            row.entity_type,
+            row.id,
+            row.name,
+            row.secret_hash,
+            row.role_id,
+            row.generate_events,
+            row.locked_until,
+        )
+
     def actor(self, session_uuid: str | None) -> Actor:
         return Actor(
             self.entity_type,
@@ -69,33 +127,65 @@ class Principal:
             generate_events=self.generate_events,
         )
 
+    def locked(self, now: dt.datetime) -> bool:
+        return self.locked_until is not None and self.locked_until > now
+
+
+@cache
+def _dummy_hash() -> str:
+    """An argon2 hash nobody's secret matches, with the same cost as real ones."""
+    return hash_secret(secrets.token_hex(32))
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()
+
 
 class _VerifiedSecrets:
-    """Remembers (account, stored hash, secret digest) triples argon2 already accepted."""
+    """Remembers the secrets argon2 already accepted: (account, stored hash, secret digest,
+    source address). A password is remembered per address, so a guesser elsewhere never gets
+    a fast answer for the right password while every wrong one waits."""
 
     def __init__(self) -> None:
-        self._seen: OrderedDict[tuple[str, int, str, str], None] = OrderedDict()
+        self._seen: OrderedDict[tuple[str, int, str, str, str], None] = OrderedDict()
         self._lock = Lock()
 
-    def check(self, principal: Principal, secret: str) -> bool:
+    def _key(
+        self, principal: Principal, secret: str, source: str
+    ) -> tuple[str, int, str, str, str]:
+        return (
+            principal.entity_type,
+            principal.id,
+            principal.secret_hash or "",
+            _digest(secret),
+            source,
+        )
+
+    def seen(self, principal: Principal, secret: str, source: str) -> bool:
         if not principal.secret_hash:
             return False
-        digest = hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()
-        key = (principal.entity_type, principal.id, principal.secret_hash, digest)
+        key = self._key(principal, secret, source)
         with self._lock:
             if key in self._seen:
                 self._seen.move_to_end(key)
                 return True
-        if not verify_secret(principal.secret_hash, secret):
-            return False
+        return False
+
+    def remember(self, principal: Principal, secret: str, source: str) -> None:
         with self._lock:
-            self._seen[key] = None
+            self._seen[self._key(principal, secret, source)] = None
             while len(self._seen) > _VERIFIED_MAX:
                 self._seen.popitem(last=False)
-        return True
 
 
 _verified = _VerifiedSecrets()
+
+
+def _check_secret(principal: Principal | None, secret: str) -> bool:
+    """One argon2 verification, whether or not the account exists or has a secret."""
+    stored = principal.secret_hash if principal is not None else None
+    matched = verify_secret(stored or _dummy_hash(), secret)
+    return matched and principal is not None and bool(stored)
 
 
 def _text(credentials: Mapping[str, Any], key: str) -> str | None:
@@ -108,8 +198,25 @@ def _text(credentials: Mapping[str, Any], key: str) -> str | None:
     return value
 
 
-def authenticate(site: Site, credentials: Any, policy: AuthPolicy | None = None) -> Actor:
-    """The Actor for one request's auth dict (reference §2); AuthenticationFault when refused."""
+def _source(source: str | None) -> str:
+    if not source:
+        return UNKNOWN_SOURCE
+    return source[:64]
+
+
+def authenticate(
+    site: Site,
+    credentials: Any,
+    policy: AuthPolicy | None = None,
+    *,
+    source: str | None = None,
+    waited: bool = False,
+) -> Actor:
+    """The Actor for one request's auth dict (reference §2); AuthenticationFault when refused.
+
+    `source` is the caller's address. LoginDelayFault asks the caller to wait its `seconds`
+    and call again with `waited=True` (the server waits on its event loop).
+    """
     policy = policy or AuthPolicy()
     if not isinstance(credentials, dict):
         raise AuthenticationFault(AUTH_FAILED)
@@ -123,14 +230,13 @@ def authenticate(site: Site, credentials: Any, policy: AuthPolicy | None = None)
     login = _text(credentials, "user_login")
     script = _text(credentials, "script_name")
     token = _text(credentials, "session_token")
+    address = _source(source)
     if login is not None:
-        principal = _checked_secret(
-            site, policy, "HumanUser", login, _text(credentials, "user_password") or ""
-        )
+        password = _text(credentials, "user_password") or ""
+        principal = _password_principal(site, policy, login, password, address, waited)
     elif script is not None:
-        principal = _checked_secret(
-            site, policy, "ApiUser", script, _text(credentials, "script_key") or ""
-        )
+        key = _text(credentials, "script_key") or ""
+        principal = _key_principal(site, policy, script, key, address)
     elif token is not None:
         principal = _session_principal(site, token)
     else:
@@ -142,130 +248,132 @@ def authenticate(site: Site, credentials: Any, policy: AuthPolicy | None = None)
     return actor
 
 
-def _checked_secret(
-    site: Site, policy: AuthPolicy, entity_type: str, name: str, secret: str
+# -- counter keys ------------------------------------------------------------------------------
+
+
+def key_address_key(address: str) -> str:
+    """The counter of wrong script keys from one address."""
+    return f"key-address:{address}"
+
+
+def password_address_key(address: str) -> str:
+    """The counter of wrong passwords from one address, over all logins."""
+    return f"password-address:{address}"
+
+
+def login_key(login: str) -> str:
+    """The counter of wrong passwords for one login, from anywhere."""
+    return f"login:{login}"
+
+
+def _login_prefix(login: str) -> str:
+    return f"login-address:{_digest(login)[:32]}:"
+
+
+def login_address_key(login: str, address: str) -> str:
+    """The counter of wrong passwords for one login from one address."""
+    return _login_prefix(login) + address
+
+
+def _throttled(attempts: Attempts, now: dt.datetime) -> bool:
+    return attempts.retry_after is not None and attempts.retry_after > now
+
+
+def _window_start(policy: AuthPolicy, now: dt.datetime) -> dt.datetime:
+    return now - dt.timedelta(seconds=policy.failure_window_s)
+
+
+def _password_principal(
+    site: Site, policy: AuthPolicy, login: str, password: str, address: str, waited: bool
 ) -> Principal:
-    key = f"{entity_type}:{name}"
     now = now_utc()
-    with site.store.read() as conn:
-        attempt = conn.execute(
-            sa.select(login_attempts.c.failures, login_attempts.c.retry_after).where(
-                login_attempts.c.principal == key
-            )
-        ).first()
-    retry_after = attempt.retry_after if attempt is not None else None
-    throttled = retry_after is not None and retry_after > now
-    principal = _principal(site, entity_type, name)
-    ok = principal is not None and _verified.check(principal, secret)
-    if principal is not None and principal.locked_until is not None:
-        ok = ok and principal.locked_until <= now
-    if ok and not throttled:
-        if attempt is not None:
-            with site.store.write() as conn:
-                conn.execute(sa.delete(login_attempts).where(login_attempts.c.principal == key))
-        return principal  # type: ignore[return-value]
-    if not ok:
-        _record_failure(site, policy, key, attempt.failures if attempt else 0, now)
+    pair, per_login, per_address = (
+        login_address_key(login, address),
+        login_key(login),
+        password_address_key(address),
+    )
+    attempts = credentials.read_attempts(
+        site.store, (pair, per_login, per_address), _window_start(policy, now)
+    )
+    if _throttled(attempts[pair], now) or _throttled(attempts[per_address], now):
+        raise AuthenticationFault(AUTH_FAILED)  # before any check: the answer tells nothing
+    row = credentials.person_by_login(site.store, login)
+    principal = Principal.of(row) if row is not None else None
+    if (
+        principal is not None
+        and not principal.locked(now)
+        and _verified.seen(principal, password, address)
+    ):
+        return principal
+    delay = policy.delay_s(attempts[per_login].failures)
+    if delay and not waited:
+        raise LoginDelayFault(delay)  # decided before the check, so right and wrong wait alike
+    if _check_secret(principal, password) and principal is not None and not principal.locked(now):
+        if attempts[pair].failures:
+            credentials.clear_attempts(site.store, [pair])
+        _verified.remember(principal, password, address)
+        return principal
+    limits = {
+        pair: policy.password_failures_per_login_and_address,
+        per_address: policy.password_failures_per_address,
+    }
+    _count_failure(site, policy, limits, [per_login], now)
     raise AuthenticationFault(AUTH_FAILED)
 
 
-def _record_failure(
-    site: Site, policy: AuthPolicy, key: str, previous: int, now: dt.datetime
+def _key_principal(site: Site, policy: AuthPolicy, name: str, key: str, address: str) -> Principal:
+    now = now_utc()
+    counter = key_address_key(address)
+    attempts = credentials.read_attempts(site.store, [counter], _window_start(policy, now))
+    if _throttled(attempts[counter], now):
+        raise AuthenticationFault(AUTH_FAILED)
+    row = credentials.script_by_name(site.store, name)
+    principal = Principal.of(row) if row is not None else None
+    if principal is not None and _verified.seen(principal, key, UNKNOWN_SOURCE):
+        return principal
+    if _check_secret(principal, key) and principal is not None:
+        _verified.remember(principal, key, UNKNOWN_SOURCE)  # 256-bit keys: any address
+        return principal
+    _count_failure(site, policy, {counter: policy.key_failures_per_address}, [], now)
+    raise AuthenticationFault(AUTH_FAILED)
+
+
+def _count_failure(
+    site: Site,
+    policy: AuthPolicy,
+    limits: Mapping[str, int],
+    delayed: list[str],
+    now: dt.datetime,
 ) -> None:
-    failures = previous + 1
-    retry_after = None
-    if failures >= policy.lock_after:
-        retry_after = now + dt.timedelta(seconds=policy.lock_s)
-    elif failures >= policy.slow_after:
-        wait = min(2 ** (failures - policy.slow_after), policy.max_backoff_s)
-        retry_after = now + dt.timedelta(seconds=wait)
-    values = {"failures": failures, "retry_after": retry_after}
-    with site.store.write() as conn:
-        updated = conn.execute(
-            sa.update(login_attempts).where(login_attempts.c.principal == key).values(**values)
-        ).rowcount
-        if not updated:
-            conn.execute(sa.insert(login_attempts).values(principal=key, **values))
+    def wait_s(key: str, failures: int) -> float | None:
+        return policy.backoff_s(failures, limits[key]) if key in limits else None
 
-
-def _principal(site: Site, entity_type: str, name: str) -> Principal | None:
-    """The live account with this login (HumanUser, active only) or script name (ApiUser)."""
-    table = site.store.table(entity_type)
-    if entity_type == "HumanUser":
-        statement = sa.select(
-            table.c.id,
-            table.c.name,
-            table.c.password_proxy,
-            table.c.permission_rule_set__id,
-            table.c.locked_until,
-        ).where(
-            table.c.login == name,
-            table.c.sg_status_list == "act",
-            table.c[RETIRED_COLUMN].is_(None),
-        )
-        with site.store.read() as conn:
-            row = conn.execute(statement.order_by(table.c.id)).first()
-        if row is None:
-            return None
-        return Principal("HumanUser", row[0], row[1], row[2], row[3], locked_until=row[4])
-    statement = (
-        sa.select(
-            table.c.id,
-            table.c.firstname,
-            script_keys.c.key_hash,
-            table.c.permission_rule_set__id,
-            table.c.generate_event_log_entries,
-        )
-        .join(script_keys, script_keys.c.script_id == table.c.id)
-        .where(table.c.firstname == name, table.c[RETIRED_COLUMN].is_(None))
+    credentials.record_failures(
+        site.store,
+        [*limits, *delayed],
+        now,
+        _window_start(policy, now),
+        wait_s,
+        policy.max_attempt_rows,
     )
-    with site.store.read() as conn:
-        row = conn.execute(statement.order_by(table.c.id)).first()
-    if row is None:
-        return None
-    return Principal("ApiUser", row[0], row[1], row[2], row[3], row[4] is not False)
-
-
-def _principal_by_id(site: Site, entity_type: str, entity_id: int) -> Principal | None:
-    table = site.store.table(entity_type)
-    name_column = table.c.name if entity_type == "HumanUser" else table.c.firstname
-    statement = sa.select(table.c.id, name_column, table.c.permission_rule_set__id).where(
-        table.c.id == entity_id, table.c[RETIRED_COLUMN].is_(None)
-    )
-    if entity_type == "HumanUser":
-        statement = statement.where(table.c.sg_status_list == "act")
-    with site.store.read() as conn:
-        row = conn.execute(statement).first()
-    if row is None:
-        return None
-    return Principal(entity_type, row[0], row[1], None, row[2])
 
 
 def _session_principal(site: Site, token: str) -> Principal:
-    digest = hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
-    with site.store.read() as conn:
-        row = conn.execute(
-            sa.select(sessions.c.user_type, sessions.c.user_id, sessions.c.expires_at).where(
-                sessions.c.token_hash == digest
-            )
-        ).first()
-    if row is None or row.expires_at <= now_utc():
+    now = now_utc()
+    found = credentials.session_account(site.store, _digest(token), now)
+    if found is None:
         raise AuthenticationFault(AUTH_FAILED)
-    principal = _principal_by_id(site, row.user_type, row.user_id)
-    if principal is None:
+    row = credentials.account_by_id(site.store, *found)
+    if row is None or (row.locked_until is not None and row.locked_until > now):
         raise AuthenticationFault(AUTH_FAILED)
-    return principal
+    return Principal.of(row)
 
 
 def role_name(site: Site, role_id: int | None) -> str | None:
     """The display name of a PermissionRuleSet ("API Admin", "Artist", ...)."""
     if role_id is None:
         return None
-    table = site.store.table("PermissionRuleSet")
-    with site.store.read() as conn:
-        return conn.execute(
-            sa.select(table.c.display_name).where(table.c.id == role_id)
-        ).scalar_one_or_none()
+    return credentials.role_display_name(site.store, role_id)
 
 
 def _sudo(
@@ -279,10 +387,10 @@ def _sudo(
     permissions = site.permissions_for(actor)
     if not permissions.may_sudo:
         raise refused
-    target = _principal(site, "HumanUser", login)
-    if target is None:
+    row = credentials.person_by_login(site.store, login)
+    if row is None:
         raise refused
-    became = replace(target.actor(session_uuid), sudo_actual=actor)
+    became = replace(Principal.of(row).actor(session_uuid), sudo_actual=actor)
     if site.permissions_for(became).is_admin and not permissions.is_admin:
         raise refused
     return became
@@ -293,47 +401,35 @@ def issue_session_token(site: Site, actor: Actor, policy: AuthPolicy | None = No
     policy = policy or AuthPolicy()
     token = secrets.token_hex(32)
     now = now_utc()
-    with site.store.write() as conn:
-        conn.execute(sa.delete(sessions).where(sessions.c.expires_at <= now))
-        conn.execute(
-            sa.insert(sessions).values(
-                token_hash=hashlib.sha256(token.encode()).hexdigest(),
-                user_type=actor.entity_type,
-                user_id=actor.id,
-                created_at=now,
-                expires_at=now + dt.timedelta(seconds=policy.session_lifetime_s),
-            )
-        )
+    expires = now + dt.timedelta(seconds=policy.session_lifetime_s)
+    credentials.insert_session(
+        site.store, _digest(token), actor.entity_type, actor.id, now, expires
+    )
     return token
 
 
 def expire_session_token(site: Site, token: str) -> None:
     """End a session now (logout; tests of expiry)."""
-    digest = hashlib.sha256(token.encode()).hexdigest()
-    with site.store.write() as conn:
-        conn.execute(
-            sa.update(sessions)
-            .where(sessions.c.token_hash == digest)
-            .values(expires_at=now_utc() - dt.timedelta(seconds=1))
-        )
+    credentials.expire_session(site.store, _digest(token), now_utc())
 
 
-def unlock(site: Site, entity_type: str, name: str) -> None:
-    """Forget the failed attempts of a login or script name."""
-    with site.store.write() as conn:
-        conn.execute(
-            sa.delete(login_attempts).where(login_attempts.c.principal == f"{entity_type}:{name}")
-        )
+def unlock(site: Site, login: str | None = None, *, address: str | None = None) -> None:
+    """Forget the failed attempts of a login (from every address) and/or of an address."""
+    keys, prefixes = [], []
+    if login is not None:
+        keys.append(login_key(login))
+        prefixes.append(_login_prefix(login))
+    if address is not None:
+        keys += [key_address_key(address), password_address_key(address)]
+    credentials.clear_attempts(site.store, keys, prefixes)
 
 
 def set_script_key(site: Site, script_id: int, key: str) -> None:
-    """Store a script's key, argon2-hashed, replacing any earlier key."""
+    """Store a script's key, argon2-hashed, replacing any earlier key; the script's sessions
+    end in the same transaction (every tool using the old key stops)."""
     if not key:
         raise ValueFault("A script key must not be empty.")
-    key_hash = hash_secret(key)
-    with site.store.write() as conn:
-        conn.execute(sa.delete(script_keys).where(script_keys.c.script_id == script_id))
-        conn.execute(sa.insert(script_keys).values(script_id=script_id, key_hash=key_hash))
+    credentials.replace_script_key(site.store, script_id, hash_secret(key))
 
 
 def new_script_key() -> str:

@@ -8,6 +8,7 @@ from typing import Any
 from callsheet.faults import SchemaFault
 from callsheet.schema.model import EntityType
 from callsheet.site.change_events import actor_name, display_name, project_of
+from callsheet.site.credential_changes import note_retirement
 from callsheet.site.write_context import READ_ONLY_TYPES, WriteContext, current_row
 from callsheet.store import rows
 from callsheet.store.events import EventRow
@@ -54,6 +55,7 @@ def _set_retired(
         rows.revive_connections(
             ctx.conn, ctx.store, entity.name, entity_id, current[RETIRED_COLUMN]
         )
+    note_retirement(ctx, entity.name, entity_id)
     ctx.forget(ref)
     when = _retirement_text(ctx.now)
     ctx.events.add(

@@ -193,7 +193,7 @@ class Site:
         else:
             with self.store.read() as conn:
                 records, more = read(conn, store, request)
-        resolve_file_values(self, request.entity_type, request.fields, records)
+        resolve_file_values(self, request.entity_type, request.fields, records, permissions.scope)
         return records, more
 
     def find(
@@ -271,7 +271,7 @@ class Site:
             records, _ = read(conn, scoped(self.store, ctx.permissions.scope), request)
         if not records:
             return {"type": entity_type, "id": entity_id}
-        resolve_file_values(self, entity_type, request.fields, records)
+        resolve_file_values(self, entity_type, request.fields, records, ctx.permissions.scope)
         return records[0]
 
     # -- writes -------------------------------------------------------------------------------

@@ -15,8 +15,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import sqlalchemy as sa
-
 from callsheet.faults import Fault, NotFoundFault, PermissionFault, SchemaFault, ValueFault
 from callsheet.files import FileRoom, ImageRef
 from callsheet.files.thumbnails import is_image, make_thumbnail
@@ -24,9 +22,10 @@ from callsheet.site.actor import SYSTEM, Actor
 from callsheet.site.change_events import log_thumbnail
 from callsheet.site.write_context import WriteContext
 from callsheet.site.writes import create_entity, update_entity
+from callsheet.store import attachments
 from callsheet.store.kinds import LinkRef, kind_of
 from callsheet.store.paths import parse_path
-from callsheet.store.store import RETIRED_COLUMN
+from callsheet.store.scope import ReadScope
 
 if TYPE_CHECKING:
     from callsheet.site.site import Site
@@ -77,15 +76,14 @@ def _entity_id(entity_type: Any, entity_id: Any) -> int:
     return entity_id
 
 
-def _check_exists(site: Site, conn: sa.Connection, entity_type: str, entity_id: int) -> sa.Table:
+def _check_exists(site: Site, conn: Any, entity_type: str, entity_id: int) -> None:
     site.schema.entity(entity_type)
-    table = site.store.table(entity_type)
-    found = conn.execute(
-        sa.select(table.c.id).where(table.c.id == entity_id, table.c[RETIRED_COLUMN].is_(None))
-    ).first()
-    if found is None:
+    if not attachments.is_live(conn, site.store, entity_type, entity_id):
         raise NotFoundFault(f"{entity_type} with id {entity_id} doesn't exist.")
-    return table
+
+
+def _size(content: bytes | Path) -> int:
+    return len(content) if isinstance(content, bytes) else content.stat().st_size
 
 
 def _parse_created_at(value: Any) -> datetime | None:
@@ -127,9 +125,8 @@ def _write_this_file(ctx: Any, attachment_id: int, name: str) -> dict[str, Any]:
         "id": attachment_id,
     }
     f = ctx.store.schema.entity("Attachment").field("this_file")
-    table = ctx.store.table("Attachment")
     columns = kind_of(f).to_columns(f, value)
-    ctx.conn.execute(table.update().where(table.c.id == attachment_id).values(columns))
+    attachments.set_columns(ctx.conn, ctx.store, "Attachment", attachment_id, columns)
     return value
 
 
@@ -139,13 +136,16 @@ def upload_file(
     entity_type: Any,
     entity_id: Any,
     filename: Any,
-    content: bytes,
+    content: bytes | Path,
     field_name: str | None = None,
     display_name: str | None = None,
     tag_list: str | None = None,
     created_at: Any = None,
 ) -> int:
-    """`upload`: a new Attachment on the entity, optionally put in a file/link field; its id."""
+    """`upload`: a new Attachment on the entity, optionally put in a file/link field; its id.
+
+    `content` is the bytes, or a finished file in the storage's `incoming_dir()` (moved).
+    """
     room = room_of(site)
     entity_id = _entity_id(entity_type, entity_id)
     name = clean_filename(filename)
@@ -159,7 +159,7 @@ def upload_file(
     with site.writing(actor) as ctx:
         _check_exists(site, ctx.conn, entity_type, entity_id)
         values = _attachment_values(site, entity_type, entity_id, name)
-        values["file_size"] = len(content)
+        values["file_size"] = _size(content)
         values["display_name"] = clean_filename(display_name) if display_name else name
         tags = [t.strip() for t in (tag_list or "").split(",") if t.strip()]
         if tags:
@@ -170,7 +170,7 @@ def upload_file(
         this_file = _write_this_file(ctx, attachment_id, name)
         if field_name is not None:
             update_entity(ctx, entity_type, entity_id, {field_name: this_file})
-        room.storage.write(room.storage.attachment_path(attachment_id), content)
+        room.storage.store(room.storage.attachment_path(attachment_id), content)
     return attachment_id
 
 
@@ -180,7 +180,7 @@ def publish_thumbnail(
     entity_type: Any,
     entity_id: Any,
     filename: Any,
-    content: bytes,
+    content: bytes | Path,
     filmstrip: bool = False,
 ) -> int:
     """`upload_thumbnail` / `upload_filmstrip_thumbnail`: store, then resize in the background."""
@@ -194,14 +194,14 @@ def publish_thumbnail(
         raise ValueFault(f"The thumbnail {clean_filename(filename)!r} is not a readable image.")
     name = clean_filename(filename)
     with site.writing(actor) as ctx:
-        table = _check_exists(site, ctx.conn, entity_type, entity_id)
+        _check_exists(site, ctx.conn, entity_type, entity_id)
         thumbnail = {column: (owner.fields[column], None)}
         ctx.permissions.check_update(ctx, entity_type, entity_id, thumbnail)
-        values = {"filename": name, "file_size": len(content), "display_name": name}
+        values = {"filename": name, "file_size": _size(content), "display_name": name}
         attachment_id = create_entity(ctx, "Attachment", values)
         _write_this_file(ctx, attachment_id, name)
-        room.storage.write(room.storage.attachment_path(attachment_id), content)
-        _set_thumbnail(ctx, table, entity_type, entity_id, column, ImageRef(attachment_id))
+        room.storage.store(room.storage.attachment_path(attachment_id), content)
+        _set_thumbnail(ctx, entity_type, entity_id, column, ImageRef(attachment_id))
     room.thumbnails.submit(
         lambda: _finish_thumbnail(site, entity_type, entity_id, column, attachment_id, filmstrip)
     )
@@ -209,13 +209,13 @@ def publish_thumbnail(
 
 
 def _set_thumbnail(
-    ctx: WriteContext, table: sa.Table, entity_type: str, entity_id: int, column: str, ref: ImageRef
+    ctx: WriteContext, entity_type: str, entity_id: int, column: str, ref: ImageRef
 ) -> None:
     """Point the image column at `ref`, with the event row ShotGrid writes for it (§5.3 of
     reference/event-log-and-daemons.md): scripts learn a thumbnail's age from the event log."""
-    where = table.c.id == entity_id
-    old = ImageRef.parse(ctx.conn.execute(sa.select(table.c[column]).where(where)).scalar())
-    ctx.conn.execute(table.update().where(where).values({column: ref.stored()}))
+    stored = attachments.column_value(ctx.conn, ctx.store, entity_type, entity_id, column)
+    old = ImageRef.parse(stored)
+    attachments.set_columns(ctx.conn, ctx.store, entity_type, entity_id, {column: ref.stored()})
     field, owner = ctx.store.schema.field(entity_type, column), LinkRef(entity_type, entity_id)
     old_id = old.attachment_id if old else None
     log_thumbnail(ctx, owner, field, old_id, ref.attachment_id, transient=not ref.ready)
@@ -230,14 +230,8 @@ def _finish_thumbnail(
     resized, extension = make_thumbnail(source, filmstrip)
     room.storage.write(room.storage.thumbnail_path(attachment_id, extension), resized)
     pending, ready = ImageRef(attachment_id).stored(), ImageRef(attachment_id, extension).stored()
-    table = site.store.table(entity_type)
-    with site.store.write() as conn:
-        # Only if still pending: a newer upload or a clear since then wins.
-        conn.execute(
-            table.update()
-            .where(table.c.id == entity_id, table.c[column] == pending)
-            .values({column: ready})
-        )
+    # Only if still pending: a newer upload or a clear since then wins.
+    attachments.replace_if_still(site.store, entity_type, entity_id, column, pending, ready)
 
 
 def share_thumbnail(
@@ -253,10 +247,10 @@ def share_thumbnail(
     if site.find_one(actor, source[0], [["id", "is", source_id]]) is None:
         raise NotFoundFault(f"{source[0]} with id {source_id} doesn't exist.")
     with site.store.read() as conn:
-        table = _check_exists(site, conn, source[0], source_id)
-        if column not in table.c:
+        _check_exists(site, conn, source[0], source_id)
+        if not attachments.has_column(site.store, source[0], column):
             raise SchemaFault(f"{source[0]} has no {column} field.")
-        stored = conn.execute(sa.select(table.c[column]).where(table.c.id == source[1])).scalar()
+        stored = attachments.column_value(conn, site.store, source[0], source_id, column)
     ref = ImageRef.parse(stored)
     if ref is None:
         raise ValueFault(f"{source[0]} {source[1]} has no {column} to share.")
@@ -265,12 +259,12 @@ def share_thumbnail(
     with site.writing(actor) as ctx:
         for entity_type, given_id in entities:
             entity_id = _entity_id(entity_type, given_id)
-            target = _check_exists(site, ctx.conn, entity_type, entity_id)
-            if column not in target.c:
+            _check_exists(site, ctx.conn, entity_type, entity_id)
+            if not attachments.has_column(site.store, entity_type, column):
                 raise SchemaFault(f"{entity_type} has no {column} field.")
             field = site.schema.field(entity_type, column)
             ctx.permissions.check_update(ctx, entity_type, entity_id, {column: (field, None)})
-            _set_thumbnail(ctx, target, entity_type, entity_id, column, ref)
+            _set_thumbnail(ctx, entity_type, entity_id, column, ref)
     return ref.attachment_id
 
 
@@ -286,25 +280,29 @@ def attachment_file(
                 return None
         except PermissionFault:
             return None
-    table = site.store.table("Attachment")
-    with site.store.read() as conn:
-        row = conn.execute(
-            sa.select(table.c.filename).where(
-                table.c.id == attachment_id, table.c[RETIRED_COLUMN].is_(None)
-            )
-        ).first()
+    filename = attachments.live_attachment_filename(site.store, attachment_id)
     path = room.storage.attachment_path(attachment_id)
-    if row is None or not path.is_file():
+    if filename is None or not path.is_file():
         return None
-    name = clean_filename(row[0])
+    name = clean_filename(filename)
     content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
     return StoredFile(path, name, content_type)
 
 
 def resolve_file_values(
-    site: Site, entity_type: str, fields: Sequence[str], records: list[dict[str, Any]]
+    site: Site,
+    entity_type: str,
+    fields: Sequence[str],
+    records: list[dict[str, Any]],
+    scope: ReadScope,
 ) -> None:
-    """Turn stored image references and upload links into URLs, in place (every read)."""
+    """Turn stored image references and upload links into URLs, in place (every read).
+
+    An upload link gets a signed URL only for an Attachment the reader (`scope`) may see: a
+    signed URL serves its file to anyone holding it, so it must grant no more than the reader
+    has. Others read with the plain download URL, which asks for the reader's own login (and
+    refuses them), as ShotGrid's `/file_serve/attachment/<id>` URLs do.
+    """
     room: FileRoom | None = getattr(site, "files", None)
     if room is None or not records:
         return
@@ -318,6 +316,7 @@ def resolve_file_values(
             images.append(name)
         elif data_type == "url":
             links.append(name)
+    uploaded: list[tuple[dict[str, Any], str, dict[str, Any]]] = []
     for record in records:
         for name in images:
             if name in record:
@@ -329,4 +328,14 @@ def resolve_file_values(
                 and value.get("link_type") == "upload"
                 and isinstance(value.get("id"), int)
             ):
-                record[name] = {**value, "url": room.attachment_url(value["id"])}
+                uploaded.append((record, name, value))
+    if not uploaded:
+        return
+    visible = attachments.visible_attachments(site.store, scope, (v["id"] for _, _, v in uploaded))
+    for record, name, value in uploaded:
+        attachment_id = value["id"]
+        if attachment_id in visible:
+            url = room.attachment_url(attachment_id)
+        else:
+            url = room.unsigned_attachment_url(attachment_id)
+        record[name] = {**value, "url": url}

@@ -19,6 +19,7 @@ from callsheet.site.change_events import (
     log_links,
     project_of,
 )
+from callsheet.site.credential_changes import note_changed_fields
 from callsheet.site.linked_writes import LinkedWrite, linked_updates, split_linked
 from callsheet.site.retirement import retire_entity, revive_entity
 from callsheet.site.write_context import (
@@ -457,6 +458,7 @@ def update_entity(
             log_entity_backrefs(ctx, ref, f, old, new, in_create=False)
     for f, old, new in link_changes:
         log_links(ctx, entity, ref, project, f, old, new, in_create=False)
+    note_changed_fields(ctx, entity_type, entity_id, [f.name for f, _, _ in changes])
     _write_linked(ctx, entity, entity_id, {**dict(current), **row}, linked, modes, "update")
     return [*values, *(item.name for item in linked)]
 

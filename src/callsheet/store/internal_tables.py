@@ -81,12 +81,16 @@ sessions = sa.Table(
     sa.Column("expires_at", sa.DateTime, nullable=False, index=True),
 )
 
+# Failed authentications per key (a source address, a login, a login at an address; see
+# store/credentials.py); rows whose window passed are deleted.
 login_attempts = sa.Table(
     "_cs_login_attempts",
     metadata,
     sa.Column("principal", sa.String(300), primary_key=True),
     sa.Column("failures", sa.Integer, nullable=False),
     sa.Column("retry_after", sa.DateTime, nullable=True),
+    # layout 3: when the latest failure was counted (the window, and which rows to prune)
+    sa.Column("last_failure_at", sa.DateTime, nullable=True, index=True),
 )
 
 follows = sa.Table(

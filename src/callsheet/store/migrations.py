@@ -48,8 +48,22 @@ def _declare_internal_tables(conn: Connection) -> None:
     internal_tables.metadata.create_all(conn, checkfirst=True)
 
 
+def _count_failures_per_source(conn: Connection) -> None:
+    # Failed logins were counted per account, so anyone could lock any account out; they are
+    # now counted per source address and login (site/auth.py), in a window. The old counters
+    # are transient and keyed differently: they are dropped.
+    table = internal_tables.login_attempts
+    add_missing_columns(conn, table, "last_failure_at")
+    for index in table.indexes:
+        index.create(conn, checkfirst=True)
+    conn.execute(sa.delete(table))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(2, "every internal table declared and created up front", _declare_internal_tables),
+    Migration(
+        3, "failed logins counted per source address, in a window", _count_failures_per_source
+    ),
 )
 LAYOUT_VERSION = MIGRATIONS[-1].version
 

@@ -10,6 +10,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from callsheet.faults import AuthenticationFault, Fault
+from callsheet.server.callers import run_authenticating, source_address
 from callsheet.server.web.handlers import current_session, read_page_form
 from callsheet.server.web.rendering import render
 from callsheet.server.web.sessions import (
@@ -70,12 +71,14 @@ async def signin(request: Request) -> Response:
     request.state.attempted_login = login
     credentials = {"user_login": login, "user_password": form.fields.get("password", "")}
 
-    def start() -> str:
-        actor = authenticate(site, credentials, settings.auth)
+    source = source_address(request)
+
+    def start(*, waited: bool) -> str:
+        actor = authenticate(site, credentials, settings.auth, source=source, waited=waited)
         return issue_session_token(site, actor, settings.auth)
 
     try:
-        token = await run_in_threadpool(start)
+        token = await run_authenticating(start)
     except AuthenticationFault:
         return _signin_page(request, WRONG_CREDENTIALS, 401)
     response = RedirectResponse(safe_next(form.fields.get("next")), status_code=303)

@@ -34,6 +34,7 @@ from callsheet.site.permissions.rules import (
 )
 from callsheet.store.filters import Group, parse_filters
 from callsheet.store.kinds import LinkRef
+from callsheet.store.kinds.documents import upload_attachment_id
 from callsheet.store.paths import FieldPath, parse_path
 from callsheet.store.query import ReadRequest
 from callsheet.store.scope import UNRESTRICTED, ReadScope
@@ -381,6 +382,11 @@ class ActorPermissions:
             return
         wanted: dict[str, set[int]] = {}
         for f, stored in values.values():
+            # a file/link value naming an upload links to that Attachment: its reads sign a URL
+            # that serves the file to anyone, so only an Attachment the writer sees may be named
+            attachment = upload_attachment_id(stored) if f.data_type == "url" else None
+            if attachment is not None:
+                wanted.setdefault("Attachment", set()).add(attachment)
             if f.data_type not in LINK_DATA_TYPES or stored is None:
                 continue
             for ref in stored if isinstance(stored, list) else [stored]:

@@ -92,5 +92,14 @@ class UrlKind(SerializableKind):
         return {"content_type": content_type, "link_type": "web", "name": name, "url": url}
 
 
+def upload_attachment_id(stored: Any) -> int | None:
+    """The Attachment a stored file/link value names when it is an upload (else None)."""
+    if isinstance(stored, dict) and stored.get("link_type") == "upload":
+        attachment_id = stored.get("id")
+        if isinstance(attachment_id, int) and not isinstance(attachment_id, bool):
+            return attachment_id
+    return None
+
+
 register(SerializableKind())
 register(UrlKind())
