@@ -17,6 +17,7 @@ from callsheet.schema.default import default_schema
 from callsheet.schema.model import Schema
 from callsheet.site import schema_changes
 from callsheet.site.actor import SYSTEM, Actor
+from callsheet.site.event_meta import hide_unseen_links
 from callsheet.site.permissions import ActorPermissions, RuleBook
 from callsheet.site.uploads import resolve_file_values
 from callsheet.site.writes import (
@@ -194,6 +195,8 @@ class Site:
             with self.store.read() as conn:
                 records, more = read(conn, store, request)
         resolve_file_values(self, request.entity_type, request.fields, records, permissions.scope)
+        if request.entity_type == "EventLogEntry":
+            hide_unseen_links(self, permissions.scope, request.fields, records)
         return records, more
 
     def find(

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection
 
 from callsheet.store.scope import ReadScope
 from callsheet.store.store import RETIRED_COLUMN, Store
+from callsheet.store.visibility import visible_ids
 
 
 def is_live(conn: Connection, store: Store, entity_type: str, entity_id: int) -> bool:
@@ -68,12 +69,4 @@ def live_attachment_filename(store: Store, attachment_id: int) -> str | None:
 
 def visible_attachments(store: Store, scope: ReadScope, ids: Iterable[int]) -> set[int]:
     """The ids among `ids` of live Attachments a reader with `scope` may see."""
-    wanted = sorted(set(ids))
-    if not wanted:
-        return set()
-    table = store.table("Attachment")
-    statement = sa.select(table.c.id).where(
-        table.c.id.in_(wanted), table.c[RETIRED_COLUMN].is_(None), *scope.rows("Attachment", table)
-    )
-    with store.read() as conn:
-        return {row[0] for row in conn.execute(statement)}
+    return visible_ids(store, scope, "Attachment", ids)

@@ -19,7 +19,7 @@ read (store/scope.py): the main WHERE, deep-link joins, filter subqueries, linke
 
 from __future__ import annotations
 
-from collections.abc import Collection, Hashable, Mapping
+from collections.abc import Collection, Hashable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 import sqlalchemy as sa
@@ -29,6 +29,7 @@ from callsheet.faults import Fault
 from callsheet.store.filters import FilterCompiler, Group
 from callsheet.store.links import link_relation
 from callsheet.store.scope import UNRESTRICTED, ReadScope
+from callsheet.store.store import RETIRED_COLUMN
 
 if TYPE_CHECKING:
     from callsheet.schema.model import Field
@@ -262,3 +263,16 @@ def matching_ids(
         return set(ids)
     rows = conn.execute(sa.select(table.c.id).where(table.c.id.in_(sorted(ids)), *conditions))
     return {row[0] for row in rows}
+
+
+def visible_ids(store: Store, scope: ReadScope, entity_type: str, ids: Iterable[int]) -> set[int]:
+    """The ids among `ids` of live `entity_type` rows a reader with `scope` may see (one query)."""
+    wanted = sorted({i for i in ids if isinstance(i, int) and not isinstance(i, bool)})
+    if not wanted or entity_type not in store.schema:
+        return set()
+    table = store.table(entity_type)
+    statement = sa.select(table.c.id).where(
+        table.c.id.in_(wanted), table.c[RETIRED_COLUMN].is_(None), *scope.rows(entity_type, table)
+    )
+    with store.read() as conn:
+        return {row[0] for row in conn.execute(statement)}

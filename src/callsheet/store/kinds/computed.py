@@ -64,6 +64,13 @@ class PasswordKind(FieldKind):
     def event_value(self, field: Field, stored: Any) -> Any:
         return None if stored is None else PASSWORD_MASK
 
+    def sort_columns(self, field: Field, table: FromClause) -> list[Any]:
+        # A secret orders nothing a reader may know; refused like its filters and groupings.
+        raise FilterFault(
+            f"API read() {field.qualified_name}'s '{field.data_type}' data type cannot be used "
+            "in a sort."
+        )
+
 
 class ImageKind(FieldKind):
     """A thumbnail: set by upload only; `None` clears it. Reads as a URL or None."""
