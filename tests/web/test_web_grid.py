@@ -515,3 +515,14 @@ def test_delete_selected_retires_after_confirm(
     expect(page.locator("#grid-count")).to_contain_text(f"of {total - 1} Shots")
     assert sg.find_one("Shot", [["id", "is", victim["id"]]]) is None
     assert sg.find_one("Shot", [["id", "is", victim["id"]]], retired_only=True) is not None
+
+
+def test_the_grid_links_only_safe_schemes(admin_page: Any, shots: dict[str, Any]) -> None:
+    # file/link cells are drawn by grid.js through Callsheet.safeHref: `javascript:` and other
+    # schemes that run or smuggle content show as text
+    open_shots(admin_page, shots["project"]["id"])
+    verdicts = admin_page.evaluate(
+        """() => ["javascript:alert(1)", " jaVaScript:x", "java\\tscript:x", "data:text/html,x",
+                  "https://example.com/", "/detail/Shot/1"].map(Callsheet.safeHref)"""
+    )
+    assert verdicts == [None, None, None, None, "https://example.com/", "/detail/Shot/1"]

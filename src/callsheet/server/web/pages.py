@@ -54,25 +54,37 @@ def _page_write(site: Site, actor: Actor, operation: str, *args: Any) -> Any:
         return getattr(site, operation)(system, *args)
 
 
-def find_or_create_page(
+def find_page(
     site: Site, actor: Actor, entity_type: str, project_id: int | None
-) -> dict[str, Any]:
-    """The list Page of `entity_type` (in a project, or site-wide), created when missing."""
+) -> dict[str, Any] | None:
+    """The list Page of `entity_type` (in a project the actor sees, or site-wide), if any."""
     entity = site.schema.entity(entity_type)
     if project_id is not None and not entity.is_project_entity:
         raise SchemaFault(f"{entity.display_name} records do not belong to projects.")
     project = {"type": "Project", "id": project_id} if project_id is not None else None
+    if project is not None and site.find_one(actor, "Project", [["id", "is", project_id]]) is None:
+        raise NotFoundFault(f"Project {project_id} doesn't exist or you may not see it.")
     filters = [
         ["entity_type", "is", entity_type],
         ["page_type", "is", ENTITY_LIST],
         ["project", "is", project],
     ]
     order = [{"field_name": "id", "direction": "asc"}]
-    found = site.find_one(SYSTEM, "Page", filters, PAGE_FIELDS, order)
+    return site.find_one(SYSTEM, "Page", filters, PAGE_FIELDS, order)
+
+
+def find_or_create_page(
+    site: Site, actor: Actor, entity_type: str, project_id: int | None
+) -> dict[str, Any]:
+    """The list Page of `entity_type` (in a project, or site-wide), created when missing.
+
+    Only on a state-changing request (the page's own POST): a plain GET, which any other site can
+    make a browser send, never creates records.
+    """
+    found = find_page(site, actor, entity_type, project_id)
     if found is not None:
         return found
-    if project is not None and site.find_one(actor, "Project", [["id", "is", project_id]]) is None:
-        raise NotFoundFault(f"Project {project_id} doesn't exist or you may not see it.")
+    project = {"type": "Project", "id": project_id} if project_id is not None else None
     data: dict[str, Any] = {
         "name": page_title(site, entity_type),
         "entity_type": entity_type,

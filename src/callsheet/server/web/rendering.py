@@ -20,6 +20,7 @@ environment = Environment(
 environment.globals["callsheet_version"] = __version__
 environment.filters["display"] = values.display_text
 environment.filters["entity_url"] = values.entity_url
+environment.filters["safe_href"] = values.safe_href
 environment.filters["status_color"] = values.status_color
 
 

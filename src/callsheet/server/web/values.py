@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 STATUS_COLORS = {
@@ -50,6 +51,23 @@ def display_text(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:g}"
     return str(value)
+
+
+SAFE_LINK_SCHEMES = frozenset({"http", "https", "mailto", "ftp", "tel", "file"})
+_CONTROL = re.compile(r"[\x00-\x20\x7f]")
+_SCHEME = re.compile(r"([a-z][a-z0-9+.-]*):", re.IGNORECASE)
+
+
+def safe_href(url: Any) -> str | None:
+    """A link's target as an href, or None when it must be shown as text: `javascript:`,
+    `data:` and every scheme but http(s), mailto, ftp, tel and file. Browsers ignore control
+    characters and spaces inside a scheme (`java\tscript:`), so they are ignored here too."""
+    if not isinstance(url, str) or not url.strip():
+        return None
+    scheme = _SCHEME.match(_CONTROL.sub("", url))
+    if scheme is None:
+        return url  # a path on this site, or //host with the page's own scheme
+    return url if scheme.group(1).lower() in SAFE_LINK_SCHEMES else None
 
 
 def entity_url(value: dict[str, Any] | None) -> str:

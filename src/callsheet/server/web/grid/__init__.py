@@ -2,7 +2,8 @@
 
 Routes:
 - `GET /project/{id}`: the project's overview, which is its Shots page.
-- `GET /project/{id}/{EntityType}`: that type's page of the project (found or created).
+- `GET /project/{id}/{EntityType}`: that type's page of the project; a Page not made yet is
+  created by the POST the page submits at once (never by a GET).
 - `GET /list/{EntityType}`: the site-wide page of a type (People, Steps, …).
 - `GET /page/{page_id}`: renders a Page and sets its `last_accessed`.
 - `POST /web/grid/rows`, `/refresh`, `/search`, `/ids`: the grid's reads (rows.py).
@@ -66,38 +67,41 @@ def _project_id(request: Request) -> int:
     return int(raw)
 
 
+async def _open(
+    request: Request, session: WebSession, entity_type: str, project_id: Any
+) -> Response:
+    """GET: an existing Page opens at once; a missing one is created by the page's own POST
+    (made by a form the browser submits, with the CSRF token), never by the GET itself."""
+    site = request.app.state.site
+    if request.method == "POST":
+        found = await run_in_threadpool(
+            pages.find_or_create_page, site, session.actor, entity_type, project_id
+        )
+        return _page_redirect(found)
+    found = await run_in_threadpool(pages.find_page, site, session.actor, entity_type, project_id)
+    if found is not None:
+        return _page_redirect(found)
+    title = pages.page_title(site, entity_type)
+    return render(request, "page_open.html", title=title, action=request.url.path)
+
+
 @page()
 async def project_overview(request: Request, session: WebSession) -> Response:
-    """GET /project/{id}: the project's Shots page (its overview, as in ShotGrid's default)."""
-    site = request.app.state.site
-    found = await run_in_threadpool(
-        pages.find_or_create_page, site, session.actor, OVERVIEW_TYPE, _project_id(request)
-    )
-    return _page_redirect(found)
+    """/project/{id}: the project's Shots page (its overview, as in ShotGrid's default)."""
+    return await _open(request, session, OVERVIEW_TYPE, _project_id(request))
 
 
 @page()
 async def project_entity_page(request: Request, session: WebSession) -> Response:
-    """GET /project/{id}/{EntityType}: the project's page of that type."""
-    site = request.app.state.site
-    found = await run_in_threadpool(
-        pages.find_or_create_page,
-        site,
-        session.actor,
-        request.path_params["entity_type"],
-        _project_id(request),
-    )
-    return _page_redirect(found)
+    """/project/{id}/{EntityType}: the project's page of that type."""
+    entity_type = request.path_params["entity_type"]
+    return await _open(request, session, entity_type, _project_id(request))
 
 
 @page()
 async def site_entity_page(request: Request, session: WebSession) -> Response:
-    """GET /list/{EntityType}: the site-wide page of a type (no project)."""
-    site = request.app.state.site
-    found = await run_in_threadpool(
-        pages.find_or_create_page, site, session.actor, request.path_params["entity_type"], None
-    )
-    return _page_redirect(found)
+    """/list/{EntityType}: the site-wide page of a type (no project)."""
+    return await _open(request, session, request.path_params["entity_type"], None)
 
 
 def _status_names(site: Site) -> dict[str, dict[str, Any]]:
@@ -206,9 +210,9 @@ async def grid_ids(request: Request, session: WebSession, payload: Any) -> Any:
 def routes() -> list[Route]:
     """The entity pages and the grid's JSON endpoints."""
     return [
-        Route("/project/{project_id}", project_overview, methods=["GET"]),
-        Route("/project/{project_id}/{entity_type}", project_entity_page, methods=["GET"]),
-        Route("/list/{entity_type}", site_entity_page, methods=["GET"]),
+        Route("/project/{project_id}", project_overview, methods=["GET", "POST"]),
+        Route("/project/{project_id}/{entity_type}", project_entity_page, methods=["GET", "POST"]),
+        Route("/list/{entity_type}", site_entity_page, methods=["GET", "POST"]),
         Route("/page/{page_id}", page_view, methods=["GET"]),
         Route("/web/grid/rows", grid_rows, methods=["POST"]),
         Route("/web/grid/refresh", grid_refresh, methods=["POST"]),

@@ -83,5 +83,19 @@
     return node;
   }
 
-  window.Callsheet = { rpc, post, toast, pageData, sessionUuid, csrfToken, ApiError, el };
+  // A link's target as an href, or null when it must not be one: javascript:, data: and other
+  // schemes that run or smuggle content are shown as text (values.py safe_href is the same rule).
+  const SAFE_SCHEMES = ["http:", "https:", "mailto:", "ftp:", "tel:", "file:"];
+  function safeHref(url) {
+    if (typeof url !== "string") return null;
+    const plain = url.replace(/[\u0000-\u0020\u007f]/g, "");
+    const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(plain);
+    if (!scheme) return url;  // a path on this site, or //host (the page's own scheme)
+    return SAFE_SCHEMES.includes(scheme[0].toLowerCase()) ? url : null;
+  }
+
+  // A page created on first use (a Page record) opens through its own POST: submit it now.
+  for (const form of document.querySelectorAll("form[data-auto-submit]")) form.submit();
+
+  window.Callsheet = { rpc, post, toast, pageData, sessionUuid, csrfToken, ApiError, el, safeHref };
 })();

@@ -109,7 +109,8 @@
       }
       case "url":
         if (typeof value === "object" && (value.url || value.name)) {
-          return value.url ? el("a", { href: value.url, target: "_blank", rel: "noopener", text: value.name || value.url }) : document.createTextNode(value.name);
+          const href = Callsheet.safeHref(value.url);
+          return href ? el("a", { href, target: "_blank", rel: "noopener", text: value.name || value.url }) : document.createTextNode(value.name || value.url);
         }
         return document.createTextNode(String(value));
       case "float":
