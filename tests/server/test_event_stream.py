@@ -307,3 +307,52 @@ def test_events_woken_by_another_process_through_notify(
             other.close()
     assert body["events"][0]["id"] == before + 1
     assert woken_before_timeout
+
+
+def test_idle_waiters_share_one_watcher_and_another_process_wakes_them_all(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from callsheet.server import event_stream
+
+    reads: list[int] = []
+    real_read = event_stream.read_events
+
+    def counted(site: Any, actor: Any, after: int, limit: int) -> list[dict[str, Any]]:
+        reads.append(after)
+        return real_read(site, actor, after, limit)
+
+    monkeypatch.setattr(event_stream, "read_events", counted)
+    with live_server(request, "sqlite", tmp_path_factory.mktemp("watcher")) as server:
+        http = Http(server.base_url)
+        before = newest_id(http)
+        waiters = 12
+        answers: list[Any] = []
+
+        def wait(timeout: float) -> None:
+            answers.append(events(http, after=before, timeout=timeout).json())
+
+        # idle: each waiter reads once, then only wakes at its timeout (no read per poll)
+        reads.clear()
+        idle = [threading.Thread(target=wait, args=(1.5,)) for _ in range(waiters)]
+        for thread in idle:
+            thread.start()
+        for thread in idle:
+            thread.join()
+        assert all(answer["events"] == [] for answer in answers)
+        assert len(reads) == waiters
+        # another process (its own Site on the file: no in-process signal reaches the server)
+        other = callsheet.connect(server.site.store.engine.url.database)
+        try:
+            answers.clear()
+            woken = [threading.Thread(target=wait, args=(WAIT_S,)) for _ in range(waiters)]
+            for thread in woken:
+                thread.start()
+            writer = write_soon(lambda: other.create("Project", {"name": "From elsewhere"}))
+            writer.join()
+            for thread in woken:
+                thread.join()
+        finally:
+            other.close()
+        assert [answer["events"][0]["id"] for answer in answers] == [before + 1] * waiters

@@ -9,11 +9,11 @@ parameters: 400. The answer `{"events": [...], "last_id": n}` comes as soon as a
 `id > after` exists, or with no events when the timeout passes. Events are what `find` returns
 for EVENT_FIELDS, encoded as on `/api3/json`.
 
-Waking: the store calls its EventSignals after each commit that wrote events; our listener hands
-that to the loop with `call_soon_threadsafe`. Other processes' commits arrive through PostgreSQL
-LISTEN; on a SQLite file (other processes may write it) and while LISTEN is down, waiters also
-poll every POLL_INTERVAL_S. A waiter arms its wake-up *before* reading, so a commit landing
-between its read and its wait still wakes it.
+Waking: after each commit that wrote events, in this process or another (site/event_feed.py:
+PostgreSQL LISTEN, or one shared poll of a SQLite file while anyone waits), our listener hands
+the news to the loop with `call_soon_threadsafe` and every waiter reads once. Waiters never poll
+on their own, so idle waiters cost nothing. A waiter arms its wake-up *before* reading, so a
+commit landing between its read and its wait still wakes it.
 
 Shutdown: uvicorn waits for running requests *before* it runs the lifespan shutdown, so a waiting
 long-poll would hold `callsheet serve` for its whole timeout. The stream chains the server's
@@ -44,8 +44,8 @@ from callsheet.server.settings import Settings
 from callsheet.server.wire import JSON_CONTENT_TYPE, encode_value
 from callsheet.site.actor import Actor
 from callsheet.site.auth import AUTH_FAILED, authenticate
+from callsheet.site.event_feed import commit_wakeups, waiting_for_events
 from callsheet.site.site import Site
-from callsheet.store.event_signals import EVENTS_CHANNEL
 
 log = logging.getLogger("callsheet.server")
 
@@ -62,8 +62,6 @@ EVENT_FIELDS = [
 ]
 DEFAULT_LIMIT, MAX_LIMIT = 500, 1000
 DEFAULT_TIMEOUT_S, MAX_TIMEOUT_S = 25.0, 60.0
-POLL_INTERVAL_S = 0.2
-LISTEN_RETRY_S = (0.5, 5.0)  # first and longest wait before reconnecting LISTEN
 SHUTDOWN_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 SHUTTING_DOWN = "Callsheet is shutting down; ask again in a moment."
 
@@ -135,10 +133,8 @@ def read_events(site: Site, actor: Actor, after: int, limit: int) -> list[dict[s
 class EventWaker:
     """Wakes every waiting request at once; lives on the event loop (never touch from threads)."""
 
-    def __init__(self, *, always_poll: bool) -> None:
+    def __init__(self) -> None:
         self._event = asyncio.Event()
-        self.always_poll = always_poll
-        self.listening = False  # PostgreSQL LISTEN is connected: other processes can wake us
         self.closing = False  # the server is shutting down: nobody waits any more
 
     def arm(self) -> asyncio.Event:
@@ -154,11 +150,6 @@ class EventWaker:
         """The server is shutting down: answer every waiter now and let nobody wait again."""
         self.closing = True
         self.wake()
-
-    @property
-    def poll_interval_s(self) -> float | None:
-        """How often a waiter checks without a wake-up (None: wake-ups are enough)."""
-        return POLL_INTERVAL_S if self.always_poll or not self.listening else None
 
 
 @dataclass(frozen=True)
@@ -181,17 +172,19 @@ async def wait_for_events(
     """`watch.first` if it has events, else what arrives before the deadline or shutdown."""
     loop = asyncio.get_running_loop()
     armed, events = watch.armed, watch.first
-    while not events and not waker.closing:
-        remaining = watch.deadline - loop.time()
-        if remaining <= 0 or await disconnected():
-            break  # nobody reads the answer: stop querying on every wake-up
-        interval = waker.poll_interval_s
-        with suppress(TimeoutError):
-            await asyncio.wait_for(armed.wait(), remaining if interval is None else interval)
-        if waker.closing:
-            break
-        armed = waker.arm()  # before reading: a commit after the read still sets it
-        events = await run_in_threadpool(read_events, site, actor, query.after, query.limit)
+    with waiting_for_events(site):
+        while not events and not waker.closing:
+            remaining = watch.deadline - loop.time()
+            if remaining <= 0 or await disconnected():
+                break  # nobody reads the answer: stop querying on every wake-up
+            try:
+                await asyncio.wait_for(armed.wait(), remaining)
+            except TimeoutError:
+                break
+            if waker.closing:
+                break
+            armed = waker.arm()  # before reading: a commit after the read still sets it
+            events = await run_in_threadpool(read_events, site, actor, query.after, query.limit)
     return events
 
 
@@ -249,39 +242,6 @@ async def api3_events(request: Request) -> Response:
     )
 
 
-def _listen_conninfo(site: Site) -> str | None:
-    """A libpq URL for the site's PostgreSQL database (None on SQLite)."""
-    if site.store.dialect.is_sqlite:
-        return None
-    url = site.store.engine.url.set(drivername="postgresql")
-    return url.render_as_string(hide_password=False)
-
-
-async def listen_for_events(conninfo: str, waker: EventWaker) -> None:
-    """Wake waiters on every NOTIFY from any server process; reconnects until cancelled."""
-    import psycopg
-
-    retry_s = LISTEN_RETRY_S[0]
-    while True:
-        try:
-            conn = await psycopg.AsyncConnection.connect(conninfo, autocommit=True)
-            async with conn:
-                await conn.execute(f"LISTEN {EVENTS_CHANNEL}")  # a constant identifier
-                waker.listening = True
-                retry_s = LISTEN_RETRY_S[0]
-                waker.wake()  # commits made while we were not listening
-                async for _ in conn.notifies():
-                    waker.wake()
-        except asyncio.CancelledError:
-            raise
-        except Exception as error:
-            log.warning("event LISTEN connection lost (%s); polling until it is back", error)
-        finally:
-            waker.listening = False
-        await asyncio.sleep(retry_s)
-        retry_s = min(retry_s * 2, LISTEN_RETRY_S[1])
-
-
 @contextmanager
 def closing_on_shutdown_signals(waker: EventWaker) -> Iterator[None]:
     """While serving, SIGINT/SIGTERM first close `waker`, then reach the server's own handler.
@@ -318,26 +278,17 @@ def closing_on_shutdown_signals(waker: EventWaker) -> Iterator[None]:
 
 @asynccontextmanager
 async def event_stream_running(app: Starlette, site: Site) -> AsyncIterator[None]:
-    """For the app's lifespan: the waker, the commit listener and (PostgreSQL) the LISTEN task."""
+    """For the app's lifespan: the waker, woken after every commit of events (any process)."""
     loop = asyncio.get_running_loop()
-    dialect = site.store.dialect
-    waker = EventWaker(always_poll=dialect.is_sqlite and not dialect.in_memory)
+    waker = EventWaker()
     app.state.event_waker = waker
 
-    def on_commit() -> None:  # runs on the committing worker thread
+    def on_commit() -> None:  # runs on a committing worker thread or the site's watcher
         with suppress(RuntimeError):  # the loop is closed: nobody is waiting any more
             loop.call_soon_threadsafe(waker.wake)
 
-    site.store.event_signals.add(on_commit)
-    conninfo = _listen_conninfo(site)
-    task = asyncio.create_task(listen_for_events(conninfo, waker)) if conninfo else None
     try:
-        with closing_on_shutdown_signals(waker):
+        with commit_wakeups(site, on_commit), closing_on_shutdown_signals(waker):
             yield
     finally:
         waker.close()
-        site.store.event_signals.remove(on_commit)
-        if task is not None:
-            task.cancel()
-            with suppress(asyncio.CancelledError):
-                await task

@@ -21,7 +21,7 @@ from callsheet.schema.links import LinkRegistry
 from callsheet.schema.model import Field, Schema, field_to_data
 from callsheet.store import internal_tables, migrations
 from callsheet.store.dialects import WRITE_OPTION, Dialect, create_dialect
-from callsheet.store.event_signals import EVENTS_CHANNEL, EventSignals
+from callsheet.store.event_signals import EVENTS_CHANNEL, EventSignals, EventWatcher
 from callsheet.store.kinds import kind_of
 from callsheet.store.scope import UNRESTRICTED, ReadScope
 from callsheet.store.secrets import hash_secret
@@ -51,6 +51,7 @@ class Store:
         self._local = threading.local()
         # Called after each commit that wrote event log rows (the event stream's wake-up).
         self.event_signals = EventSignals()
+        self._watcher: EventWatcher | None = None
         # Callsheet's own tables (store/internal_tables.py), named here for the store's modules.
         self.schema_table = internal_tables.schema_table
         self.counter_table = internal_tables.counters
@@ -139,7 +140,33 @@ class Store:
         return self.schema.type_data(entity_type)
 
     def close(self) -> None:
+        if self._watcher is not None:
+            self._watcher.close()
+            self._watcher = None
         self.dialect.dispose()
+
+    # -- other processes' commits (store/event_signals.py) ------------------------------------
+    def event_watcher(self) -> EventWatcher | None:
+        """The one watcher of other processes' commits, started on first use (a server's); None
+        for an in-memory database, which no other process can write."""
+        if self.dialect.in_memory:
+            return None
+        if self._watcher is None:
+            listen_url = None
+            if not self.dialect.is_sqlite:
+                url = self.engine.url.set(drivername="postgresql")
+                listen_url = url.render_as_string(hide_password=False)
+            self._watcher = EventWatcher(
+                self.event_signals, self.latest_event_id, listen_url=listen_url
+            )
+            self._watcher.start()
+        return self._watcher
+
+    def latest_event_id(self) -> int | None:
+        """The id of the newest event row (None: none yet)."""
+        table = self.table("EventLogEntry")
+        with self.read() as conn:
+            return conn.execute(sa.select(sa.func.max(table.c.id))).scalar()  # type: ignore[no-any-return]
 
     # -- tables -------------------------------------------------------------------------------
     def _entity_table(self, entity_type: str) -> sa.Table:

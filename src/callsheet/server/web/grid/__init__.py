@@ -74,10 +74,10 @@ async def _open(
     (made by a form the browser submits, with the CSRF token), never by the GET itself."""
     site = request.app.state.site
     if request.method == "POST":
-        found = await run_in_threadpool(
+        made = await run_in_threadpool(
             pages.find_or_create_page, site, session.actor, entity_type, project_id
         )
-        return _page_redirect(found)
+        return _page_redirect(made)
     found = await run_in_threadpool(pages.find_page, site, session.actor, entity_type, project_id)
     if found is not None:
         return _page_redirect(found)
