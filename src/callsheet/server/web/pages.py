@@ -8,13 +8,13 @@ through the engine as the person who opened the page, so it lands in the event l
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import replace
 from typing import Any
 
 from callsheet.faults import NotFoundFault, PermissionFault, SchemaFault
 from callsheet.site.actor import SYSTEM, Actor
 from callsheet.site.site import Site
-from callsheet.store.store import now_utc
 
 # The page_type of an entity list page (the grid of one entity type).
 ENTITY_LIST = "entity_list"
@@ -104,7 +104,7 @@ def open_page(site: Site, actor: Actor, page_id: int) -> dict[str, Any]:
     project = page.get("project")
     if project and site.find_one(actor, "Project", [["id", "is", project["id"]]]) is None:
         raise NotFoundFault(f"Page {page_id} belongs to a project you may not see.")
-    now = now_utc()
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)  # as created_at is kept
     # A visit is bookkeeping, not a change anyone automates on: no event row for every page view.
     quiet = replace(actor, generate_events=False)
     _page_write(site, quiet, "update", "Page", page_id, {"last_accessed": now})
