@@ -6,6 +6,7 @@ import pytest
 import shotgun_api3
 from live_server import HUMAN_LOGIN, HUMAN_NAME, HUMAN_PASSWORD, SCRIPT_NAME, LiveServer
 
+from callsheet import faults
 from callsheet.site.accounts import create_user
 from callsheet.site.auth import AuthPolicy, authenticate, expire_session_token, login_key, unlock
 from callsheet.store import credentials
@@ -120,7 +121,7 @@ def test_login_under_attack_waits_then_lets_the_owner_in(live: LiveServer) -> No
     create_user(live.site, "targeted", "Tar Geted", "right-password")
     policy = AuthPolicy()
     for number in range(policy.slow_after):  # guesses from many addresses, none throttled
-        with pytest.raises(shotgun_api3.AuthenticationFault):
+        with pytest.raises(faults.AuthenticationFault):
             authenticate(
                 live.site,
                 {"user_login": "targeted", "user_password": "guess"},
