@@ -230,3 +230,20 @@ def test_downloads_are_nosniff_and_sandboxed(site: Site, app: Any) -> None:
     assert answer.status == 200
     assert answer.headers["x-content-type-options"] == "nosniff"
     assert "sandbox" in answer.headers["content-security-policy"]
+
+
+def test_upload_form_text_fields_are_bounded_before_authentication(app: Any) -> None:
+    fields = {f"field{n}": "x" * 60_000 for n in range(40)}  # each allowed, together too much
+    boundary = "b0undary"
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+        for k, v in fields.items()
+    ]
+    body = b"".join(parts) + f"--{boundary}--\r\n".encode()
+    content_type = f"multipart/form-data; boundary={boundary}"
+    chunks = split(body)
+    answer = call(
+        app, "POST", "/upload/upload_file", chunks=chunks, headers={"Content-Type": content_type}
+    )
+    assert answer.text.startswith("0\n") and "too long" in answer.text
+    assert answer.chunks_read < len(chunks)

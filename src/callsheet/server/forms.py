@@ -97,6 +97,8 @@ def read_form(content_type: str, body: bytes) -> Form:
 SPOOL_FLUSH_BYTES = 1024 * 1024
 MAX_PART_HEADER_BYTES = 16 * 1024
 MAX_FIELD_BYTES = 64 * 1024
+# All text fields together: what an unauthenticated sender can make the server hold in memory.
+MAX_FIELDS_TOTAL_BYTES = 1024 * 1024
 BeforeFiles = Callable[[dict[str, str]], Awaitable[None]]
 
 
@@ -248,7 +250,8 @@ async def _parse_stream(
                     await spool.write(piece)
                 else:
                     content += piece
-                    if len(content) > MAX_FIELD_BYTES:
+                    held = len(content) + sum(map(len, form.fields.values()))
+                    if len(content) > MAX_FIELD_BYTES or held > MAX_FIELDS_TOTAL_BYTES:
                         raise FormFault(f"The upload form field {name.group(1)!r} is too long.")
                 if found >= 0:
                     del buffer[: len(separator)]
