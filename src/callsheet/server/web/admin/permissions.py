@@ -346,7 +346,7 @@ def role_model(site: Site, role_id: int, rules: RoleRules) -> dict[str, Any]:
 def _types_data(site: Site, rules: RoleRules) -> list[dict[str, Any]]:
     """Every entity type the matrix can show: enabled ones and any the role has rules for."""
     mentioned = set(rules.entities) | {key.partition(".")[0] for key in rules.fields}
-    found = []
+    found: list[dict[str, Any]] = []
     for entity in site.schema:
         if not entity.visible and entity.name not in mentioned:
             continue
