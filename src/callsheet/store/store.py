@@ -22,6 +22,7 @@ from callsheet.schema.model import Field, Schema, field_to_data
 from callsheet.store import internal_tables, migrations
 from callsheet.store.dialects import WRITE_OPTION, Dialect, create_dialect
 from callsheet.store.event_signals import EVENTS_CHANNEL, EventSignals, EventWatcher
+from callsheet.store.indexes import value_indexes
 from callsheet.store.kinds import kind_of
 from callsheet.store.scope import UNRESTRICTED, ReadScope
 from callsheet.store.secrets import hash_secret
@@ -30,7 +31,6 @@ RETIRED_COLUMN = "_retired_at"
 EVENT_COUNTER = "event_log"
 
 # Text columns worth an index: identities and statuses are what studios filter on most.
-INDEXED_TEXT_FIELDS = frozenset({"code", "sg_status_list", "login", "event_type", "content"})
 
 
 # Table objects and link registries depend only on the schema, so stores opened on databases
@@ -182,9 +182,10 @@ class Store:
         for f in entity.fields.values():
             if f.name == "id":
                 continue
-            columns.extend(kind_of(f).columns(f))
-            if f.name in INDEXED_TEXT_FIELDS and f.data_type in ("text", "status_list"):
-                indexes.append(sa.Index(f"ix_{entity_type}_{f.name}", f.name))
+            field_columns = kind_of(f).columns(f)
+            columns.extend(field_columns)
+            if len(field_columns) == 1:
+                indexes += value_indexes(entity_type, f.name, f.data_type, field_columns[0])
         key = (entity_type, self._fingerprints[entity_type])
         if key not in _TABLES:
             _TABLES[key] = sa.Table(entity_type, sa.MetaData(), *columns, *indexes)
