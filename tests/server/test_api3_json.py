@@ -13,9 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from callsheet.server import Settings, create_app
-from callsheet.site.api import WIRE_METHODS as METHODS
 from callsheet.server.wire import decode_call, encode_results
 from callsheet.site.accounts import create_script
+from callsheet.site.api import WIRE_METHODS as METHODS
 from callsheet.site.site import Site
 
 AUTH = {"script_name": "wire", "script_key": "wire-key"}

@@ -63,7 +63,8 @@ def test_ordering_with_none_faults(sg: Shotgun, operator: str, field: str) -> No
 def test_date_windows_out_of_range_fault(sg: Shotgun) -> None:
     faults_naming(sg, lambda: sg.find("Shot", [["created_at", "in_last", 10**12, "DAY"]]), "range")
     for operator in ("in_calendar_day", "in_calendar_month", "in_calendar_year"):
-        faults_naming(sg, lambda: sg.find("Shot", [["created_at", operator, 2**63]]), "64-bit")
+        filters = [["created_at", operator, 2**63]]
+        faults_naming(sg, lambda f=filters: sg.find("Shot", f), "64-bit")
 
 
 def test_a_page_beyond_any_row_faults(sg: Shotgun) -> None:
