@@ -34,11 +34,13 @@ def _client_fault_class(fault_class: type[faults.Fault]) -> type[Exception]:
         import shotgun_api3
     except ImportError:
         return fault_class
-    base = (
-        shotgun_api3.AuthenticationFault
-        if issubclass(fault_class, faults.AuthenticationFault)
-        else shotgun_api3.Fault
-    )
+    from callsheet.site.uploads import ThumbnailNotReadyFault
+
+    base: type[Exception] = shotgun_api3.Fault
+    if issubclass(fault_class, faults.AuthenticationFault):
+        base = shotgun_api3.AuthenticationFault
+    elif issubclass(fault_class, ThumbnailNotReadyFault):
+        base = shotgun_api3.ShotgunThumbnailNotReady
     return type(fault_class.__name__, (fault_class, base), {})
 
 
