@@ -48,6 +48,11 @@ class Wire:
     decode: Decoder = no_params  # params[1] of the call -> keyword arguments
     needs_auth: bool = True
 
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """The keys of the params object the official client sends (site/api_params.py)."""
+        return getattr(self.decode, "wire_keys", ())  # type: ignore[no-any-return]
+
 
 @dataclass(frozen=True)
 class ApiMethod:

@@ -65,6 +65,7 @@ def mapped(method: str, *names: str, required: tuple[str, ...] = (), **renamed: 
         p = params_dict(params, method, *(keys.get(r, r) for r in required))
         return {argument: p.get(key) for argument, key in keys.items() if key in p}
 
+    decode.wire_keys = tuple(keys.values())  # type: ignore[attr-defined]
     return decode
 
 
@@ -213,3 +214,38 @@ def nav_search(params: Any) -> dict[str, Any]:
         "search_criteria": p.get("search_criteria"),
         "seed_entity_field": p.get("seed_entity_field"),
     }
+
+
+# The keys of params[1] each decoder reads (what the official client sends), for the fuzz tests.
+read.wire_keys = (  # type: ignore[attr-defined]
+    "type",
+    "filters",
+    "return_fields",
+    "sorts",
+    "paging",
+    "return_only",
+    "include_archived_projects",
+    "additional_filter_presets",
+    "return_paging_info",
+    "return_paging_info_without_counts",
+)
+create.wire_keys = ("type", "fields", "return_fields")  # type: ignore[attr-defined]
+update.wire_keys = ("type", "id", "fields")  # type: ignore[attr-defined]
+summarize.wire_keys = (  # type: ignore[attr-defined]
+    "type",
+    "filters",
+    "summaries",
+    "grouping",
+    "include_archived_projects",
+)
+schema_field_create.wire_keys = ("type", "data_type", "properties")  # type: ignore[attr-defined]
+schema_field_update.wire_keys = (  # type: ignore[attr-defined]
+    "type",
+    "field_name",
+    "properties",
+    "project",
+)
+project_last_accessed.wire_keys = ("project_id", "user_id")  # type: ignore[attr-defined]
+nav_search.wire_keys = ("root_path", "search_criteria", "seed_entity_field")  # type: ignore[attr-defined]
+no_params.wire_keys = ()  # type: ignore[attr-defined]
+batch.wire_keys = ()  # type: ignore[attr-defined]  # params[1] is the list of requests itself

@@ -67,8 +67,8 @@ def page_window(limit: int, page: int, per_page: int | None = None) -> tuple[int
             isinstance(value, bool) or not isinstance(value, int) or value < 0
         ):
             raise ValueFault(f"{name} must be a non-negative integer, got {value!r}.")
-    if not page:
-        return (limit or None), 0
+    if not page:  # a limit beyond any row count means all rows (and must not overflow SQL)
+        return (min(limit, MAX_OFFSET // 2) or None), 0
     size = per_page or (limit if 0 < limit <= MAX_PAGE_SIZE else MAX_PAGE_SIZE)
     size = min(size, MAX_PAGE_SIZE)
     offset = (page - 1) * size
@@ -553,6 +553,14 @@ class Site(SiteOperations):
         """Search display names of several entity types at once (those the actor may see)."""
         if isinstance(text, str) and len(text) > MAX_SEARCH_TEXT_CHARS:
             raise ValueFault(f"text_search text is longer than {MAX_SEARCH_TEXT_CHARS} characters.")
+        if project_ids is not None and (
+            not isinstance(project_ids, list | tuple)
+            or not all(
+                isinstance(i, int) and not isinstance(i, bool) and 0 < i <= MAX_OFFSET
+                for i in project_ids
+            )
+        ):
+            raise ValueFault(f"project_ids must be a list of Project ids, got {project_ids!r}.")
         permissions = self.permissions_for(actor)
         if isinstance(entity_types, dict):
             for entity_type, type_filters in entity_types.items():
