@@ -111,6 +111,10 @@ class EntityType:
 
     def field(self, name: str, *, operation: str = "read") -> Field:
         """The named field, or a Fault in ShotGrid's words."""
+        if not isinstance(name, str):  # a list or dict is no field name (and is unhashable)
+            raise SchemaFault(
+                f"API {operation}() {self.name}: a field name must be a string, got {name!r}."
+            )
         try:
             return self.fields[name]
         except KeyError:

@@ -23,7 +23,7 @@ from callsheet.server.web.admin.access import (
     render_admin,
     text,
 )
-from callsheet.server.web.handlers import page, read_page_form
+from callsheet.server.web.handlers import page, path_id, read_page_form
 from callsheet.server.web.sessions import WebSession
 from callsheet.site import action_menu
 from callsheet.site.accounts import permission_groups
@@ -232,7 +232,7 @@ async def _save(request: Request, session: WebSession, item_id: int | None) -> R
 
 
 def _item_id(request: Request) -> int:
-    return int(request.path_params["item_id"])
+    return path_id(request, "item_id", "Action Menu Item")
 
 
 @page(admin=True)
