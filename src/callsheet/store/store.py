@@ -33,6 +33,11 @@ EVENT_COUNTER = "event_log"
 INDEXED_TEXT_FIELDS = frozenset({"code", "sg_status_list", "login", "event_type", "content"})
 
 
+# What one summarize may cost (issue 10 §1.7): groups per grouping level, and the time all its
+# statements may take. A Store attribute each, so a site (or a test) may set its own.
+SUMMARY_GROUP_LIMIT = 10_000
+READ_TIME_LIMIT_S = 60.0
+
 # Table objects and link registries depend only on the schema, so stores opened on databases
 # with the same schema (every test, every in-process connect()) share them.
 _TABLES: dict[tuple[str, str], sa.Table] = {}
@@ -44,6 +49,8 @@ class Store:
 
     # The store itself reads every row; a reader's view with fewer is store/scope.py's.
     scope: ReadScope = UNRESTRICTED
+    summary_group_limit: int = SUMMARY_GROUP_LIMIT
+    read_time_limit_s: float = READ_TIME_LIMIT_S
 
     def __init__(self, dialect: Dialect, schema: Schema) -> None:
         self.dialect = dialect

@@ -9,7 +9,7 @@ what SQL they become, how it sorts, summarizes and groups. Nothing else in Calls
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import sqlalchemy as sa
@@ -19,6 +19,7 @@ from callsheet.faults import FilterFault, SchemaFault, ValueFault
 from callsheet.schema.model import Field
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
     from sqlalchemy.sql.expression import FromClause
 
     from callsheet.store.store import Store
@@ -109,6 +110,150 @@ class FieldKind:
     def sort_columns(self, field: Field, table: FromClause) -> list[ColumnElement[Any]]:
         """Expressions to ORDER BY; empty means the field does not sort (ignored, as ShotGrid)."""
         return [self.value_column(field, table)] if self.sortable else []
+
+    # -- summaries (store/summaries.py) -------------------------------------------------------
+    def summary_expression(
+        self, field: Field, summary_type: str, owner: FromClause, table: FromClause, store: Store
+    ) -> ColumnElement[Any]:
+        """The aggregate for `{"field": field, "type": summary_type}` over the rows of `table`;
+        the field's values are on `owner` (`table` itself, or the joined row of a deep field).
+
+        Each summary type in `summaries` is a `summary_<type>` method; `record_count` counts the
+        rows themselves and is the summarizer's, not the field's.
+        """
+        if summary_type not in self.summaries or summary_type == "record_count":
+            valid = ["record_count", *(s for s in self.summaries if s != "record_count")]
+            raise FilterFault(
+                f"API summarize() {field.qualified_name} of data type '{field.data_type}' "
+                f"doesn't support summary type {summary_type!r}. Valid types: {valid}"
+            )
+        method: Callable[..., ColumnElement[Any]] = getattr(self, f"summary_{summary_type}")
+        return method(field, owner, table, store)
+
+    def summary_count(
+        self, field: Field, owner: FromClause, table: FromClause, store: Store
+    ) -> ColumnElement[Any]:
+        return sa.func.count(self.value_column(field, owner))
+
+    def summary_value(self, field: Field, summary_type: str, value: Any) -> Any:
+        """The answer for one aggregate value (None: no rows had a value)."""
+        return SUMMARY_VALUES.get(summary_type, _plain_summary)(self, field, value)
+
+    def from_aggregate(self, field: Field, value: Any) -> Any:
+        """An aggregated or grouped value in stored form (SQLite gives dates back as text)."""
+        return value
+
+    # -- groupings ----------------------------------------------------------------------------
+    def group_key(
+        self, field: Field, grouping_type: str, owner: FromClause, store: Store
+    ) -> list[ColumnElement[Any]]:
+        """The GROUP BY expressions of one grouping level; a `group_<type>` method per type."""
+        if grouping_type not in self.groupings:
+            raise FilterFault(
+                f"Grouping is not allowed for field {field.qualified_name} with type "
+                f"{grouping_type!r}. Valid types: {list(self.groupings)}"
+            )
+        method: Callable[..., list[ColumnElement[Any]]] = getattr(self, f"group_{grouping_type}")
+        return method(field, owner, store)
+
+    def group_exact(
+        self, field: Field, owner: FromClause, store: Store
+    ) -> list[ColumnElement[Any]]:
+        return [self.value_column(field, owner)]
+
+    def group_link(self, field: Field, grouping_type: str, key: Sequence[Any]) -> Any:
+        """The LinkRef a group key names, for kinds whose groups are entities (else None)."""
+        return None
+
+    def group_label(
+        self, field: Field, grouping_type: str, key: Sequence[Any], names: Mapping[Any, Any]
+    ) -> tuple[str, Any]:
+        """`(group_name, group_value)` of one group; `names` holds the entity dicts of links."""
+        if all(k is None for k in key):
+            return "", None
+        value = key[0]
+        if grouping_type == "exact":
+            value = self.from_columns(field, [self.from_aggregate(field, value)])
+        return str(value), value
+
+    # -- values kept outside the entity row (side_loaded kinds) -------------------------------
+    def load(
+        self, conn: Connection, store: Store, field: Field, owner_ids: Sequence[int]
+    ) -> dict[int, Any]:
+        """The values of `field` for each owner id, read from the kind's own table."""
+        raise SchemaFault(
+            f"{field.qualified_name} of data type '{field.data_type}' is not side-loaded."
+        )
+
+    def write(
+        self, conn: Connection, store: Store, field: Field, owner_id: int, stored: Any
+    ) -> None:
+        """Replace the owner's values of `field` in the kind's own table."""
+        raise SchemaFault(
+            f"{field.qualified_name} of data type '{field.data_type}' is not side-loaded."
+        )
+
+    # -- links --------------------------------------------------------------------------------
+    def type_column(self, field: Field, table: FromClause) -> ColumnElement[Any]:
+        """The column naming the linked entity's type (single-entity links only)."""
+        raise FilterFault(f"{field.qualified_name} of data type '{field.data_type}' is not a link.")
+
+    def links_to(
+        self, field: Field, table: FromClause, target_type: str, target_ids: Any, store: Store
+    ) -> Condition:
+        """Rows of `table` whose `field` links to a `target_type` row among `target_ids`."""
+        raise FilterFault(f"{field.qualified_name} of data type '{field.data_type}' is not a link.")
+
+    def generated_value(self, field: Field) -> Any:
+        """A value the server makes up on create when none is given (None: no such value)."""
+        return None
+
+
+def _count_value(kind: FieldKind, field: Field, value: Any) -> Any:
+    return int(value or 0)
+
+
+def _percent_value(kind: FieldKind, field: Field, value: Any) -> Any:
+    return round(value) if value is not None else 0
+
+
+def _float_percent_value(kind: FieldKind, field: Field, value: Any) -> Any:
+    return float(value) if value is not None else 0.0
+
+
+def _sum_value(kind: FieldKind, field: Field, value: Any) -> Any:
+    return 0 if value is None else value
+
+
+def _average_value(kind: FieldKind, field: Field, value: Any) -> Any:
+    return None if value is None else float(value)
+
+
+def _extreme_value(kind: FieldKind, field: Field, value: Any) -> Any:
+    if value is None:
+        return None
+    return kind.from_columns(field, [kind.from_aggregate(field, value)])
+
+
+def _plain_summary(kind: FieldKind, field: Field, value: Any) -> Any:
+    return value
+
+
+# How an aggregate becomes its answer, per summary type (reference/data-model.md §3.6): counts
+# are never None, percentages of no rows are 0, earliest/latest read like the field itself.
+SUMMARY_VALUES: dict[str, Callable[[FieldKind, Field, Any], Any]] = {
+    "record_count": _count_value,
+    "count": _count_value,
+    "checked": _count_value,
+    "unchecked": _count_value,
+    "status_percentage": _percent_value,
+    "percentage": _percent_value,
+    "status_percentage_as_float": _float_percent_value,
+    "sum": _sum_value,
+    "average": _average_value,
+    "earliest": _extreme_value,
+    "latest": _extreme_value,
+}
 
 
 _KINDS: dict[str, FieldKind] = {}

@@ -46,6 +46,35 @@ class CheckboxKind(ScalarKind):
             )
         return value
 
+    def summary_checked(
+        self, field: Field, owner: FromClause, table: FromClause, store: Store
+    ) -> Any:
+        return sa.func.sum(sa.case((self.value_column(field, owner).is_(sa.true()), 1), else_=0))
+
+    def summary_unchecked(
+        self, field: Field, owner: FromClause, table: FromClause, store: Store
+    ) -> Any:
+        return sa.func.sum(sa.case((self.value_column(field, owner).is_(sa.true()), 0), else_=1))
+
+    def summary_percentage(
+        self, field: Field, owner: FromClause, table: FromClause, store: Store
+    ) -> Any:
+        """The share of checked rows, in percent."""
+        checked = self.value_column(field, owner).is_(sa.true())
+        return (
+            sa.func.sum(sa.case((checked, 1), else_=0))
+            * 100.0
+            / sa.func.nullif(sa.func.count(table.c.id), 0)
+        )
+
+    def group_label(
+        self, field: Field, grouping_type: str, key: Any, names: Any
+    ) -> tuple[str, Any]:
+        name, value = super().group_label(field, grouping_type, key, names)
+        if isinstance(value, bool):
+            return ("Yes" if value else "No"), value
+        return name, value
+
     def filter_is(
         self, field: Field, table: FromClause, values: list[Any], store: Store
     ) -> Condition:

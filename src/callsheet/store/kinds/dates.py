@@ -116,11 +116,44 @@ class DateKind(ScalarKind):
     groupings = DATE_GROUPINGS
     window_unit_floor: ClassVar[bool] = False
 
-    def to_moment(self, stored: Any) -> dt.datetime:
-        raise NotImplementedError
-
     def from_moment(self, moment: dt.datetime) -> Any:
         raise NotImplementedError
+
+    # -- summaries and groupings --------------------------------------------------------------
+    def summary_earliest(
+        self, field: Field, owner: FromClause, table: FromClause, store: Store
+    ) -> Any:
+        return sa.func.min(self.value_column(field, owner))
+
+    def summary_latest(
+        self, field: Field, owner: FromClause, table: FromClause, store: Store
+    ) -> Any:
+        return sa.func.max(self.value_column(field, owner))
+
+    def _bucket(self, field: Field, owner: FromClause, store: Store, unit: str) -> list[Any]:
+        # Only rows with a value get a bucket: a formatted bucket would turn NULL into text.
+        column = self.value_column(field, owner)
+        bucket = store.dialect.date_bucket(column, unit)
+        return [sa.case((column.is_(None), sa.null()), else_=bucket)]
+
+    # ShotGrid's one-day groupings (oneday, clustered_date, fivedays) answer as days on the probed
+    # hosted site (reference/data-model.md §3.6).
+    def group_day(self, field: Field, owner: FromClause, store: Store) -> list[Any]:
+        return self._bucket(field, owner, store, "day")
+
+    group_oneday = group_clustered_date = group_fivedays = group_day
+
+    def group_week(self, field: Field, owner: FromClause, store: Store) -> list[Any]:
+        return self._bucket(field, owner, store, "week")
+
+    def group_month(self, field: Field, owner: FromClause, store: Store) -> list[Any]:
+        return self._bucket(field, owner, store, "month")
+
+    def group_quarter(self, field: Field, owner: FromClause, store: Store) -> list[Any]:
+        return self._bucket(field, owner, store, "quarter")
+
+    def group_year(self, field: Field, owner: FromClause, store: Store) -> list[Any]:
+        return self._bucket(field, owner, store, "year")
 
     def _relative(self, field: Field, operator: str, values: list[Any]) -> tuple[int, str]:
         if len(values) == 1 and isinstance(values[0], list | tuple):
@@ -252,6 +285,9 @@ class CalendarDateKind(DateKind):
     def event_value(self, field: Field, stored: Any) -> Any:
         return stored.isoformat() if isinstance(stored, dt.date) else stored
 
+    def from_aggregate(self, field: Field, value: Any) -> Any:
+        return dt.date.fromisoformat(value[:10]) if isinstance(value, str) else value
+
     def from_moment(self, moment: dt.datetime) -> Any:
         return moment.date()
 
@@ -314,6 +350,17 @@ class DateTimeKind(DateKind):
 
     def event_value(self, field: Field, stored: Any) -> Any:
         return None if stored is None else stored.replace(tzinfo=dt.UTC)
+
+    def from_aggregate(self, field: Field, value: Any) -> Any:
+        return dt.datetime.fromisoformat(value) if isinstance(value, str) else value
+
+    def group_label(
+        self, field: Field, grouping_type: str, key: Any, names: Any
+    ) -> tuple[str, Any]:
+        name, value = super().group_label(field, grouping_type, key, names)
+        if isinstance(value, dt.datetime):
+            return value.strftime("%Y-%m-%d %H:%M:%S UTC"), value
+        return name, value
 
     def from_moment(self, moment: dt.datetime) -> Any:
         return moment

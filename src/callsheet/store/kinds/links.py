@@ -198,6 +198,27 @@ class EntityKind(FieldKind):
             self.value_column(field, table).in_(target_ids),
         )
 
+    def group_exact(self, field: Field, owner: FromClause, store: Store) -> list[Any]:
+        return [self.type_column(field, owner), self.value_column(field, owner)]
+
+    def group_entitytype(self, field: Field, owner: FromClause, store: Store) -> list[Any]:
+        return [self.type_column(field, owner)]
+
+    def group_link(self, field: Field, grouping_type: str, key: Any) -> Any:
+        if grouping_type != "exact" or key[1] is None:
+            return None
+        return LinkRef(key[0], key[1])
+
+    def group_label(
+        self, field: Field, grouping_type: str, key: Any, names: Any
+    ) -> tuple[str, Any]:
+        if grouping_type != "exact":
+            return super().group_label(field, grouping_type, key, names)
+        entity = names.get(LinkRef(key[0], key[1])) if key[1] is not None else None
+        if entity is None:  # empty, or a link to an entity that is retired or hidden
+            return "", None
+        return str(entity["name"]), {**entity, "valid": "valid"}
+
     def _matches(self, field: Field, table: FromClause, ref: LinkRef, store: Store) -> Condition:
         return sa.and_(
             self.type_column(field, table) == ref.type,
@@ -354,6 +375,16 @@ class MultiEntityKind(EntityKind):
 
     def _rel(self, field: Field, store: Store) -> sa.Subquery:
         return link_relation(store, field.entity_type, field.name)
+
+    def summary_count(
+        self, field: Field, owner: FromClause, table: FromClause, store: Store
+    ) -> Any:
+        """Rows with at least one link; links to rows the reader may not see do not count."""
+        rel = self._rel(field, store)
+        owners = sa.select(rel.c.owner_id)
+        if store.scope.key is not None:
+            owners = owners.where(live_target(rel.c.target_type, rel.c.target_id, field, store))
+        return sa.func.sum(sa.case((owner.c.id.in_(owners), 1), else_=0))
 
     def links_to(
         self, field: Field, table: FromClause, target_type: str, target_ids: Any, store: Store

@@ -70,8 +70,9 @@ class TagListKind(FieldKind):
         return result
 
     def write(
-        self, conn: Connection, store: Store, field: Field, owner_id: int, tags: list[str]
+        self, conn: Connection, store: Store, field: Field, owner_id: int, stored: Any
     ) -> None:
+        tags: list[str] = stored
         table = store.tag_table
         c = table.c
         conn.execute(
@@ -95,6 +96,16 @@ class TagListKind(FieldKind):
                     for n, tag in enumerate(tags, start=1)
                 ],
             )
+
+    def summary_count(
+        self, field: Field, owner: FromClause, table: FromClause, store: Store
+    ) -> Any:
+        """Rows with at least one tag."""
+        c = store.tag_table.c
+        owners = sa.select(c.owner_id).where(
+            c.owner_type == field.entity_type, c.owner_field == field.name
+        )
+        return sa.func.sum(sa.case((owner.c.id.in_(owners), 1), else_=0))
 
     def _tagged(self, field: Field, table: FromClause, store: Store, condition: Any) -> Condition:
         c = store.tag_table.c

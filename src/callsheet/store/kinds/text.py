@@ -45,6 +45,11 @@ def _text(field: Field, value: Any) -> str | None:
     return value or None
 
 
+# The status summaries' words (reference/data-model.md §3.6): a final status, and the status a
+# mixed group rolls up to.
+FINAL_STATUS = "fin"
+MIXED_STATUS = "ip"
+
 # Colour names ShotGrid accepts besides "r,g,b" (and "pipeline_step" on Tasks).
 LEGACY_COLOR_NAMES = frozenset(
     {"blue", "orange", "pink", "red", "green", "purple", "grey", "black"}
@@ -99,6 +104,9 @@ class TextKind(ScalarKind):
     ) -> tuple[ColumnElement[Any], str | None]:
         column = self.value_column(field, table)
         return column, _text_filter(field, one_value(field, operator, values))
+
+    def group_firstletter(self, field: Field, owner: FromClause, store: Store) -> list[Any]:
+        return [sa.func.upper(sa.func.substr(self.value_column(field, owner), 1, 1))]
 
     def filter_contains(
         self, field: Field, table: FromClause, values: list[Any], store: Store
@@ -161,6 +169,28 @@ class ChoiceKind(TextKind):
         "status_percentage",
         "status_percentage_as_float",
     )
+
+    def summary_status_list(
+        self, field: Field, owner: FromClause, table: FromClause, store: Store
+    ) -> Any:
+        # One status when every row agrees, ShotGrid's "in progress" for any mix.
+        column = self.value_column(field, owner)
+        return sa.case(
+            (sa.func.count(sa.distinct(column)) > 1, MIXED_STATUS), else_=sa.func.min(column)
+        )
+
+    def summary_status_percentage(
+        self, field: Field, owner: FromClause, table: FromClause, store: Store
+    ) -> Any:
+        """The share of rows whose status is final ("fin"), in percent."""
+        final = self.value_column(field, owner) == FINAL_STATUS
+        return (
+            sa.func.sum(sa.case((final, 1), else_=0))
+            * 100.0
+            / sa.func.nullif(sa.func.count(table.c.id), 0)
+        )
+
+    summary_status_percentage_as_float = summary_status_percentage
 
     def to_stored(self, field: Field, value: Any, store: Store) -> Any:
         text = _text(field, value)
