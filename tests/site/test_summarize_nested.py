@@ -55,18 +55,39 @@ CASES: dict[str, tuple[list[dict[str, str]], list[dict[str, str]]]] = {
     "id_then_code": (SUMMARIES_A, [g("id"), g("code")]),
     "sequence_then_status": (SUMMARIES_A, [g("sg_sequence", "exact", "desc"), g("sg_status_list")]),
     "entitytype_then_week": (SUMMARIES_B, [g("sg_sequence", "entitytype"), g("{day}", "week")]),
-    "month_status_tens": (SUMMARIES_C, [g("{day}", "month"), g("sg_status_list"), g("sg_cut_duration", "tens")]),
-    "year_quarter_day": (SUMMARIES_A, [g("{day}", "year"), g("{day}", "quarter", "desc"), g("{day}", "day")]),
+    "month_status_tens": (
+        SUMMARIES_C,
+        [g("{day}", "month"), g("sg_status_list"), g("sg_cut_duration", "tens")],
+    ),
+    "year_quarter_day": (
+        SUMMARIES_A,
+        [g("{day}", "year"), g("{day}", "quarter", "desc"), g("{day}", "day")],
+    ),
     "hundreds_then_flag": (SUMMARIES_B, [g("sg_cut_duration", "hundreds"), g("{flag}")]),
-    "firstletter_then_exact_number": (SUMMARIES_C, [g("code", "firstletter"), g("sg_cut_duration")]),
+    "firstletter_then_exact_number": (
+        SUMMARIES_C,
+        [g("code", "firstletter"), g("sg_cut_duration")],
+    ),
     "moment_day_then_sequence": (SUMMARIES_A, [g("{moment}", "day"), g("sg_sequence")]),
     "moment_exact_then_week": (SUMMARIES_B, [g("{moment}"), g("{moment}", "week")]),
-    "deep_code_then_status": (SUMMARIES_C, [g("sg_sequence.Sequence.code"), g("sg_status_list", "exact", "desc")]),
+    "deep_code_then_status": (
+        SUMMARIES_C,
+        [g("sg_sequence.Sequence.code"), g("sg_status_list", "exact", "desc")],
+    ),
     "project_sequence_status": (SUMMARIES_B, [g("project"), g("sg_sequence"), g("sg_status_list")]),
-    "weight_tens_then_thousands": (SUMMARIES_A, [g("{weight}", "tens"), g("sg_cut_duration", "thousands")]),
-    "oneday_fivedays_clustered": (SUMMARIES_C, [g("{day}", "oneday"), g("{day}", "fivedays"), g("{day}", "clustered_date")]),
-    "deep_entity_then_flag": (SUMMARIES_A, [g("sg_sequence.Sequence.project"), g("{flag}", "exact", "desc")]),
-}  # fmt: skip
+    "weight_tens_then_thousands": (
+        SUMMARIES_A,
+        [g("{weight}", "tens"), g("sg_cut_duration", "thousands")],
+    ),
+    "oneday_fivedays_clustered": (
+        SUMMARIES_C,
+        [g("{day}", "oneday"), g("{day}", "fivedays"), g("{day}", "clustered_date")],
+    ),
+    "deep_entity_then_flag": (
+        SUMMARIES_A,
+        [g("sg_sequence.Sequence.project"), g("{flag}", "exact", "desc")],
+    ),
+}
 
 
 @pytest.fixture(scope="module", params=DIALECTS)
@@ -82,9 +103,7 @@ def shots(request: pytest.FixtureRequest) -> Any:
         sequences = [
             sg.create("Sequence", {"code": f"SQ{n}", "project": projects[n % 2]}) for n in range(3)
         ]
-        assets = [
-            sg.create("Asset", {"code": f"as{n}", "project": projects[0]}) for n in range(3)
-        ]
+        assets = [sg.create("Asset", {"code": f"as{n}", "project": projects[0]}) for n in range(3)]
         statuses = ["ip", "fin", "wtg", None, "ip"]
         batch = []
         for n in range(SHOTS):
@@ -96,7 +115,9 @@ def shots(request: pytest.FixtureRequest) -> Any:
                 "sg_sequence": None if n % 7 == 3 else sequences[n % 3],
                 "assets": assets[: n % 4],
                 "tag_list": ["hero", "fx"][: n % 3],
-                names["day"]: None if n % 11 == 5 else f"2024-{1 + n % 6:02d}-{1 + (n * 5) % 28:02d}",
+                names["day"]: None
+                if n % 11 == 5
+                else f"2024-{1 + n % 6:02d}-{1 + (n * 5) % 28:02d}",
                 names["moment"]: None
                 if n % 13 == 6
                 else f"2024-0{1 + n % 4}-{1 + n % 20:02d}T{n % 24:02d}:{n % 60:02d}:00Z",

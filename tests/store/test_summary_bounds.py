@@ -25,7 +25,10 @@ def counted_statements(sg: Shotgun) -> Iterator[list[str]]:
     seen: list[str] = []
 
     def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        seen.append(statement)
+        # The rule book's look at whether another process changed the roles (store/roles.py)
+        # reads `_cs_counters` now and then; it is not the summarize's work.
+        if not statement.startswith("SELECT _cs_"):
+            seen.append(statement)
 
     engines = {id(e): e for e in (store.engine, store.dialect.read_engine)}
     targets = [e.engine if hasattr(e, "engine") else e for e in engines.values()]
@@ -88,7 +91,7 @@ def test_summarize_statement_count_does_not_grow_with_groups(
     _make_shots(sg, project, sequences=120, shots=360)
     many, large = _statements(sg, GROUPINGS[grouping])
     assert len(large["groups"]) > 5 * len(small["groups"])
-    assert many == few
+    assert many == few, (few, many)
 
 
 def test_summarize_past_the_group_limit_is_a_fault_naming_the_grouping(

@@ -20,7 +20,6 @@ from callsheet.store.types import Connection
 if TYPE_CHECKING:
     from callsheet.site.permissions import ActorPermissions
 
-LINK_TYPES = ("multi_entity", "addressing")
 # Event logs cannot be changed or deleted, not even by admins [PY event types].
 READ_ONLY_TYPES = frozenset({"EventLogEntry"})
 

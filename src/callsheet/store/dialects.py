@@ -31,7 +31,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from callsheet.faults import LimitFault
 
 BUSY_TIMEOUT_S = 30.0
-# SQLite calls the progress handler every this many virtual-machine instructions (~a microsecond each).
+# SQLite calls the progress handler once per this many virtual-machine instructions.
 PROGRESS_STEPS = 1_000
 WRITE_OPTION = "callsheet_write"
 READ_OPTION = "callsheet_read"

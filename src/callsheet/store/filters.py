@@ -19,8 +19,7 @@ import sqlalchemy as sa
 from callsheet.faults import FilterFault
 from callsheet.schema.model import Schema
 from callsheet.store.kinds import kind_of
-from callsheet.store.kinds.base import Condition as SqlCondition
-from callsheet.store.kinds.base import negate
+from callsheet.store.kinds.base import NEGATIVE_OPERATORS, SqlCondition, negate
 from callsheet.store.paths import FieldPath, Hop, parse_path
 
 if TYPE_CHECKING:
@@ -31,22 +30,9 @@ if TYPE_CHECKING:
 MATCH_ALL = {"all": True, "and": True, "any": False, "or": False}
 MAX_DEPTH = 64
 
-# A negative operator on a deep path is the negation of its positive twin: "no linked record
-# matches" (the same rule ShotGrid applies to multi-entity `is_not`).
-POSITIVE_OF = {
-    "is_not": "is",
-    "not_in": "in",
-    "not_contains": "contains",
-    "type_is_not": "type_is",
-    "name_not_contains": "name_contains",
-    "not_in_last": "in_last",
-    "not_in_next": "in_next",
-    "not_between": "between",
-}
-
 
 @dataclass(frozen=True)
-class Condition:
+class FilterCondition:
     path: FieldPath
     operator: str
     values: tuple[Any, ...]
@@ -56,11 +42,11 @@ class Condition:
 @dataclass(frozen=True)
 class Group:
     match_all: bool
-    children: tuple[Condition | Group, ...]
+    children: tuple[FilterCondition | Group, ...]
     kind: str = "group"
 
 
-FilterNode = Condition | Group
+FilterNode = FilterCondition | Group
 
 
 def parse_filters(
@@ -166,11 +152,11 @@ def _bad(item: Any) -> FilterNode:
 
 def _condition(
     schema: Schema, entity_type: str, path: Any, operator: Any, values: list[Any], operation: str
-) -> Condition:
+) -> FilterCondition:
     if not isinstance(operator, str):
         raise FilterFault(f"Filter on {path!r} needs a relation name, got {operator!r}.")
     parsed = parse_path(schema, entity_type, path, operation=operation)
-    return Condition(parsed, operator, tuple(values))
+    return FilterCondition(parsed, operator, tuple(values))
 
 
 class FilterCompiler:
@@ -188,14 +174,14 @@ class FilterCompiler:
             return sa.true()  # an empty group matches everything
         return sa.and_(*parts) if node.match_all else sa.or_(*parts)
 
-    def visit_condition(self, node: Condition, table: FromClause) -> SqlCondition:
+    def visit_condition(self, node: FilterCondition, table: FromClause) -> SqlCondition:
         values = list(node.values)
         if node.path.is_deep:
-            if node.operator in POSITIVE_OF and values != [None]:
-                positive = self.through(
-                    node.path.hops, node, POSITIVE_OF[node.operator], values, table
-                )
-                return negate(positive)
+            # A negative operator on a deep path is the negation of its positive twin: "no
+            # linked record matches" (the rule ShotGrid applies to multi-entity `is_not`).
+            if node.operator in NEGATIVE_OPERATORS and values != [None]:
+                positive = NEGATIVE_OPERATORS[node.operator]
+                return negate(self.through(node.path.hops, node, positive, values, table))
             if node.operator == "is" and values == [None]:
                 # A deep field reads None when the link is empty, of another type or retired, so
                 # `is None` matches exactly the rows where no linked record has a value.
@@ -205,7 +191,7 @@ class FilterCompiler:
     def through(
         self,
         hops: Sequence[Hop],
-        node: Condition,
+        node: FilterCondition,
         operator: str,
         values: list[Any],
         table: FromClause,

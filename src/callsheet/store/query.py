@@ -21,8 +21,7 @@ from sqlalchemy.sql.expression import FromClause
 from callsheet.faults import FilterFault, SchemaFault
 from callsheet.store.filters import FilterCompiler, Group
 from callsheet.store.kinds import LinkRef, kind_of
-from callsheet.store.links import read_links
-from callsheet.store.paths import LINK_DATA_TYPES, FieldPath, Hop, parse_path
+from callsheet.store.paths import FieldPath, Hop, parse_path
 from callsheet.store.presets import preset_conditions
 from callsheet.store.store import RETIRED_COLUMN, Store
 
@@ -68,7 +67,7 @@ class _Joins:
                 target = store.table(hop.target_type).alias()
                 link = kind_of(hop.field)
                 on = sa.and_(
-                    link.type_column(hop.field, current) == hop.target_type,  # type: ignore[attr-defined]
+                    link.type_column(hop.field, current) == hop.target_type,
                     link.value_column(hop.field, current) == target.c.id,
                     target.c[RETIRED_COLUMN].is_(None),
                     # a linked row the reader may not see reads as an empty link
@@ -133,7 +132,7 @@ class ReadPlan:
     def needs_links(self) -> bool:
         """Whether rows need more than the main query: side-loaded values or link names."""
         return any(
-            c.owner_index is not None or (c.path.field.data_type == "entity" and not c.names)
+            c.owner_index is not None or (c.path.field.traits.is_single_link and not c.names)
             for c in self.columns
         )
 
@@ -216,7 +215,7 @@ def archived_condition(store: Store, entity_type: str, table: FromClause) -> Any
     if entity_type == "Project":
         return table.c.archived.is_not(sa.true())
     entity = store.schema.entity(entity_type)
-    if not entity.is_project_entity or entity.fields["project"].data_type != "entity":
+    if not entity.is_project_entity or not entity.fields["project"].traits.is_single_link:
         return sa.true()
     projects = store.table("Project").alias()
     archived = sa.select(projects.c.id).where(projects.c.archived.is_(sa.true()))
@@ -256,7 +255,7 @@ def _build_plan(store: Store, request: ReadRequest) -> ReadPlan:
         kind = kind_of(path.field)
         parts = kind.select_columns(path.field, owner)
         owner_index = None
-        if getattr(kind, "side_loaded", False) or path.field.data_type in LINK_DATA_TYPES[1:]:
+        if kind.read_apart:
             owner_index = len(selected)
             selected.append(owner.c.id)
         column = _Column(key, path, len(selected), len(parts), owner_index)
@@ -282,7 +281,7 @@ def _joined_names(
 ) -> tuple[tuple[str, int, int], ...]:
     """Join each target type of an entity field to select its id (alive?) and display name."""
     f = path.field
-    if f.data_type != "entity":
+    if not f.traits.is_single_link:
         return ()
     targets = [t for t in f.valid_types if t in store.schema]
     if not targets or len(targets) > MAX_JOINED_LINK_TYPES:
@@ -465,13 +464,7 @@ def _load_side_values(
         owners = [row[column.owner_index] for row in rows]
         ids = sorted({i for i in owners if i is not None})
         kind = kind_of(f)
-        if f.data_type in ("multi_entity", "addressing"):
-            loaded: dict[int, Any] = {
-                owner: [LinkRef(t, i) for t, i in links]
-                for owner, links in read_links(conn, store, f.entity_type, f.name, ids).items()
-            }
-        else:
-            loaded = kind.load(conn, store, f, ids)  # type: ignore[attr-defined]
+        loaded = kind.load(conn, store, f, ids)
         for record, owner in zip(records, owners, strict=True):
             record[column.key] = (
                 loaded.get(owner, kind.empty_value(f)) if owner is not None else None

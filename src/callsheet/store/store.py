@@ -190,7 +190,7 @@ class Store:
             if f.name == "id":
                 continue
             columns.extend(kind_of(f).columns(f))
-            if f.name in INDEXED_TEXT_FIELDS and f.data_type in ("text", "status_list"):
+            if f.name in INDEXED_TEXT_FIELDS and kind_of(f).name_indexed:
                 indexes.append(sa.Index(f"ix_{entity_type}_{f.name}", f.name))
         key = (entity_type, self._fingerprints[entity_type])
         if key not in _TABLES:

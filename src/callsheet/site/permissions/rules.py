@@ -37,7 +37,7 @@ ANY_TYPE = "*"
 
 
 @dataclass(frozen=True)
-class Condition:
+class RuleCondition:
     """Allowed where `filters` match the entity (and, for updates, only for `fields`)."""
 
     filters: Any
@@ -50,7 +50,7 @@ class Condition:
         return data
 
 
-Rule = bool | Condition
+Rule = bool | RuleCondition
 
 
 @dataclass(frozen=True)
@@ -197,7 +197,7 @@ class RoleRules:
             entity = schema.entity(entity_type, operation="permissions")
             for action in ACTIONS:
                 rule = rules.rule(action)
-                if not isinstance(rule, Condition):
+                if not isinstance(rule, RuleCondition):
                     continue
                 try:
                     group = parse_filters(schema, entity_type, substitute(rule.filters, _EXAMPLE))
@@ -235,7 +235,7 @@ def substitute(filters: Any, values: Mapping[str, Any]) -> Any:
 
 
 def _rule_data(rule: Rule) -> Any:
-    return rule.to_data() if isinstance(rule, Condition) else rule
+    return rule.to_data() if isinstance(rule, RuleCondition) else rule
 
 
 def _mapping(role: str, what: str, value: Any) -> dict[str, Any]:
@@ -265,7 +265,7 @@ def _rule(role: str, where: str, value: Any) -> Rule:
             not isinstance(fields, list) or not all(isinstance(f, str) for f in fields)
         ):
             raise ValueFault(f"Role {role!r}: {where} 'fields' must be a list of field names.")
-        return Condition(filters, tuple(fields) if fields is not None else None)
+        return RuleCondition(filters, tuple(fields) if fields is not None else None)
     raise ValueFault(
         f"Role {role!r}: {where} must be true, false or {{when: [filters], fields: [...]}}, "
         f"got {value!r}."

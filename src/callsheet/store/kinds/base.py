@@ -24,7 +24,21 @@ if TYPE_CHECKING:
 
     from callsheet.store.store import Store
 
-Condition = ColumnElement[bool]
+# A SQL boolean expression: what a filter compiles to.
+SqlCondition = ColumnElement[bool]
+
+# Every negative filter operator and its positive twin. A kind implements only the positive one
+# (`filter_<positive>`); `FieldKind.condition` and deep filters (store/filters.py) negate it.
+NEGATIVE_OPERATORS: dict[str, str] = {
+    "is_not": "is",
+    "not_in": "in",
+    "not_contains": "contains",
+    "type_is_not": "type_is",
+    "name_not_contains": "name_contains",
+    "not_between": "between",
+    "not_in_last": "in_last",
+    "not_in_next": "in_next",
+}
 
 
 class FieldKind:
@@ -36,8 +50,13 @@ class FieldKind:
     operators: ClassVar[tuple[str, ...]] = ()
     sortable: ClassVar[bool] = True
     writable: ClassVar[bool] = True
-    # Kinds whose values live outside the entity row (tag_list), loaded per batch of ids.
+    # Kinds whose values live in a table of their own (tag_list), written by `write`.
     side_loaded: ClassVar[bool] = False
+    # Kinds whose values are read apart from the entity row (tags, lists of links): `load` reads
+    # them for a whole page of owner ids with one query per field.
+    read_apart: ClassVar[bool] = False
+    # Text worth an index when the field's name is one studios filter on (store.py).
+    name_indexed: ClassVar[bool] = False
     # Summary types this family accepts (record_count is handled for every field).
     summaries: ClassVar[tuple[str, ...]] = ("record_count", "count")
     groupings: ClassVar[tuple[str, ...]] = ("exact",)
@@ -91,7 +110,7 @@ class FieldKind:
     # -- filtering ---------------------------------------------------------------------------
     def condition(
         self, field: Field, table: FromClause, operator: str, values: list[Any], store: Store
-    ) -> Condition:
+    ) -> SqlCondition:
         """The SQL condition for `[field, operator, *values]` on rows of `table`."""
         if not self.operators:
             raise FilterFault(
@@ -103,8 +122,16 @@ class FieldKind:
                 f"API read() {field.qualified_name}'s '{field.data_type}' data type doesn't "
                 f"support '{operator}' relation. Valid relations: {list(self.operators)}"
             )
-        method: Callable[..., Condition] = getattr(self, f"filter_{operator}")
-        return method(field, table, values, store)
+        positive = NEGATIVE_OPERATORS.get(operator)
+        if positive is None:
+            method: Callable[..., SqlCondition] = getattr(self, f"filter_{operator}")
+            return method(field, table, values, store)
+        # A negative operator matches exactly the rows its positive twin does not, rows whose
+        # field is empty included (reference/data-model.md §2.3): one rule for every kind.
+        try:
+            return negate(self.condition(field, table, positive, values, store))
+        except FilterFault as fault:  # name the operator the caller wrote
+            raise FilterFault(fault.message.replace(f"'{positive}'", f"'{operator}'", 1)) from None
 
     # -- sorting -----------------------------------------------------------------------------
     def sort_columns(self, field: Field, table: FromClause) -> list[ColumnElement[Any]]:
@@ -200,7 +227,7 @@ class FieldKind:
 
     def links_to(
         self, field: Field, table: FromClause, target_type: str, target_ids: Any, store: Store
-    ) -> Condition:
+    ) -> SqlCondition:
         """Rows of `table` whose `field` links to a `target_type` row among `target_ids`."""
         raise FilterFault(f"{field.qualified_name} of data type '{field.data_type}' is not a link.")
 
@@ -312,7 +339,7 @@ def two_values(field: Field, operator: str, values: list[Any]) -> tuple[Any, Any
     return values[0], values[1]
 
 
-def negate(condition: Condition) -> Condition:
+def negate(condition: SqlCondition) -> SqlCondition:
     """NOT `condition`, where an unknown (SQL NULL) outcome counts as "no match" first.
 
     A plain NOT keeps NULL as NULL, so a row whose link is empty would match neither a condition
@@ -321,7 +348,7 @@ def negate(condition: Condition) -> Condition:
     return sa.not_(sa.func.coalesce(condition, sa.false(), type_=sa.Boolean))
 
 
-def or_null(column: ColumnElement[Any], condition: Condition) -> Condition:
+def or_null(column: ColumnElement[Any], condition: SqlCondition) -> SqlCondition:
     """ShotGrid's negative operators also match rows where the field is empty."""
     return sa.or_(condition, column.is_(None))
 
@@ -352,7 +379,7 @@ class ScalarKind(FieldKind):
 
     def filter_is(
         self, field: Field, table: FromClause, values: list[Any], store: Store
-    ) -> Condition:
+    ) -> SqlCondition:
         column = self.value_column(field, table)
         value = one_value(field, "is", values)
         stored = None if value is None else self.compare_value(field, value)
@@ -361,20 +388,9 @@ class ScalarKind(FieldKind):
         expression, (stored,) = self.compared(column, [stored])
         return expression == stored
 
-    def filter_is_not(
-        self, field: Field, table: FromClause, values: list[Any], store: Store
-    ) -> Condition:
-        column = self.value_column(field, table)
-        value = one_value(field, "is_not", values)
-        stored = None if value is None else self.compare_value(field, value)
-        if stored is None:
-            return column.is_not(None)
-        expression, (stored,) = self.compared(column, [stored])
-        return or_null(column, expression != stored)
-
     def filter_in(
         self, field: Field, table: FromClause, values: list[Any], store: Store
-    ) -> Condition:
+    ) -> SqlCondition:
         column = self.value_column(field, table)
         items = [
             None if v is None else self.compare_value(field, v)
@@ -388,48 +404,24 @@ class ScalarKind(FieldKind):
             condition = sa.false()
         return sa.or_(condition, column.is_(None)) if None in items else condition
 
-    def filter_not_in(
-        self, field: Field, table: FromClause, values: list[Any], store: Store
-    ) -> Condition:
-        column = self.value_column(field, table)
-        items = [
-            None if v is None else self.compare_value(field, v)
-            for v in value_list(field, "not_in", values)
-        ]
-        present = [v for v in items if v is not None]
-        if present:
-            expression, present = self.compared(column, present)
-            condition = expression.not_in(present)
-        else:
-            condition = sa.true()
-        if None in items:
-            return sa.and_(condition, column.is_not(None))
-        return or_null(column, condition)
-
     def filter_less_than(
         self, field: Field, table: FromClause, values: list[Any], store: Store
-    ) -> Condition:
+    ) -> SqlCondition:
         return self.value_column(field, table) < self.filter_value(
             field, one_value(field, "less_than", values)
         )
 
     def filter_greater_than(
         self, field: Field, table: FromClause, values: list[Any], store: Store
-    ) -> Condition:
+    ) -> SqlCondition:
         value = self.filter_value(field, one_value(field, "greater_than", values))
         return self.value_column(field, table) > value
 
     def filter_between(
         self, field: Field, table: FromClause, values: list[Any], store: Store
-    ) -> Condition:
+    ) -> SqlCondition:
         low, high = two_values(field, "between", values)
         if low is None or high is None:
             return sa.false()  # [GT]: a None endpoint matches nothing
         low, high = sorted([self.filter_value(field, low), self.filter_value(field, high)])
         return self.value_column(field, table).between(low, high)
-
-    def filter_not_between(
-        self, field: Field, table: FromClause, values: list[Any], store: Store
-    ) -> Condition:
-        column = self.value_column(field, table)
-        return or_null(column, sa.not_(self.filter_between(field, table, values, store)))

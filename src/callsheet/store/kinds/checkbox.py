@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from callsheet.faults import FilterFault, ValueFault
+from callsheet.schema.data_types import FLAG_OPERATORS
 from callsheet.schema.model import Field
-from callsheet.store.kinds.base import Condition, ScalarKind, one_value, register
+from callsheet.store.kinds.base import ScalarKind, SqlCondition, one_value, register
 
 if TYPE_CHECKING:
     from sqlalchemy.sql.expression import FromClause
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 
 class CheckboxKind(ScalarKind):
     data_types = ("checkbox",)
-    operators = ("is", "is_not")
+    operators = FLAG_OPERATORS
     summaries = ("record_count", "count", "checked", "unchecked", "percentage")
 
     def columns(self, field: Field) -> list[sa.Column[Any]]:
@@ -77,20 +78,10 @@ class CheckboxKind(ScalarKind):
 
     def filter_is(
         self, field: Field, table: FromClause, values: list[Any], store: Store
-    ) -> Condition:
+    ) -> SqlCondition:
         column = self.value_column(field, table)
         return (
             column.is_(sa.true()) if self._flag(field, "is", values) else column.is_not(sa.true())
-        )
-
-    def filter_is_not(
-        self, field: Field, table: FromClause, values: list[Any], store: Store
-    ) -> Condition:
-        column = self.value_column(field, table)
-        return (
-            column.is_not(sa.true())
-            if self._flag(field, "is_not", values)
-            else column.is_(sa.true())
         )
 
 

@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import sqlalchemy as sa
 
 from callsheet.faults import FilterFault, ValueFault
+from callsheet.schema.data_types import DATE_OPERATORS
 from callsheet.schema.model import Field
-from callsheet.store.kinds.base import Condition, ScalarKind, one_value, or_null, register
+from callsheet.store.kinds.base import ScalarKind, SqlCondition, one_value, register
 
 if TYPE_CHECKING:
     from sqlalchemy.sql.expression import FromClause
@@ -24,24 +25,6 @@ if TYPE_CHECKING:
     from callsheet.store.store import Store
 
 UNITS = ("HOUR", "DAY", "WEEK", "MONTH", "YEAR")
-DATE_OPERATORS = (
-    "is",
-    "is_not",
-    "greater_than",
-    "less_than",
-    "between",
-    "not_between",
-    "in",
-    "not_in",
-    "in_last",
-    "not_in_last",
-    "in_next",
-    "not_in_next",
-    "in_calendar_day",
-    "in_calendar_week",
-    "in_calendar_month",
-    "in_calendar_year",
-)
 DATE_GROUPINGS = (
     "exact",
     "day",
@@ -179,46 +162,40 @@ class DateKind(ScalarKind):
         end: dt.datetime,
         *,
         end_inclusive: bool,
-    ) -> Condition:
+    ) -> SqlCondition:
         column = self.value_column(field, table)
         low, high = self.from_moment(start), self.from_moment(end)
         if end_inclusive:
             return sa.and_(column >= low, column <= high)
         return sa.and_(column >= low, column < high)
 
-    def _last(self, field: Field, table: FromClause, values: list[Any], operator: str) -> Condition:
+    def _last(
+        self, field: Field, table: FromClause, values: list[Any], operator: str
+    ) -> SqlCondition:
         amount, unit = self._relative(field, operator, values)
         now = utc_now()
         return self._window(field, table, shift(now, -amount, unit), now, end_inclusive=True)
 
-    def _next(self, field: Field, table: FromClause, values: list[Any], operator: str) -> Condition:
+    def _next(
+        self, field: Field, table: FromClause, values: list[Any], operator: str
+    ) -> SqlCondition:
         amount, unit = self._relative(field, operator, values)
         now = utc_now()
         return self._window(field, table, now, shift(now, amount, unit), end_inclusive=True)
 
     def filter_in_last(
         self, field: Field, table: FromClause, values: list[Any], store: Store
-    ) -> Condition:
+    ) -> SqlCondition:
         return self._last(field, table, values, "in_last")
-
-    def filter_not_in_last(
-        self, field: Field, table: FromClause, values: list[Any], store: Store
-    ) -> Condition:
-        column = self.value_column(field, table)
-        return or_null(column, sa.not_(self._last(field, table, values, "not_in_last")))
 
     def filter_in_next(
         self, field: Field, table: FromClause, values: list[Any], store: Store
-    ) -> Condition:
+    ) -> SqlCondition:
         return self._next(field, table, values, "in_next")
 
-    def filter_not_in_next(
-        self, field: Field, table: FromClause, values: list[Any], store: Store
-    ) -> Condition:
-        column = self.value_column(field, table)
-        return or_null(column, sa.not_(self._next(field, table, values, "not_in_next")))
-
-    def _calendar(self, field: Field, table: FromClause, values: list[Any], unit: str) -> Condition:
+    def _calendar(
+        self, field: Field, table: FromClause, values: list[Any], unit: str
+    ) -> SqlCondition:
         operator = f"in_calendar_{unit.lower()}"
         offset = one_value(field, operator, values)
         if isinstance(offset, bool) or not isinstance(offset, int):
@@ -231,22 +208,22 @@ class DateKind(ScalarKind):
 
     def filter_in_calendar_day(
         self, field: Field, table: FromClause, values: list[Any], store: Store
-    ) -> Condition:
+    ) -> SqlCondition:
         return self._calendar(field, table, values, "DAY")
 
     def filter_in_calendar_week(
         self, field: Field, table: FromClause, values: list[Any], store: Store
-    ) -> Condition:
+    ) -> SqlCondition:
         return self._calendar(field, table, values, "WEEK")
 
     def filter_in_calendar_month(
         self, field: Field, table: FromClause, values: list[Any], store: Store
-    ) -> Condition:
+    ) -> SqlCondition:
         return self._calendar(field, table, values, "MONTH")
 
     def filter_in_calendar_year(
         self, field: Field, table: FromClause, values: list[Any], store: Store
-    ) -> Condition:
+    ) -> SqlCondition:
         return self._calendar(field, table, values, "YEAR")
 
 
@@ -299,7 +276,7 @@ class CalendarDateKind(DateKind):
         end: dt.datetime,
         *,
         end_inclusive: bool,
-    ) -> Condition:
+    ) -> SqlCondition:
         # Dates have day resolution: a window "includes today", so compare whole days.
         column = self.value_column(field, table)
         if end_inclusive:

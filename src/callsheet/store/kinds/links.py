@@ -8,43 +8,32 @@ callsheet.store.links.link_relation. Read values hold `LinkRef`s that the reader
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
 from callsheet.faults import FilterFault, ValueFault
+from callsheet.schema.data_types import LINK_OPERATORS
 from callsheet.schema.model import Field
 from callsheet.store.dialects import fold_case
 from callsheet.store.kinds.base import (
-    Condition,
     FieldKind,
+    SqlCondition,
     negate,
     one_value,
     register,
     value_list,
 )
 from callsheet.store.kinds.numbers import INT32_MAX, INT32_MIN
-from callsheet.store.links import link_relation
+from callsheet.store.links import link_relation, read_links
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
     from sqlalchemy.sql.expression import FromClause
 
     from callsheet.store.store import Store
-
-LINK_OPERATORS = (
-    "is",
-    "is_not",
-    "type_is",
-    "type_is_not",
-    "name_contains",
-    "name_not_contains",
-    "name_is",
-    "name_starts_with",
-    "name_ends_with",
-    "in",
-    "not_in",
-)
 
 
 class LinkRef(NamedTuple):
@@ -86,8 +75,8 @@ def entity_ref(field: Field, value: Any, *, for_filter: bool = False) -> LinkRef
 
 def name_condition(
     target: FromClause, store: Store, target_type: str, operator: str, text: Any, field: Field
-) -> Condition | None:
-    """Condition on `target` rows whose display name matches (None: the type has no name)."""
+) -> SqlCondition | None:
+    """SqlCondition on `target` rows whose display name matches (None: the type has no name)."""
     name_field = store.schema.entity(target_type).display_name_field
     if name_field is None:
         return None
@@ -116,7 +105,7 @@ def live_ids(store: Store, entity_type: str) -> Any:
     )
 
 
-def is_live(store: Store, ref: LinkRef) -> Condition:
+def is_live(store: Store, ref: LinkRef) -> SqlCondition:
     """True when the linked entity exists, is not retired and may be seen (else it reads None)."""
     if ref.type not in store.schema:
         return sa.false()
@@ -132,7 +121,7 @@ def is_live(store: Store, ref: LinkRef) -> Condition:
 
 def live_target(
     type_column: ColumnElement[Any], id_column: ColumnElement[Any], field: Field, store: Store
-) -> Condition:
+) -> SqlCondition:
     """The link in (type_column, id_column) points at a live entity of one of the valid types.
 
     Reads drop links to retired entities (reference/data-model.md §4.2), so filters treat them as
@@ -191,7 +180,7 @@ class EntityKind(FieldKind):
 
     def links_to(
         self, field: Field, table: FromClause, target_type: str, target_ids: Any, store: Store
-    ) -> Condition:
+    ) -> SqlCondition:
         """Rows whose link points at a `target_type` row selected by `target_ids`."""
         return sa.and_(
             self.type_column(field, table) == target_type,
@@ -219,14 +208,14 @@ class EntityKind(FieldKind):
             return "", None
         return str(entity["name"]), {**entity, "valid": "valid"}
 
-    def _matches(self, field: Field, table: FromClause, ref: LinkRef, store: Store) -> Condition:
+    def _matches(self, field: Field, table: FromClause, ref: LinkRef, store: Store) -> SqlCondition:
         return sa.and_(
             self.type_column(field, table) == ref.type,
             self.value_column(field, table) == ref.id,
             is_live(store, ref),
         )
 
-    def _set(self, field: Field, table: FromClause, store: Store) -> Condition:
+    def _set(self, field: Field, table: FromClause, store: Store) -> SqlCondition:
         """The link is set and its target is live (what reads show as a value)."""
         return live_target(
             self.type_column(field, table), self.value_column(field, table), field, store
@@ -234,20 +223,15 @@ class EntityKind(FieldKind):
 
     def filter_is(
         self, field: Field, table: FromClause, values: list[Any], store: Store
-    ) -> Condition:
+    ) -> SqlCondition:
         value = one_value(field, "is", values)
         if value is None:
             return negate(self._set(field, table, store))
         return self._matches(field, table, entity_ref(field, value, for_filter=True), store)
 
-    def filter_is_not(
-        self, field: Field, table: FromClause, values: list[Any], store: Store
-    ) -> Condition:
-        return negate(self.filter_is(field, table, values, store))
-
     def filter_in(
         self, field: Field, table: FromClause, values: list[Any], store: Store
-    ) -> Condition:
+    ) -> SqlCondition:
         items = value_list(field, "in", values)
         parts = [
             negate(self._set(field, table, store))
@@ -257,14 +241,9 @@ class EntityKind(FieldKind):
         ]
         return sa.or_(*parts)
 
-    def filter_not_in(
-        self, field: Field, table: FromClause, values: list[Any], store: Store
-    ) -> Condition:
-        return negate(self.filter_in(field, table, values, store))
-
     def filter_type_is(
         self, field: Field, table: FromClause, values: list[Any], store: Store
-    ) -> Condition:
+    ) -> SqlCondition:
         value = one_value(field, "type_is", values)
         if value is None:
             return negate(self._set(field, table, store))
@@ -276,14 +255,9 @@ class EntityKind(FieldKind):
             self.value_column(field, table).in_(live_ids(store, entity_type)),
         )
 
-    def filter_type_is_not(
-        self, field: Field, table: FromClause, values: list[Any], store: Store
-    ) -> Condition:
-        return negate(self.filter_type_is(field, table, values, store))
-
     def _name(
         self, field: Field, table: FromClause, operator: str, values: list[Any], store: Store
-    ) -> Condition:
+    ) -> SqlCondition:
         text = one_value(field, operator, values)
         parts = []
         for target_type in _name_targets(field, store):
@@ -299,27 +273,22 @@ class EntityKind(FieldKind):
 
     def filter_name_contains(
         self, field: Field, table: FromClause, values: list[Any], store: Store
-    ) -> Condition:
+    ) -> SqlCondition:
         return self._name(field, table, "name_contains", values, store)
-
-    def filter_name_not_contains(
-        self, field: Field, table: FromClause, values: list[Any], store: Store
-    ) -> Condition:
-        return negate(self._name(field, table, "name_not_contains", values, store))
 
     def filter_name_is(
         self, field: Field, table: FromClause, values: list[Any], store: Store
-    ) -> Condition:
+    ) -> SqlCondition:
         return self._name(field, table, "name_is", values, store)
 
     def filter_name_starts_with(
         self, field: Field, table: FromClause, values: list[Any], store: Store
-    ) -> Condition:
+    ) -> SqlCondition:
         return self._name(field, table, "name_starts_with", values, store)
 
     def filter_name_ends_with(
         self, field: Field, table: FromClause, values: list[Any], store: Store
-    ) -> Condition:
+    ) -> SqlCondition:
         return self._name(field, table, "name_ends_with", values, store)
 
 
@@ -336,7 +305,14 @@ class MultiEntityKind(EntityKind):
 
     data_types = ("multi_entity", "addressing")
     sortable = False
+    read_apart = True
     groupings = ()
+
+    def load(
+        self, conn: Connection, store: Store, field: Field, owner_ids: Sequence[int]
+    ) -> dict[int, Any]:
+        links = read_links(conn, store, field.entity_type, field.name, owner_ids)
+        return {owner: [LinkRef(t, i) for t, i in pairs] for owner, pairs in links.items()}
 
     def columns(self, field: Field) -> list[sa.Column[Any]]:
         return []
@@ -388,7 +364,7 @@ class MultiEntityKind(EntityKind):
 
     def links_to(
         self, field: Field, table: FromClause, target_type: str, target_ids: Any, store: Store
-    ) -> Condition:
+    ) -> SqlCondition:
         rel = self._rel(field, store)
         return table.c.id.in_(
             sa.select(rel.c.owner_id).where(
@@ -398,7 +374,7 @@ class MultiEntityKind(EntityKind):
 
     def _contains(
         self, field: Field, table: FromClause, refs: list[LinkRef], store: Store
-    ) -> Condition:
+    ) -> SqlCondition:
         rel = self._rel(field, store)
         pairs = [
             sa.and_(rel.c.target_type == r.type, rel.c.target_id == r.id, is_live(store, r))
@@ -406,7 +382,7 @@ class MultiEntityKind(EntityKind):
         ]
         return table.c.id.in_(sa.select(rel.c.owner_id).where(sa.or_(*pairs)))
 
-    def _any(self, field: Field, table: FromClause, store: Store) -> Condition:
+    def _any(self, field: Field, table: FromClause, store: Store) -> SqlCondition:
         """Rows with at least one link to a live entity (links to retired ones are dropped)."""
         rel = self._rel(field, store)
         live = live_target(rel.c.target_type, rel.c.target_id, field, store)
@@ -414,20 +390,15 @@ class MultiEntityKind(EntityKind):
 
     def filter_is(
         self, field: Field, table: FromClause, values: list[Any], store: Store
-    ) -> Condition:
+    ) -> SqlCondition:
         value = one_value(field, "is", values)
         if value is None:
             return negate(self._any(field, table, store))
         return self._contains(field, table, [entity_ref(field, value, for_filter=True)], store)
 
-    def filter_is_not(
-        self, field: Field, table: FromClause, values: list[Any], store: Store
-    ) -> Condition:
-        return negate(self.filter_is(field, table, values, store))
-
     def filter_in(
         self, field: Field, table: FromClause, values: list[Any], store: Store
-    ) -> Condition:
+    ) -> SqlCondition:
         items = value_list(field, "in", values)
         refs = [entity_ref(field, item, for_filter=True) for item in items if item is not None]
         parts = [self._contains(field, table, refs, store)] if refs else []
@@ -435,14 +406,9 @@ class MultiEntityKind(EntityKind):
             parts.append(negate(self._any(field, table, store)))
         return sa.or_(*parts)
 
-    def filter_not_in(
-        self, field: Field, table: FromClause, values: list[Any], store: Store
-    ) -> Condition:
-        return negate(self.filter_in(field, table, values, store))
-
     def filter_type_is(
         self, field: Field, table: FromClause, values: list[Any], store: Store
-    ) -> Condition:
+    ) -> SqlCondition:
         value = one_value(field, "type_is", values)
         if value is None:
             return negate(self._any(field, table, store))
@@ -456,11 +422,6 @@ class MultiEntityKind(EntityKind):
                 rel.c.target_id.in_(live_ids(store, entity_type)),
             )
         )
-
-    def filter_type_is_not(
-        self, field: Field, table: FromClause, values: list[Any], store: Store
-    ) -> Condition:
-        return negate(self.filter_type_is(field, table, values, store))
 
 
 register(EntityKind())

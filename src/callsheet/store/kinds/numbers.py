@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
 from callsheet.faults import ValueFault
+from callsheet.schema.data_types import NUMERIC_OPERATORS
 from callsheet.schema.model import Field
 from callsheet.store.kinds.base import ScalarKind, register
 
@@ -18,16 +19,6 @@ if TYPE_CHECKING:
 
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 FLOAT_LIMIT = 999_999_999_999_999.0
-NUMERIC_OPERATORS = (
-    "is",
-    "is_not",
-    "less_than",
-    "greater_than",
-    "between",
-    "not_between",
-    "in",
-    "not_in",
-)
 NUMERIC_SUMMARIES = ("record_count", "count", "sum", "maximum", "minimum", "average")
 NUMERIC_GROUPINGS = (
     "exact",

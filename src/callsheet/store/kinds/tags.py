@@ -9,9 +9,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from callsheet.faults import FilterFault, ValueFault
+from callsheet.schema.data_types import TAG_OPERATORS
 from callsheet.schema.model import Field
 from callsheet.store.dialects import fold_case
-from callsheet.store.kinds.base import Condition, FieldKind, one_value, register
+from callsheet.store.kinds.base import FieldKind, SqlCondition, one_value, register
 
 if TYPE_CHECKING:
     from sqlalchemy.sql.expression import FromClause
@@ -21,9 +22,10 @@ if TYPE_CHECKING:
 
 class TagListKind(FieldKind):
     data_types = ("tag_list",)
-    operators = ("is", "is_not", "name_contains", "name_not_contains", "name_is", "name_id")
+    operators = TAG_OPERATORS
     sortable = False
     side_loaded = True
+    read_apart = True
     summaries = ("record_count", "count")
     groupings = ()
 
@@ -107,7 +109,9 @@ class TagListKind(FieldKind):
         )
         return sa.func.sum(sa.case((owner.c.id.in_(owners), 1), else_=0))
 
-    def _tagged(self, field: Field, table: FromClause, store: Store, condition: Any) -> Condition:
+    def _tagged(
+        self, field: Field, table: FromClause, store: Store, condition: Any
+    ) -> SqlCondition:
         c = store.tag_table.c
         return table.c.id.in_(
             sa.select(c.owner_id).where(
@@ -123,7 +127,7 @@ class TagListKind(FieldKind):
 
     def filter_is(
         self, field: Field, table: FromClause, values: list[Any], store: Store
-    ) -> Condition:
+    ) -> SqlCondition:
         tag = self._text(field, "is", values)
         if tag is None:
             return sa.not_(self._tagged(field, table, store, sa.true()))
@@ -131,29 +135,19 @@ class TagListKind(FieldKind):
             field, table, store, fold_case(store.tag_table.c.tag, tag) == tag.lower()
         )
 
-    def filter_is_not(
-        self, field: Field, table: FromClause, values: list[Any], store: Store
-    ) -> Condition:
-        return sa.not_(self.filter_is(field, table, values, store))
-
     def filter_name_is(
         self, field: Field, table: FromClause, values: list[Any], store: Store
-    ) -> Condition:
+    ) -> SqlCondition:
         return self.filter_is(field, table, values, store)
 
     filter_name_id = filter_name_is  # the reference's operator table spells it `name_id`
 
     def filter_name_contains(
         self, field: Field, table: FromClause, values: list[Any], store: Store
-    ) -> Condition:
+    ) -> SqlCondition:
         tag = self._text(field, "name_contains", values) or ""
         condition = fold_case(store.tag_table.c.tag, tag).contains(tag.lower(), autoescape=True)
         return self._tagged(field, table, store, condition)
-
-    def filter_name_not_contains(
-        self, field: Field, table: FromClause, values: list[Any], store: Store
-    ) -> Condition:
-        return sa.not_(self.filter_name_contains(field, table, values, store))
 
 
 register(TagListKind())

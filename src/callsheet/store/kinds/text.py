@@ -15,9 +15,10 @@ import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
 from callsheet.faults import FilterFault, ValueFault
+from callsheet.schema.data_types import EQUALITY_OPERATORS, TEXT_OPERATORS
 from callsheet.schema.model import Field
 from callsheet.store.dialects import fold_case
-from callsheet.store.kinds.base import Condition, ScalarKind, one_value, or_null, register
+from callsheet.store.kinds.base import ScalarKind, SqlCondition, one_value, register
 
 if TYPE_CHECKING:
     from sqlalchemy.sql.expression import FromClause
@@ -74,17 +75,9 @@ def _check_color(field: Field, text: str) -> None:
 
 class TextKind(ScalarKind):
     data_types = ("text",)
-    operators = (
-        "is",
-        "is_not",
-        "contains",
-        "not_contains",
-        "starts_with",
-        "ends_with",
-        "in",
-        "not_in",
-    )
+    operators = TEXT_OPERATORS
     sql_type = sa.Text
+    name_indexed = True  # codes, statuses, logins: what studios filter on most
     groupings = ("exact", "firstletter")
 
     def to_stored(self, field: Field, value: Any, store: Store) -> Any:
@@ -110,25 +103,15 @@ class TextKind(ScalarKind):
 
     def filter_contains(
         self, field: Field, table: FromClause, values: list[Any], store: Store
-    ) -> Condition:
+    ) -> SqlCondition:
         column, text = self._like(field, table, "contains", values)
         if text is None:
             return column.is_not(None)  # `contains ""` means "has any value" [GT]
         return fold_case(column, text).contains(text.lower(), autoescape=True)
 
-    def filter_not_contains(
-        self, field: Field, table: FromClause, values: list[Any], store: Store
-    ) -> Condition:
-        column, text = self._like(field, table, "not_contains", values)
-        if text is None:
-            return column.is_(None)
-        return or_null(
-            column, sa.not_(fold_case(column, text).contains(text.lower(), autoescape=True))
-        )
-
     def filter_starts_with(
         self, field: Field, table: FromClause, values: list[Any], store: Store
-    ) -> Condition:
+    ) -> SqlCondition:
         column, text = self._like(field, table, "starts_with", values)
         if text is None:
             return column.is_not(None)
@@ -136,7 +119,7 @@ class TextKind(ScalarKind):
 
     def filter_ends_with(
         self, field: Field, table: FromClause, values: list[Any], store: Store
-    ) -> Condition:
+    ) -> SqlCondition:
         column, text = self._like(field, table, "ends_with", values)
         if text is None:
             return column.is_not(None)
@@ -159,7 +142,7 @@ class ChoiceKind(TextKind):
     """list and status_list: one value out of `valid_values` (checked case-sensitively on write)."""
 
     data_types = ("list", "status_list")
-    operators = ("is", "is_not", "in", "not_in")
+    operators = EQUALITY_OPERATORS
     groupings = ("exact",)
 
     summaries = (
@@ -233,7 +216,7 @@ class ExactTextKind(TextKind):
     """Text compared case-sensitively (entity_type, color)."""
 
     data_types = ("entity_type", "color")
-    operators = ("is", "is_not", "in", "not_in")
+    operators = EQUALITY_OPERATORS
 
     def compared(
         self, column: ColumnElement[Any], values: list[Any]
@@ -258,7 +241,7 @@ _UUID_NOISE = re.compile(r"[{}\-\s]")
 
 class UuidKind(TextKind):
     data_types = ("uuid",)
-    operators = ("is", "is_not", "in", "not_in")
+    operators = EQUALITY_OPERATORS
     summaries: ClassVar[tuple[str, ...]] = ("record_count", "count")
 
     def to_stored(self, field: Field, value: Any, store: Store) -> Any:
@@ -281,8 +264,7 @@ class UuidKind(TextKind):
         except ValueFault as fault:
             raise FilterFault(f"API read() invalid filter value: {fault.message}") from None
 
-    @staticmethod
-    def new_value(field: Field) -> str | None:
+    def generated_value(self, field: Field) -> str | None:
         """Server-generated on create: a fresh UUID for `uuid` fields (not session ids)."""
         return str(uuid.uuid4()) if field.name == "uuid" else None
 
@@ -292,7 +274,7 @@ _FOOTAGE = re.compile(r"^\d+-\d+$")
 
 class FootageKind(TextKind):
     data_types = ("footage",)
-    operators = ("is", "is_not", "in", "not_in")
+    operators = EQUALITY_OPERATORS
 
     def to_stored(self, field: Field, value: Any, store: Store) -> Any:
         text = _text(field, value)
