@@ -15,6 +15,7 @@ from callsheet.schema.model import Field
 from callsheet.store.kinds import FieldKind, kind_of, known_data_types
 from callsheet.store.kinds.base import NEGATIVE_OPERATORS
 from callsheet.store.kinds.links import EntityKind, MultiEntityKind
+from callsheet.store.scope import UNRESTRICTED
 
 PACKAGE = Path(__file__).resolve().parents[2] / "src" / "callsheet"
 # Where data types may be told apart by name: the kinds, and the schema's table of their facts.
@@ -90,9 +91,9 @@ def test_every_declared_operator_summary_and_grouping_has_its_method(data_type: 
 def test_behaviours_a_kind_lacks_raise_its_fault() -> None:
     kind, f = FieldKind(), _field("text")
     with pytest.raises(FilterFault, match=r"Shot\.sg_probe's 'text' data type cannot be used"):
-        kind.condition(f, None, "is", ["x"], None)  # type: ignore[arg-type]
+        kind.condition(f, None, "is", ["x"], None, UNRESTRICTED)  # type: ignore[arg-type]
     with pytest.raises(FilterFault, match="doesn't support summary type 'sum'"):
-        kind.summary_expression(f, "sum", None, None, None)  # type: ignore[arg-type]
+        kind.summary_expression(f, "sum", None, None, None, UNRESTRICTED)  # type: ignore[arg-type]
     with pytest.raises(FilterFault, match=r"Grouping is not allowed for field Shot\.sg_probe"):
         kind.group_key(f, "tens", None, None)  # type: ignore[arg-type]
     with pytest.raises(FilterFault, match="is not a link"):

@@ -14,6 +14,7 @@ from callsheet.store import rows
 from callsheet.store.events import EventLogWriter
 from callsheet.store.kinds import LinkRef, kind_of
 from callsheet.store.query import display_names
+from callsheet.store.scope import UNRESTRICTED
 from callsheet.store.store import RETIRED_COLUMN, Store
 from callsheet.store.types import Connection
 
@@ -48,7 +49,8 @@ class WriteContext:
         if ref is None:
             return None
         if ref not in self._names:
-            found = display_names(self.conn, self.store, {ref.type: {ref.id}})
+            # the engine's own view: event rows name what was written, whoever wrote it
+            found = display_names(self.conn, self.store, {ref.type: {ref.id}}, UNRESTRICTED)
             self._names[ref] = found.get(ref)
         return self._names[ref]
 

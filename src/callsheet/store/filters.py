@@ -25,6 +25,7 @@ from callsheet.store.paths import FieldPath, Hop, parse_path
 if TYPE_CHECKING:
     from sqlalchemy.sql.expression import FromClause
 
+    from callsheet.store.scope import ReadScope
     from callsheet.store.store import Store
 
 MATCH_ALL = {"all": True, "and": True, "any": False, "or": False}
@@ -162,8 +163,9 @@ def _condition(
 class FilterCompiler:
     """Compiles a parsed filter tree for rows of one entity table."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, scope: ReadScope) -> None:
         self.store = store
+        self.scope = scope  # the rows the reader may see, on every table a filter reads
 
     def compile(self, node: FilterNode, table: FromClause) -> SqlCondition:
         return getattr(self, f"visit_{node.kind}")(node, table)
@@ -199,11 +201,11 @@ class FilterCompiler:
         """The condition on `table` rows, following `hops` to the final field."""
         if not hops:
             f = node.path.field
-            return kind_of(f).condition(f, table, operator, values, self.store)
+            return kind_of(f).condition(f, table, operator, values, self.store, self.scope)
         hop = hops[0]
         target = self.store.table(hop.target_type).alias()
         inner = self.through(hops[1:], node, operator, values, target)
         ids = sa.select(target.c.id).where(
-            target.c._retired_at.is_(None), *self.store.scope.rows(hop.target_type, target), inner
+            target.c._retired_at.is_(None), *self.scope.rows(hop.target_type, target), inner
         )
         return kind_of(hop.field).links_to(hop.field, table, hop.target_type, ids, self.store)

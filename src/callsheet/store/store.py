@@ -23,7 +23,6 @@ from callsheet.store import internal_tables, migrations
 from callsheet.store.dialects import WRITE_OPTION, Dialect, create_dialect
 from callsheet.store.event_signals import EVENTS_CHANNEL, EventSignals, EventWatcher
 from callsheet.store.kinds import kind_of
-from callsheet.store.scope import UNRESTRICTED, ReadScope
 from callsheet.store.secrets import hash_secret
 
 RETIRED_COLUMN = "_retired_at"
@@ -47,8 +46,6 @@ _LINK_REGISTRIES: dict[int, LinkRegistry] = {}
 class Store:
     """SQL storage for one site: tables, columns, transactions."""
 
-    # The store itself reads every row; a reader's view with fewer is store/scope.py's.
-    scope: ReadScope = UNRESTRICTED
     summary_group_limit: int = SUMMARY_GROUP_LIMIT
     read_time_limit_s: float = READ_TIME_LIMIT_S
 

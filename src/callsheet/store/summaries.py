@@ -26,6 +26,7 @@ from callsheet.store.filters import FilterCompiler
 from callsheet.store.kinds import LinkRef, kind_of
 from callsheet.store.paths import FieldPath, parse_path
 from callsheet.store.query import ReadRequest, _Joins, base_conditions, display_names
+from callsheet.store.scope import ReadScope
 from callsheet.store.store import Store
 
 # Summaries whose value over the whole is the sum of their values over the first level's groups.
@@ -47,23 +48,34 @@ class _Grouping:
 
 
 def summarize(
-    conn: Connection, store: Store, request: ReadRequest, summary_fields: Any, grouping: Any
+    conn: Connection,
+    store: Store,
+    request: ReadRequest,
+    summary_fields: Any,
+    grouping: Any,
+    scope: ReadScope,
 ) -> dict[str, Any]:
-    """The answer of shotgun_api3's `summarize` for `request`'s rows (LimitFault: too costly)."""
+    """The answer of shotgun_api3's `summarize` over the rows of `request` that `scope` shows
+    (LimitFault: too costly)."""
     with store.dialect.time_limit(conn, store.read_time_limit_s, "summarize()"):
-        return _summarize(conn, store, request, summary_fields, grouping)
+        return _summarize(conn, store, request, summary_fields, grouping, scope)
 
 
 def _summarize(
-    conn: Connection, store: Store, request: ReadRequest, summary_fields: Any, grouping: Any
+    conn: Connection,
+    store: Store,
+    request: ReadRequest,
+    summary_fields: Any,
+    grouping: Any,
+    scope: ReadScope,
 ) -> dict[str, Any]:
     table = store.table(request.entity_type)
-    summaries = _parse_summaries(store, request.entity_type, summary_fields)
+    summaries = _parse_summaries(store, request.entity_type, summary_fields, scope)
     groupings = _parse_groupings(store, request.entity_type, grouping)
-    joins = _Joins(table)
+    joins = _Joins(table, scope)
     where = [
-        *base_conditions(store, request, table),
-        FilterCompiler(store).compile(request.filters, table),
+        *base_conditions(store, request, table, scope),
+        FilterCompiler(store, scope).compile(request.filters, table),
     ]
     aggregates = [_aggregate(store, table, joins, s) for s in summaries]
     keys = [_group_key(store, joins, g) for g in groupings]
@@ -78,7 +90,7 @@ def _summarize(
             .group_by(*key_columns)
             .limit(limit + 1)  # one more than allowed tells "too many" without reading them all
         )
-        rows = conn.execute(statement).all()
+        rows = list(conn.execute(statement).all())
         if len(rows) > limit:
             raise LimitFault(
                 f"API summarize() {request.entity_type}: the grouping "
@@ -106,7 +118,7 @@ def _summarize(
     }
     if not groupings:
         return result
-    names = _group_link_names(conn, store, groupings, keys, levels)
+    names = _group_link_names(conn, store, groupings, keys, levels, scope)
     children = [_by_parent(keys, levels, depth) for depth in range(len(groupings))]
     result["groups"] = _nest(summaries, groupings, keys, children, names, 0, ())
     return result
@@ -117,7 +129,9 @@ def _add_up(values: Any) -> Any:
     return sum(present) if present else None
 
 
-def _parse_summaries(store: Store, entity_type: str, summary_fields: Any) -> list[_Summary]:
+def _parse_summaries(
+    store: Store, entity_type: str, summary_fields: Any, scope: ReadScope
+) -> list[_Summary]:
     if summary_fields is None:
         return []
     if not isinstance(summary_fields, list | tuple):
@@ -128,10 +142,13 @@ def _parse_summaries(store: Store, entity_type: str, summary_fields: Any) -> lis
             raise FilterFault(f"Invalid summary {item!r}: expected {{'field': ..., 'type': ...}}.")
         path = parse_path(store.schema, entity_type, item["field"], operation="summarize")
         summary_type = item.get("type")
+        if not isinstance(summary_type, str):
+            raise FilterFault(f"Invalid summary {item!r}: 'type' must be a summary type name.")
         if summary_type != "record_count":
             # Asks the kind now, so an unsupported type is a Fault before any SQL exists.
             owner = store.table(path.field.entity_type)
-            kind_of(path.field).summary_expression(path.field, summary_type, owner, owner, store)
+            kind = kind_of(path.field)
+            kind.summary_expression(path.field, summary_type, owner, owner, store, scope)
         if path.through_multi_entity:
             raise FilterFault(
                 f"API summarize() cannot summarize through a multi-entity link: {item['field']!r}."
@@ -171,7 +188,7 @@ def _aggregate(store: Store, table: sa.Table, joins: _Joins, summary: _Summary) 
         return sa.func.count(table.c.id)
     f = summary.path.field
     owner = joins.table_for(store, summary.path.hops)
-    return kind_of(f).summary_expression(f, summary.kind, owner, table, store)
+    return kind_of(f).summary_expression(f, summary.kind, owner, table, store, joins.scope)
 
 
 def _summary_value(summary: _Summary, value: Any) -> Any:
@@ -191,6 +208,7 @@ def _group_link_names(
     groupings: list[_Grouping],
     keys: list[list[Any]],
     levels: list[list[Any]],
+    scope: ReadScope,
 ) -> dict[LinkRef, dict[str, Any]]:
     wanted: dict[str, set[int]] = {}
     for depth, grouping in enumerate(groupings):
@@ -202,7 +220,7 @@ def _group_link_names(
             ref = kind.group_link(f, grouping.kind, row[start:end])
             if ref is not None:
                 wanted.setdefault(ref.type, set()).add(ref.id)
-    return display_names(conn, store, wanted) if wanted else {}
+    return display_names(conn, store, wanted, scope) if wanted else {}
 
 
 def _by_parent(

@@ -237,7 +237,7 @@ def condition_sql(store: Store, condition: Group | bool, table: Any) -> Any:
         return sa.false()
     try:
         # The plain store: a rule's own condition sees every row (no recursion into scopes).
-        return FilterCompiler(store).compile(condition, table)
+        return FilterCompiler(store, UNRESTRICTED).compile(condition, table)
     except Fault:
         return sa.false()
 

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from callsheet.faults import Fault, ValueFault
 from callsheet.store.filters import FilterCompiler, parse_filters
+from callsheet.store.scope import UNRESTRICTED
 
 if TYPE_CHECKING:
     from callsheet.store.store import Store
@@ -201,7 +202,7 @@ class RoleRules:
                     continue
                 try:
                     group = parse_filters(schema, entity_type, substitute(rule.filters, _EXAMPLE))
-                    FilterCompiler(store).compile(group, store.table(entity_type))
+                    FilterCompiler(store, UNRESTRICTED).compile(group, store.table(entity_type))
                 except Fault as fault:
                     raise ValueFault(
                         f"Role {self.name!r}: the {action} condition on {entity_type}: "

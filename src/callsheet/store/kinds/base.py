@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
     from sqlalchemy.sql.expression import FromClause
 
+    from callsheet.store.scope import ReadScope
     from callsheet.store.store import Store
 
 # A SQL boolean expression: what a filter compiles to.
@@ -109,7 +110,13 @@ class FieldKind:
 
     # -- filtering ---------------------------------------------------------------------------
     def condition(
-        self, field: Field, table: FromClause, operator: str, values: list[Any], store: Store
+        self,
+        field: Field,
+        table: FromClause,
+        operator: str,
+        values: list[Any],
+        store: Store,
+        scope: ReadScope,
     ) -> SqlCondition:
         """The SQL condition for `[field, operator, *values]` on rows of `table`."""
         if not self.operators:
@@ -125,11 +132,11 @@ class FieldKind:
         positive = NEGATIVE_OPERATORS.get(operator)
         if positive is None:
             method: Callable[..., SqlCondition] = getattr(self, f"filter_{operator}")
-            return method(field, table, values, store)
+            return method(field, table, values, store, scope)
         # A negative operator matches exactly the rows its positive twin does not, rows whose
         # field is empty included (reference/data-model.md §2.3): one rule for every kind.
         try:
-            return negate(self.condition(field, table, positive, values, store))
+            return negate(self.condition(field, table, positive, values, store, scope))
         except FilterFault as fault:  # name the operator the caller wrote
             raise FilterFault(fault.message.replace(f"'{positive}'", f"'{operator}'", 1)) from None
 
@@ -140,7 +147,13 @@ class FieldKind:
 
     # -- summaries (store/summaries.py) -------------------------------------------------------
     def summary_expression(
-        self, field: Field, summary_type: str, owner: FromClause, table: FromClause, store: Store
+        self,
+        field: Field,
+        summary_type: str,
+        owner: FromClause,
+        table: FromClause,
+        store: Store,
+        scope: ReadScope,
     ) -> ColumnElement[Any]:
         """The aggregate for `{"field": field, "type": summary_type}` over the rows of `table`;
         the field's values are on `owner` (`table` itself, or the joined row of a deep field).
@@ -155,10 +168,10 @@ class FieldKind:
                 f"doesn't support summary type {summary_type!r}. Valid types: {valid}"
             )
         method: Callable[..., ColumnElement[Any]] = getattr(self, f"summary_{summary_type}")
-        return method(field, owner, table, store)
+        return method(field, owner, table, store, scope)
 
     def summary_count(
-        self, field: Field, owner: FromClause, table: FromClause, store: Store
+        self, field: Field, owner: FromClause, table: FromClause, store: Store, scope: ReadScope
     ) -> ColumnElement[Any]:
         return sa.func.count(self.value_column(field, owner))
 
@@ -378,7 +391,7 @@ class ScalarKind(FieldKind):
         return self.filter_value(field, value)
 
     def filter_is(
-        self, field: Field, table: FromClause, values: list[Any], store: Store
+        self, field: Field, table: FromClause, values: list[Any], store: Store, scope: ReadScope
     ) -> SqlCondition:
         column = self.value_column(field, table)
         value = one_value(field, "is", values)
@@ -389,7 +402,7 @@ class ScalarKind(FieldKind):
         return expression == stored
 
     def filter_in(
-        self, field: Field, table: FromClause, values: list[Any], store: Store
+        self, field: Field, table: FromClause, values: list[Any], store: Store, scope: ReadScope
     ) -> SqlCondition:
         column = self.value_column(field, table)
         items = [
@@ -405,20 +418,20 @@ class ScalarKind(FieldKind):
         return sa.or_(condition, column.is_(None)) if None in items else condition
 
     def filter_less_than(
-        self, field: Field, table: FromClause, values: list[Any], store: Store
+        self, field: Field, table: FromClause, values: list[Any], store: Store, scope: ReadScope
     ) -> SqlCondition:
         return self.value_column(field, table) < self.filter_value(
             field, one_value(field, "less_than", values)
         )
 
     def filter_greater_than(
-        self, field: Field, table: FromClause, values: list[Any], store: Store
+        self, field: Field, table: FromClause, values: list[Any], store: Store, scope: ReadScope
     ) -> SqlCondition:
         value = self.filter_value(field, one_value(field, "greater_than", values))
         return self.value_column(field, table) > value
 
     def filter_between(
-        self, field: Field, table: FromClause, values: list[Any], store: Store
+        self, field: Field, table: FromClause, values: list[Any], store: Store, scope: ReadScope
     ) -> SqlCondition:
         low, high = two_values(field, "between", values)
         if low is None or high is None:

@@ -14,6 +14,7 @@ from callsheet.store.kinds.base import ScalarKind, SqlCondition, one_value, regi
 if TYPE_CHECKING:
     from sqlalchemy.sql.expression import FromClause
 
+    from callsheet.store.scope import ReadScope
     from callsheet.store.store import Store
 
 
@@ -48,17 +49,17 @@ class CheckboxKind(ScalarKind):
         return value
 
     def summary_checked(
-        self, field: Field, owner: FromClause, table: FromClause, store: Store
+        self, field: Field, owner: FromClause, table: FromClause, store: Store, scope: ReadScope
     ) -> Any:
         return sa.func.sum(sa.case((self.value_column(field, owner).is_(sa.true()), 1), else_=0))
 
     def summary_unchecked(
-        self, field: Field, owner: FromClause, table: FromClause, store: Store
+        self, field: Field, owner: FromClause, table: FromClause, store: Store, scope: ReadScope
     ) -> Any:
         return sa.func.sum(sa.case((self.value_column(field, owner).is_(sa.true()), 0), else_=1))
 
     def summary_percentage(
-        self, field: Field, owner: FromClause, table: FromClause, store: Store
+        self, field: Field, owner: FromClause, table: FromClause, store: Store, scope: ReadScope
     ) -> Any:
         """The share of checked rows, in percent."""
         checked = self.value_column(field, owner).is_(sa.true())
@@ -77,7 +78,7 @@ class CheckboxKind(ScalarKind):
         return name, value
 
     def filter_is(
-        self, field: Field, table: FromClause, values: list[Any], store: Store
+        self, field: Field, table: FromClause, values: list[Any], store: Store, scope: ReadScope
     ) -> SqlCondition:
         column = self.value_column(field, table)
         return (

@@ -19,6 +19,7 @@ from callsheet.store.kinds.base import FieldKind, SqlCondition, register
 if TYPE_CHECKING:
     from sqlalchemy.sql.expression import FromClause
 
+    from callsheet.store.scope import ReadScope
     from callsheet.store.store import Store
 
 PASSWORD_MASK = "*******"
@@ -104,7 +105,7 @@ class ImageKind(FieldKind):
             )
 
     def filter_is(
-        self, field: Field, table: FromClause, values: list[Any], store: Store
+        self, field: Field, table: FromClause, values: list[Any], store: Store, scope: ReadScope
     ) -> SqlCondition:
         self._null_only(field, values, "is")
         return table.c[field.name].is_(None)

@@ -22,6 +22,7 @@ from callsheet.store.kinds.base import ScalarKind, SqlCondition, one_value, regi
 if TYPE_CHECKING:
     from sqlalchemy.sql.expression import FromClause
 
+    from callsheet.store.scope import ReadScope
     from callsheet.store.store import Store
 
 UNITS = ("HOUR", "DAY", "WEEK", "MONTH", "YEAR")
@@ -104,12 +105,12 @@ class DateKind(ScalarKind):
 
     # -- summaries and groupings --------------------------------------------------------------
     def summary_earliest(
-        self, field: Field, owner: FromClause, table: FromClause, store: Store
+        self, field: Field, owner: FromClause, table: FromClause, store: Store, scope: ReadScope
     ) -> Any:
         return sa.func.min(self.value_column(field, owner))
 
     def summary_latest(
-        self, field: Field, owner: FromClause, table: FromClause, store: Store
+        self, field: Field, owner: FromClause, table: FromClause, store: Store, scope: ReadScope
     ) -> Any:
         return sa.func.max(self.value_column(field, owner))
 
@@ -184,12 +185,12 @@ class DateKind(ScalarKind):
         return self._window(field, table, now, shift(now, amount, unit), end_inclusive=True)
 
     def filter_in_last(
-        self, field: Field, table: FromClause, values: list[Any], store: Store
+        self, field: Field, table: FromClause, values: list[Any], store: Store, scope: ReadScope
     ) -> SqlCondition:
         return self._last(field, table, values, "in_last")
 
     def filter_in_next(
-        self, field: Field, table: FromClause, values: list[Any], store: Store
+        self, field: Field, table: FromClause, values: list[Any], store: Store, scope: ReadScope
     ) -> SqlCondition:
         return self._next(field, table, values, "in_next")
 
@@ -207,22 +208,22 @@ class DateKind(ScalarKind):
         return self._window(field, table, start, end, end_inclusive=False)
 
     def filter_in_calendar_day(
-        self, field: Field, table: FromClause, values: list[Any], store: Store
+        self, field: Field, table: FromClause, values: list[Any], store: Store, scope: ReadScope
     ) -> SqlCondition:
         return self._calendar(field, table, values, "DAY")
 
     def filter_in_calendar_week(
-        self, field: Field, table: FromClause, values: list[Any], store: Store
+        self, field: Field, table: FromClause, values: list[Any], store: Store, scope: ReadScope
     ) -> SqlCondition:
         return self._calendar(field, table, values, "WEEK")
 
     def filter_in_calendar_month(
-        self, field: Field, table: FromClause, values: list[Any], store: Store
+        self, field: Field, table: FromClause, values: list[Any], store: Store, scope: ReadScope
     ) -> SqlCondition:
         return self._calendar(field, table, values, "MONTH")
 
     def filter_in_calendar_year(
-        self, field: Field, table: FromClause, values: list[Any], store: Store
+        self, field: Field, table: FromClause, values: list[Any], store: Store, scope: ReadScope
     ) -> SqlCondition:
         return self._calendar(field, table, values, "YEAR")
 

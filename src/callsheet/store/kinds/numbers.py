@@ -15,6 +15,7 @@ from callsheet.store.kinds.base import ScalarKind, register
 if TYPE_CHECKING:
     from sqlalchemy.sql.expression import FromClause
 
+    from callsheet.store.scope import ReadScope
     from callsheet.store.store import Store
 
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
@@ -49,22 +50,22 @@ class NumericKind(ScalarKind):
     groupings = NUMERIC_GROUPINGS
 
     def summary_sum(
-        self, field: Field, owner: FromClause, table: FromClause, store: Store
+        self, field: Field, owner: FromClause, table: FromClause, store: Store, scope: ReadScope
     ) -> ColumnElement[Any]:
         return sa.func.sum(self.value_column(field, owner))
 
     def summary_maximum(
-        self, field: Field, owner: FromClause, table: FromClause, store: Store
+        self, field: Field, owner: FromClause, table: FromClause, store: Store, scope: ReadScope
     ) -> ColumnElement[Any]:
         return sa.func.max(self.value_column(field, owner))
 
     def summary_minimum(
-        self, field: Field, owner: FromClause, table: FromClause, store: Store
+        self, field: Field, owner: FromClause, table: FromClause, store: Store, scope: ReadScope
     ) -> ColumnElement[Any]:
         return sa.func.min(self.value_column(field, owner))
 
     def summary_average(
-        self, field: Field, owner: FromClause, table: FromClause, store: Store
+        self, field: Field, owner: FromClause, table: FromClause, store: Store, scope: ReadScope
     ) -> ColumnElement[Any]:
         return sa.func.avg(self.value_column(field, owner))
 

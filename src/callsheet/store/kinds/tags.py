@@ -17,6 +17,7 @@ from callsheet.store.kinds.base import FieldKind, SqlCondition, one_value, regis
 if TYPE_CHECKING:
     from sqlalchemy.sql.expression import FromClause
 
+    from callsheet.store.scope import ReadScope
     from callsheet.store.store import Store
 
 
@@ -100,7 +101,7 @@ class TagListKind(FieldKind):
             )
 
     def summary_count(
-        self, field: Field, owner: FromClause, table: FromClause, store: Store
+        self, field: Field, owner: FromClause, table: FromClause, store: Store, scope: ReadScope
     ) -> Any:
         """Rows with at least one tag."""
         c = store.tag_table.c
@@ -126,7 +127,7 @@ class TagListKind(FieldKind):
         return value
 
     def filter_is(
-        self, field: Field, table: FromClause, values: list[Any], store: Store
+        self, field: Field, table: FromClause, values: list[Any], store: Store, scope: ReadScope
     ) -> SqlCondition:
         tag = self._text(field, "is", values)
         if tag is None:
@@ -136,14 +137,14 @@ class TagListKind(FieldKind):
         )
 
     def filter_name_is(
-        self, field: Field, table: FromClause, values: list[Any], store: Store
+        self, field: Field, table: FromClause, values: list[Any], store: Store, scope: ReadScope
     ) -> SqlCondition:
-        return self.filter_is(field, table, values, store)
+        return self.filter_is(field, table, values, store, scope)
 
     filter_name_id = filter_name_is  # the reference's operator table spells it `name_id`
 
     def filter_name_contains(
-        self, field: Field, table: FromClause, values: list[Any], store: Store
+        self, field: Field, table: FromClause, values: list[Any], store: Store, scope: ReadScope
     ) -> SqlCondition:
         tag = self._text(field, "name_contains", values) or ""
         condition = fold_case(store.tag_table.c.tag, tag).contains(tag.lower(), autoescape=True)

@@ -23,6 +23,7 @@ from callsheet.store.kinds.base import ScalarKind, SqlCondition, one_value, regi
 if TYPE_CHECKING:
     from sqlalchemy.sql.expression import FromClause
 
+    from callsheet.store.scope import ReadScope
     from callsheet.store.store import Store
 
 
@@ -102,7 +103,7 @@ class TextKind(ScalarKind):
         return [sa.func.upper(sa.func.substr(self.value_column(field, owner), 1, 1))]
 
     def filter_contains(
-        self, field: Field, table: FromClause, values: list[Any], store: Store
+        self, field: Field, table: FromClause, values: list[Any], store: Store, scope: ReadScope
     ) -> SqlCondition:
         column, text = self._like(field, table, "contains", values)
         if text is None:
@@ -110,7 +111,7 @@ class TextKind(ScalarKind):
         return fold_case(column, text).contains(text.lower(), autoescape=True)
 
     def filter_starts_with(
-        self, field: Field, table: FromClause, values: list[Any], store: Store
+        self, field: Field, table: FromClause, values: list[Any], store: Store, scope: ReadScope
     ) -> SqlCondition:
         column, text = self._like(field, table, "starts_with", values)
         if text is None:
@@ -118,7 +119,7 @@ class TextKind(ScalarKind):
         return fold_case(column, text).startswith(text.lower(), autoescape=True)
 
     def filter_ends_with(
-        self, field: Field, table: FromClause, values: list[Any], store: Store
+        self, field: Field, table: FromClause, values: list[Any], store: Store, scope: ReadScope
     ) -> SqlCondition:
         column, text = self._like(field, table, "ends_with", values)
         if text is None:
@@ -154,7 +155,7 @@ class ChoiceKind(TextKind):
     )
 
     def summary_status_list(
-        self, field: Field, owner: FromClause, table: FromClause, store: Store
+        self, field: Field, owner: FromClause, table: FromClause, store: Store, scope: ReadScope
     ) -> Any:
         # One status when every row agrees, ShotGrid's "in progress" for any mix.
         column = self.value_column(field, owner)
@@ -163,7 +164,7 @@ class ChoiceKind(TextKind):
         )
 
     def summary_status_percentage(
-        self, field: Field, owner: FromClause, table: FromClause, store: Store
+        self, field: Field, owner: FromClause, table: FromClause, store: Store, scope: ReadScope
     ) -> Any:
         """The share of rows whose status is final ("fin"), in percent."""
         final = self.value_column(field, owner) == FINAL_STATUS
