@@ -130,16 +130,16 @@ class VisibilityScope(ReadScope):
             names = tuple(
                 f.name
                 for f in entity.fields.values()
-                if f.data_type == "entity" and f.name not in _BOOKKEEPING
+                if f.traits.is_single_link and f.name not in _BOOKKEEPING
             )
-        return [entity.fields[n] for n in names if entity.fields[n].data_type == "entity"]
+        return [entity.fields[n] for n in names if entity.fields[n].traits.is_single_link]
 
     def _project_column(self, entity_type: str) -> str | None:
         """Where a row names its project: `id` for Project, `project__id` for project entities."""
         if entity_type == "Project":
             return "id"
         entity = self.schema.entity(entity_type)
-        if entity.is_project_entity and entity.fields["project"].data_type == "entity":
+        if entity.is_project_entity and entity.fields["project"].traits.is_single_link:
             return "project__id"
         return None
 
@@ -246,7 +246,7 @@ def condition_sql(store: Store, condition: Group | bool, table: Any) -> Any:
         return sa.false()
     try:
         # The plain store: a rule's own condition sees every row (no recursion into scopes).
-        return FilterCompiler(store).compile(condition, table)
+        return FilterCompiler(store, UNRESTRICTED).compile(condition, table)
     except Fault:
         return sa.false()
 
