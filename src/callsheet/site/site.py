@@ -103,6 +103,7 @@ class Site:
         Every write rule checks `permissions` (the actor's own unless Callsheet passes its own,
         as the permissions module does to write roles).
         """
+        self.store.revalidate_schema()
         permissions = permissions or self.permissions_for(actor)
         after_commit: list[Callable[[], None]] = []
         with self.store.write() as conn:
@@ -145,6 +146,7 @@ class Site:
         additional_filter_presets: Sequence[dict[str, Any]] | None = None,
     ) -> ReadRequest:
         """Parse and check a find's arguments against the schema."""
+        self.store.revalidate_schema()  # another process may have disabled or changed a type
         self.schema.entity(entity_type)
         if fields is not None and not isinstance(fields, list | tuple):
             raise ValueFault("fields must be a list of field names.")
@@ -459,6 +461,7 @@ class Site:
         limit: int | None = None,
     ) -> dict[str, Any]:
         """Search display names of several entity types at once (those the actor may see)."""
+        self.store.revalidate_schema()
         permissions = self.permissions_for(actor)
         if isinstance(entity_types, dict):
             for entity_type, type_filters in entity_types.items():
@@ -479,11 +482,13 @@ class Site:
 
     # -- schema -------------------------------------------------------------------------------
     def schema_read(self, actor: Actor, project: dict[str, Any] | None = None) -> dict[str, Any]:
+        self.store.revalidate_schema()
         return schema_changes.schema_read(self.store, project)
 
     def schema_entity_read(
         self, actor: Actor, project: dict[str, Any] | None = None
     ) -> dict[str, Any]:
+        self.store.revalidate_schema()
         return schema_changes.schema_entity_read(self.store, project)
 
     def schema_field_read(
@@ -493,6 +498,7 @@ class Site:
         field_name: str | None = None,
         project: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
+        self.store.revalidate_schema()
         return self._with_schema_retry(
             lambda: schema_changes.schema_field_read(self.store, entity_type, field_name, project)
         )
