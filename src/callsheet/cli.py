@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
-from rich.table import Table
+from rich.table import Column, Table
 
 from callsheet.faults import Fault
 from callsheet.server import Settings, create_app
@@ -676,7 +676,8 @@ def entity_type_list(show_all: bool, data: str | None, database: str | None) -> 
     from callsheet.site.entity_slots import list_slots
 
     slots = _slot_command(data, database, list_slots)
-    table = Table("slot", "name", "plural", "enabled", "options", "records")
+    table = Table("name", "plural", "enabled", "options", "records")
+    table.columns.insert(0, Column("slot", no_wrap=True))  # scripts address it by this name
     for state in slots:
         if not (show_all or state.enabled or state.records or state.options):
             continue
