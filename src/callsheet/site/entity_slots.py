@@ -264,7 +264,8 @@ def _apply(site: Site, actor: Actor, old: EntityType, new: EntityType) -> SlotSt
         changes.append((f, changed))
     if old == new and not changes:
         return _state(site, new)
-    touched = list(dict.fromkeys([new.name, *((a or b).entity_type for b, a in changes if a or b)]))
+    owners = [f.entity_type for pair in changes for f in pair if f is not None]
+    touched = list(dict.fromkeys([new.name, *owners]))
     with site.writing(actor) as ctx:
         site.store.put_entity_types(ctx.conn, staged, touched)
         ctx.events.add(
