@@ -290,3 +290,20 @@ def test_another_process_sees_enable_rename_and_disable(sg: Shotgun, database_ur
             other.find(SEASON, [])
     finally:
         other.close()
+
+
+def test_two_processes_enabling_slots_at_once_keep_both_links(
+    sg: Shotgun, database_url: str
+) -> None:
+    other = callsheet.connect(database_url)  # a process that last looked before the change
+    try:
+        other.schema_entity_read()
+        other.site.store.schema_revalidate_s = 3600.0
+        enable_slot(sg.site, admin(sg), SEASON, "Season", options=["tasks"])
+        enable_slot(other.site, admin(other), "CustomEntity08", "Episode Pack", options=["tasks"])
+        sg.site.store.schema_revalidate_s = 0.0
+        task_types = valid_types(sg, "Task", "entity")
+        assert SEASON in task_types and "CustomEntity08" in task_types
+        assert {SEASON, "CustomEntity08"} <= set(other.schema_entity_read())
+    finally:
+        other.close()

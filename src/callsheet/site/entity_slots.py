@@ -23,6 +23,7 @@ cached schema). Other server processes see the change within a second (Store.rev
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -185,25 +186,37 @@ def enable_slot(
     them. A slot enabled before keeps its fields and records.
     """
     _require_admin(site, actor)
-    site.store.revalidate_schema()
-    entity = _slot(site, name)
+    chosen_options = None if options is None else _options(options)
+
+    def change(entity: EntityType) -> EntityType:
+        return _enabled(site, entity, display_name, plural_name, chosen_options)
+
+    return _apply(site, actor, name, change)
+
+
+def _enabled(
+    site: Site,
+    entity: EntityType,
+    display_name: Any,
+    plural_name: Any,
+    options: tuple[str, ...] | None,
+) -> EntityType:
+    name = entity.name
     display_name = _display_name(site, name, display_name)
     plural = None if plural_name is None else _display_name(site, name, plural_name, "plural")
     _check_unique(site, name, display_name)
-    chosen = entity.slot_options if options is None else _options(options)
     fields = dict(entity.fields)
     code = renamed_code_field(entity, display_name)
     if code is not None:
         fields["code"] = code
-    enabled = replace(
+    return replace(
         entity,
         enabled=True,
         display_name=display_name,
         plural_name=plural if plural is not None else entity.plural_name,
-        slot_options=chosen,
+        slot_options=entity.slot_options if options is None else options,
         fields=fields,
     )
-    return _apply(site, actor, entity, enabled)
 
 
 def rename_slot(
@@ -211,32 +224,78 @@ def rename_slot(
 ) -> SlotState:
     """A new display name (and plural) for an enabled slot."""
     _require_admin(site, actor)
-    site.store.revalidate_schema()
-    entity = _slot(site, name)
-    if not entity.enabled:
-        raise SchemaFault(f"{name} is not enabled: enable it with a name instead.")
-    return enable_slot(site, actor, name, display_name, plural_name, None)
+
+    def change(entity: EntityType) -> EntityType:
+        if not entity.enabled:
+            raise SchemaFault(f"{name} is not enabled: enable it with a name instead.")
+        return _enabled(site, entity, display_name, plural_name, None)
+
+    return _apply(site, actor, name, change)
 
 
 def disable_slot(site: Site, actor: Actor, name: str, *, force: bool = False) -> SlotState:
     """Disable a slot; its records are kept. One that has records needs `force`."""
     _require_admin(site, actor)
-    site.store.revalidate_schema()
-    entity = _slot(site, name)
-    if not entity.enabled:
-        raise SchemaFault(f"{name} is not enabled.")
-    records = site.store.live_count(name)
-    if records and not force:
-        raise SchemaFault(
-            f"{name} ({entity.display_name}) has {records} record(s). Disable it with force: "
-            "its records are kept, hidden, and come back when it is enabled again."
+
+    def change(entity: EntityType) -> EntityType:
+        if not entity.enabled:
+            raise SchemaFault(f"{name} is not enabled.")
+        records = site.store.live_count(name)
+        if records and not force:
+            raise SchemaFault(
+                f"{name} ({entity.display_name}) has {records} record(s). Disable it with "
+                "force: its records are kept, hidden, and come back when it is enabled again."
+            )
+        return replace(entity, enabled=False)
+
+    return _apply(site, actor, name, change)
+
+
+def _apply(
+    site: Site, actor: Actor, name: str, change: Callable[[EntityType], EntityType]
+) -> SlotState:
+    """Change one slot, its link fields and their event rows in one transaction.
+
+    The schema is read again under the schema lock, so two admins changing slots from two server
+    processes at once each add their type to `Task.entity` (and the rest), neither losing the
+    other's.
+    """
+    _slot(site, name)  # a Fault for a name that is no slot, before any write
+    with site.writing(actor) as ctx:
+        site.store.lock_schema(ctx.conn)
+        schema = site.schema
+        old = slot_of(schema, name)
+        new = change(old)
+        staged, changes = _staged(schema, new)
+        if old == new and not changes:
+            return _state(site, new)
+        owners = [f.entity_type for pair in changes for f in pair if f is not None]
+        site.store.put_entity_types(ctx.conn, staged, list(dict.fromkeys([name, *owners])))
+        ctx.events.add(
+            EventRow(
+                event_type="Shotgun_Preferences_Change",
+                entity=None,
+                project=None,
+                attribute_name=None,
+                description=_description(old, new),
+                meta={
+                    "pref": PREFERENCE,
+                    "entity_type": name,
+                    "old": _pref(old),
+                    "new": _pref(new),
+                },
+            )
         )
-    return _apply(site, actor, entity, replace(entity, enabled=False))
+        for before, after in changes:
+            ctx.events.add(_column_event(before, after))
+    return _state(site, staged.stored(name) or new)
 
 
-def _apply(site: Site, actor: Actor, old: EntityType, new: EntityType) -> SlotState:
-    """Write the new state of a slot, its link fields and their event rows in one transaction."""
-    schema = site.schema
+def _staged(
+    schema: Schema, new: EntityType
+) -> tuple[Schema, list[tuple[Field | None, Field | None]]]:
+    """The schema with the slot's new state and its link fields' valid_types, and the fields
+    that change: (before or None when added, after or None when removed)."""
     family = family_of(new.name)
     assert family is not None
     wanted_links = set(ALWAYS_LINKED) | (set(THREADED_LINKED) if family.threaded else set())
@@ -244,7 +303,7 @@ def _apply(site: Site, actor: Actor, old: EntityType, new: EntityType) -> SlotSt
     if not new.enabled:
         wanted_links = set()
     all_links = set(ALWAYS_LINKED) | set(THREADED_LINKED) | {o.link for o in OPTIONS.values()}
-    changes: list[tuple[Field | None, Field | None]] = []  # (before or None, after or None)
+    changes: list[tuple[Field | None, Field | None]] = []
     new = _with_reverse_fields(schema, new, changes)
     staged = schema.with_entity(new)
     for owner_type, field_name in sorted(all_links):
@@ -262,30 +321,7 @@ def _apply(site: Site, actor: Actor, old: EntityType, new: EntityType) -> SlotSt
         changed = f.with_changes(properties={**f.properties, "valid_types": types})
         staged = staged.with_field(changed)
         changes.append((f, changed))
-    if old == new and not changes:
-        return _state(site, new)
-    owners = [f.entity_type for pair in changes for f in pair if f is not None]
-    touched = list(dict.fromkeys([new.name, *owners]))
-    with site.writing(actor) as ctx:
-        site.store.put_entity_types(ctx.conn, staged, touched)
-        ctx.events.add(
-            EventRow(
-                event_type="Shotgun_Preferences_Change",
-                entity=None,
-                project=None,
-                attribute_name=None,
-                description=_description(old, new),
-                meta={
-                    "pref": PREFERENCE,
-                    "entity_type": new.name,
-                    "old": _pref(old),
-                    "new": _pref(new),
-                },
-            )
-        )
-        for before, after in changes:
-            ctx.events.add(_column_event(before, after))
-    return _state(site, staged.stored(new.name) or new)
+    return staged, changes
 
 
 def _with_reverse_fields(

@@ -430,6 +430,18 @@ class Store:
         for entity_type in entity_types:
             self._install(schema, entity_type)
 
+    def lock_schema(self, conn: Connection) -> None:
+        """Take the schema lock for the rest of the caller's write transaction and bring this
+        process's schema up to what is stored (a change computed after this cannot lose
+        another process's change; PostgreSQL: the counter row stays locked until commit)."""
+        self._bump_schema_generation(conn)
+        self.refresh_schema()
+        table = self.counter_table
+        value = conn.execute(
+            sa.select(table.c.value).where(table.c.name == SCHEMA_COUNTER)
+        ).scalar_one()
+        self._schema_generation = int(value)
+
     def _bump_schema_generation(self, conn: Connection) -> None:
         table = self.counter_table
         updated = conn.execute(
