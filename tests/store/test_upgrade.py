@@ -238,3 +238,44 @@ def test_migrated_site_has_the_case_folded_text_indexes_of_a_new_one(
                 )
             )
         assert "ix_Shot_code_folded" in plan
+
+
+def test_migrated_site_keeps_its_custom_entity_slots_and_can_enable_more(
+    old_site: tuple[str, str],
+) -> None:
+    from callsheet.site.accounts import admin_actor
+    from callsheet.site.entity_slots import enable_slot
+
+    _, url = old_site
+    engine = sa.create_engine(create_dialect(url).engine.url)
+    try:
+        with engine.connect() as conn:
+            table = internal_tables.schema_table
+            stored = {
+                name: json.loads(data)["display_name"]
+                for name, data in conn.execute(sa.select(table.c.entity_type, table.c.data))
+                if name.startswith("Custom")
+            }
+    finally:
+        engine.dispose()
+    assert len(stored) == 8  # v0.1.0: CustomEntity01-05 and CustomNonProjectEntity01-03
+    sg = callsheet.connect(url)
+    try:
+        answer = sg.schema_entity_read()
+        slots = {
+            name: a["name"]["value"] for name, a in answer.items() if name.startswith("Custom")
+        }
+        assert slots == stored
+        enable_slot(sg.site, admin_actor(sg.site), "CustomEntity30", "Season", options=["tasks"])
+        project = sg.find_one("Project", [["name", "is", "Upgrade Show"]])
+        season = sg.create("CustomEntity30", {"code": "S1", "project": project})
+        sg.create("Task", {"content": "plan", "entity": season, "project": project})
+    finally:
+        sg.close()
+    sg = callsheet.connect(url)  # opened again: the slot is still enabled, its record there
+    try:
+        found = sg.find("CustomEntity30", [], ["code", "tasks"])
+        assert [(s["code"], [t["name"] for t in s["tasks"]]) for s in found] == [("S1", ["plan"])]
+        assert sg.schema_entity_read()["CustomEntity30"]["name"]["value"] == "Season"
+    finally:
+        sg.close()

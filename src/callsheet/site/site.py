@@ -150,6 +150,7 @@ class Site(SiteOperations):
         Every write rule checks `permissions` (the actor's own unless Callsheet passes its own,
         as the permissions module does to write roles).
         """
+        self.store.revalidate_schema()
         permissions = permissions or self.permissions_for(actor)
         after_commit: list[Callable[[], None]] = []
         with self.store.write() as conn:
@@ -192,6 +193,7 @@ class Site(SiteOperations):
         additional_filter_presets: Sequence[dict[str, Any]] | None = None,
     ) -> ReadRequest:
         """Parse and check a find's arguments against the schema."""
+        self.store.revalidate_schema()  # another process may have disabled or changed a type
         self.schema.entity(entity_type)
         check_field_names(fields, "fields")
         return ReadRequest(
@@ -550,6 +552,7 @@ class Site(SiteOperations):
         limit: int | None = None,
     ) -> dict[str, Any]:
         """Search display names of several entity types at once (those the actor may see)."""
+        self.store.revalidate_schema()
         if isinstance(text, str) and len(text) > MAX_SEARCH_TEXT_CHARS:
             raise ValueFault(f"text_search text is longer than {MAX_SEARCH_TEXT_CHARS} characters.")
         if project_ids is not None and (
@@ -582,11 +585,13 @@ class Site(SiteOperations):
     def schema_read(
         self, actor: Actor, project_entity: dict[str, Any] | None = None
     ) -> dict[str, Any]:
+        self.store.revalidate_schema()
         return schema_changes.schema_read(self.store, project_entity)
 
     def schema_entity_read(
         self, actor: Actor, project_entity: dict[str, Any] | None = None
     ) -> dict[str, Any]:
+        self.store.revalidate_schema()
         return schema_changes.schema_entity_read(self.store, project_entity)
 
     def schema_field_read(
@@ -596,6 +601,7 @@ class Site(SiteOperations):
         field_name: str | None = None,
         project_entity: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
+        self.store.revalidate_schema()
         return self._with_schema_retry(
             lambda: schema_changes.schema_field_read(
                 self.store, entity_type, field_name, project_entity
