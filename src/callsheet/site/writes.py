@@ -11,6 +11,7 @@ from typing import Any
 
 from callsheet.faults import Fault, SchemaFault, ValueFault
 from callsheet.schema.model import EntityType, Field
+from callsheet.site import scheduling
 from callsheet.site.action_menu import SECRET_FIELD, secret_event_value, split_secret, write_secret
 from callsheet.site.change_events import (
     log_change,
@@ -186,6 +187,8 @@ class PreparedCreate:
     secret: str | None = None
     # fields of linked entities, written once the row exists (site/linked_writes.py)
     linked: list[LinkedWrite] = field(default_factory=list)
+    # the entity's own fields as the caller sent them (site/scheduling/ reads dependency types)
+    data: Any = None
 
 
 def prepare_create(ctx: WriteContext, entity_type: str, data: Any) -> PreparedCreate:
@@ -208,6 +211,7 @@ def prepare_create(ctx: WriteContext, entity_type: str, data: Any) -> PreparedCr
         _human_user_names(values, entity, {})
     if entity_type != "EventLogEntry":
         _apply_defaults(ctx, entity, values)
+        scheduling.before_create(ctx, entity, values)  # Task dates, dependency types
     table = ctx.store.table(entity_type)
     row: dict[str, Any] = {}
     for f, stored in values.values():
@@ -222,7 +226,7 @@ def prepare_create(ctx: WriteContext, entity_type: str, data: Any) -> PreparedCr
             row[f"{bookkeeping}__type"] = actor.type if actor else None
             row[f"{bookkeeping}__id"] = actor.id if actor else None
     row = {k: v for k, v in row.items() if k in table.c}
-    return PreparedCreate(entity, values, row, secret, linked)
+    return PreparedCreate(entity, values, row, secret, linked, data)
 
 
 def _finish_create(ctx: WriteContext, prepared: PreparedCreate, entity_id: int) -> None:
@@ -248,6 +252,8 @@ def _finish_create(ctx: WriteContext, prepared: PreparedCreate, entity_id: int) 
             in_create=True,
         )
     _write_linked(ctx, entity, entity_id, prepared.row, prepared.linked, None, "create")
+    # dependent Tasks, loops, task templates (site/scheduling/)
+    scheduling.after_create(ctx, entity, ref, values, prepared.data)
 
 
 def create_entity(ctx: WriteContext, entity_type: str, data: Any) -> int:
@@ -393,6 +399,7 @@ def update_entity(
         _human_user_names(values, entity, dict(current))
     if "image" in values and "filmstrip_image" in entity.fields:  # clearing image clears both
         values.setdefault("filmstrip_image", (entity.fields["filmstrip_image"], None))
+    scheduling.before_update(ctx, entity, entity_id, values, current)  # Task dates, pinned
     ref = LinkRef(entity_type, entity_id)
     table = ctx.store.table(entity_type)
     row: dict[str, Any] = {}
@@ -459,6 +466,8 @@ def update_entity(
     for f, old, new in link_changes:
         log_links(ctx, entity, ref, project, f, old, new, in_create=False)
     note_changed_fields(ctx, entity_type, entity_id, [f.name for f, _, _ in changes])
+    # dependent Tasks, loops, task templates (site/scheduling/)
+    scheduling.after_update(ctx, entity, entity_id, data, changes, link_changes)
     _write_linked(ctx, entity, entity_id, {**dict(current), **row}, linked, modes, "update")
     return [*values, *(item.name for item in linked)]
 
