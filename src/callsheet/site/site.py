@@ -16,10 +16,10 @@ from callsheet.files import FileRoom
 from callsheet.schema.default import default_schema
 from callsheet.schema.model import Schema
 from callsheet.site import schema_changes
-from callsheet.site.scheduling import answer_fields
 from callsheet.site.actor import SYSTEM, Actor
 from callsheet.site.event_meta import hide_unseen_links
 from callsheet.site.permissions import ActorPermissions, RuleBook
+from callsheet.site.scheduling import answer_fields
 from callsheet.site.uploads import resolve_file_values
 from callsheet.site.writes import (
     WriteContext,

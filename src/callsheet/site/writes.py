@@ -453,7 +453,8 @@ def update_entity(
             masks = (secret_event_value(old_secret), secret_event_value(secret))
             changes.append((entity.fields[SECRET_FIELD], *masks))
     if row or changes or link_changes:
-        row["updated_at"] = ctx.now
+        if "updated_at" in table.c:  # TaskDependency and other connection rows have none
+            row["updated_at"] = ctx.now
         if "updated_by__id" in table.c and ctx.actor_ref:
             row["updated_by__type"], row["updated_by__id"] = ctx.actor_ref
         rows.update_row(ctx.conn, ctx.store, entity.name, entity_id, row)

@@ -91,7 +91,9 @@ def human_assignees(conn: Connection, store: Store, ids: Iterable[int]) -> dict[
 
     links = read_links(conn, store, "Task", "task_assignees", sorted(set(ids)))
     return {
-        task_id: sorted(target_id for target_type, target_id in targets if target_type == "HumanUser")
+        task_id: sorted(
+            target_id for target_type, target_id in targets if target_type == "HumanUser"
+        )
         for task_id, targets in links.items()
     }
 

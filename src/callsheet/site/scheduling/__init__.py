@@ -51,6 +51,7 @@ def answer_fields(entity_type: str, data: Any) -> list[str]:
 
 def before_create(ctx: WriteContext, entity: EntityType, values: Values) -> None:
     """Adjust a create's checked values: the Task triple, a TaskDependency's type."""
+    _forget_templates(ctx, entity)
     if entity.name == "Task":
         _schedule_task(ctx, entity, values, None, None)
     elif entity.name == "TaskDependency":
@@ -61,13 +62,25 @@ def before_create(ctx: WriteContext, entity: EntityType, values: Values) -> None
 
 
 def before_update(
-    ctx: WriteContext, entity: EntityType, entity_id: int, values: Values, current: Mapping[str, Any]
+    ctx: WriteContext,
+    entity: EntityType,
+    entity_id: int,
+    values: Values,
+    current: Mapping[str, Any],
 ) -> None:
     """Adjust an update's checked values: the Task triple and `pinned`."""
+    _forget_templates(ctx, entity)
     if entity.name == "Task":
         _schedule_task(ctx, entity, values, current, entity_id)
     elif entity.name == "TaskDependency" and "dependency_type" in values:
         check_dependency_type(values["dependency_type"][1])
+
+
+def _forget_templates(ctx: WriteContext, entity: EntityType) -> None:
+    """A Task or dependency written by the caller may change a template read earlier."""
+    state = ctx.scheduling
+    if entity.name in ("Task", "TaskDependency") and state is not None and state.deferred is None:
+        state.templates.clear()
 
 
 def _schedule_task(
@@ -94,13 +107,18 @@ def _schedule_task(
     old = Schedule(None, None, None, False)
     if current is not None:
         old = Schedule(
-            current["start_date"], current["due_date"], current["duration"], bool(current["milestone"])
+            current["start_date"],
+            current["due_date"],
+            current["duration"],
+            bool(current["milestone"]),
         )
-    calendar = state_of(ctx).calendar(
-        _project_id(values, current), _people(ctx, values, task_id)
-    )
+    calendar = state_of(ctx).calendar(_project_id(values, current), _people(ctx, values, task_id))
     new = apply_written(old, written, calendar)
-    for name, value in (("start_date", new.start), ("due_date", new.due), ("duration", new.duration)):
+    for name, value in (
+        ("start_date", new.start),
+        ("due_date", new.due),
+        ("duration", new.duration),
+    ):
         previous = getattr(old, {"start_date": "start", "due_date": "due"}.get(name, name))
         if name in values or value != previous:
             values[name] = (entity.fields[name], value)
@@ -135,7 +153,10 @@ def after_create(
         added += [(link.id, ref.id) for link in values.get("downstream_tasks", (None, []))[1]]
         _new_edges(ctx, ref.id, added, data, request)
     elif entity.name == "TaskDependency":
-        down, up = values.get("task", (None, None))[1], values.get("dependent_task", (None, None))[1]
+        down, up = (
+            values.get("task", (None, None))[1],
+            values.get("dependent_task", (None, None))[1],
+        )
         if isinstance(down, LinkRef) and isinstance(up, LinkRef):
             _check_loops(ctx, [(down.id, up.id)])
             request.place.add(down.id)
@@ -159,7 +180,9 @@ def after_update(
     changed = {f.name: (old, new) for f, old, new in changes}
     request = Reschedule()
     if entity.name == "Task":
-        _task_updated(ctx, entity_id, data if isinstance(data, dict) else {}, changed, link_changes, request)
+        _task_updated(
+            ctx, entity_id, data if isinstance(data, dict) else {}, changed, link_changes, request
+        )
     elif entity.name == "TaskDependency":
         if changed.keys() & set(EDGE_FIELDS):
             old_down = changed.get("task", (None, None))[0]
@@ -199,7 +222,9 @@ def _task_updated(
             continue
         for link in new:
             if link not in old:
-                added.append((task_id, link.id) if f.name == "upstream_tasks" else (link.id, task_id))
+                added.append(
+                    (task_id, link.id) if f.name == "upstream_tasks" else (link.id, task_id)
+                )
         for link in old:
             if link not in new:
                 request.check.add(task_id if f.name == "upstream_tasks" else link.id)

@@ -112,7 +112,11 @@ def violated(
         day = _required(edge, up, calendar)
         if day is None:
             continue
-        own = task.start if (edge.dependency_type or DEFAULT_DEPENDENCY_TYPE) in START_TYPES else task.due
+        own = (
+            task.start
+            if (edge.dependency_type or DEFAULT_DEPENDENCY_TYPE) in START_TYPES
+            else task.due
+        )
         if own is not None and own < day:
             return True
     return False
@@ -192,7 +196,11 @@ def reschedule(ctx: WriteContext, request: Reschedule) -> None:
         calendar = state.calendar(task.project_id, people.get(task_id, ()))
         before.setdefault(
             task_id,
-            {"start_date": task.start, "due_date": task.due, "dependency_violation": task.violation},
+            {
+                "start_date": task.start,
+                "due_date": task.due,
+                "dependency_violation": task.violation,
+            },
         )
         if upstream and not task.pinned and (followed or task_id in request.place):
             placed = placement(task, upstream, tasks, calendar)
@@ -221,7 +229,8 @@ def _write(
     stamped: dict[int, dict[str, Any]] = {}
     for task_id, values in changes.items():
         row = dict(values)
-        row["updated_at"] = ctx.now
+        if "updated_at" in table.c:
+            row["updated_at"] = ctx.now
         if "updated_by__id" in table.c and ctx.actor_ref:
             row["updated_by__type"], row["updated_by__id"] = ctx.actor_ref
         stamped[task_id] = row

@@ -37,6 +37,9 @@ class SchedulingState:
         self.deferred: Any = None
         # (down, up) edges copied between Tasks the same template apply made: no loop check.
         self.trusted_edges: set[tuple[int, int]] = set()
+        # TaskTemplate id -> its tasks as read once (templates.Template); a Task or dependency
+        # written outside a template apply drops them.
+        self.templates: dict[int, Any] = {}
 
     def _load(self, project_ids: Iterable[int], user_ids: Iterable[int]) -> None:
         projects = {p for p in project_ids if p not in self._projects}

@@ -51,7 +51,7 @@ def _milestone(old: Schedule, written: dict[str, Any]) -> Schedule:
         start = due = written["due_date"]
     elif start is not None or due is not None:  # turned into a milestone: keep its first day
         start = due = start or due
-    return Schedule(start, due, 0 if start is not None else old.duration, True)
+    return Schedule(start, due, 0, True)  # a milestone reads duration 0 [sg-groundtruth 083]
 
 
 def apply_written(old: Schedule, written: dict[str, Any], calendar: WorkCalendar) -> Schedule:

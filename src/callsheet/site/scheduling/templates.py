@@ -9,6 +9,7 @@ nothing is removed [shotgun_api3 cookbook "Create a Shot with a Task Template"; 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from callsheet.site.scheduling.dependencies import Reschedule, reschedule
@@ -18,6 +19,7 @@ from callsheet.store import rows
 from callsheet.store import scheduling as store_scheduling
 from callsheet.store.kinds import LinkRef
 from callsheet.store.links import read_links
+from callsheet.store.scheduling import Edge
 
 # Copied from each template task [sg-groundtruth 083]; dates as the same calendar days.
 COPIED_SCALARS = (
@@ -33,6 +35,15 @@ COPIED_SCALARS = (
 )
 COPIED_LINKS = ("step",)
 COPIED_MULTI_LINKS = ("task_assignees",)
+
+
+@dataclass(frozen=True)
+class Template:
+    """A TaskTemplate's tasks, their copied fields and the dependencies among them."""
+
+    task_ids: list[int]
+    copies: dict[int, dict[str, Any]]
+    edges: list[Edge]
 
 
 def _template_task_data(ctx: WriteContext, task_ids: list[int]) -> dict[int, dict[str, Any]]:
@@ -57,9 +68,17 @@ def _template_task_data(ctx: WriteContext, task_ids: list[int]) -> dict[int, dic
                 data[name] = {"type": row[f"{name}__type"], "id": row[f"{name}__id"]}
         for name, links in multi.items():
             targets = links.get(task_id, [])
-            live = rows.live_ids(ctx.conn, ctx.store, "HumanUser", [i for t, i in targets if t == "HumanUser"])
-            groups = rows.live_ids(ctx.conn, ctx.store, "Group", [i for t, i in targets if t == "Group"])
-            kept = [(t, i) for t, i in targets if (t == "HumanUser" and i in live) or (t == "Group" and i in groups)]
+            live = rows.live_ids(
+                ctx.conn, ctx.store, "HumanUser", [i for t, i in targets if t == "HumanUser"]
+            )
+            groups = rows.live_ids(
+                ctx.conn, ctx.store, "Group", [i for t, i in targets if t == "Group"]
+            )
+            kept = [
+                (t, i)
+                for t, i in targets
+                if (t == "HumanUser" and i in live) or (t == "Group" and i in groups)
+            ]
             if kept:
                 data[name] = [{"type": t, "id": i} for t, i in kept]
         datas[task_id] = data
@@ -72,13 +91,22 @@ def apply_template(
     """Create the template's missing Tasks on `owner` and copy its dependencies; the new ids."""
     from callsheet.site.writes import create_entities, create_entity  # writes imports this room
 
-    template_tasks = store_scheduling.template_task_ids(ctx.conn, ctx.store, template_id)
+    state = state_of(ctx)
+    template = state.templates.get(template_id)
+    if template is None:  # read once per transaction (a batch of Shots applies it many times)
+        task_ids = store_scheduling.template_task_ids(ctx.conn, ctx.store, template_id)
+        template = Template(
+            task_ids,
+            _template_task_data(ctx, task_ids),
+            store_scheduling.edges_into(ctx.conn, ctx.store, task_ids) if task_ids else [],
+        )
+        state.templates[template_id] = template
+    template_tasks = template.task_ids
     if not template_tasks:
         return []
     claims = store_scheduling.claimed_template_tasks(ctx.conn, ctx.store, owner.type, owner.id)
     missing = [task_id for task_id in template_tasks if task_id not in claims]
-    copies = _template_task_data(ctx, missing)
-    state = state_of(ctx)
+    copies = template.copies
     deferred = Reschedule()
     outer, state.deferred = state.deferred, deferred
     try:
@@ -94,14 +122,15 @@ def apply_template(
         made = dict(zip(missing, new_ids, strict=True))
         tasks_of = {**claims, **made}
         template_edges = [
-            edge
-            for edge in store_scheduling.edges_into(ctx.conn, ctx.store, template_tasks)
-            if edge.up in tasks_of and edge.down in tasks_of
+            edge for edge in template.edges if edge.up in tasks_of and edge.down in tasks_of
         ]
         pairs = [(tasks_of[edge.down], tasks_of[edge.up]) for edge in template_edges]
-        existing = {
+        claimed = set(claims.values())
+        existing = {  # only Tasks that existed before can have an edge already
             (edge.down, edge.up)
-            for edge in store_scheduling.edges_between(ctx.conn, ctx.store, pairs)
+            for edge in store_scheduling.edges_between(
+                ctx.conn, ctx.store, [p for p in pairs if p[0] in claimed and p[1] in claimed]
+            )
         }
         for edge, (down, up) in zip(template_edges, pairs, strict=True):
             if (down, up) in existing:
@@ -121,5 +150,10 @@ def apply_template(
     finally:
         state.deferred = outer
         state.trusted_edges.clear()
-    reschedule(ctx, deferred)
+    dated = any(
+        copy.get("start_date") is not None or copy.get("due_date") is not None
+        for copy in copies.values()
+    )
+    if dated or claims:  # undated new Tasks: no dependency can place or flag anything
+        reschedule(ctx, deferred)
     return new_ids
