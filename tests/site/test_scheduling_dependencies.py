@@ -317,3 +317,17 @@ def test_dependency_violation_is_read_only(sg: Any, project: dict) -> None:
     up = task(sg, project, "up", "2026-03-02", "2026-03-06")
     with pytest.raises(Fault, match="dependency_violation"):
         sg.update("Task", up, {"dependency_violation": True})
+
+
+def test_retiring_the_upstream_clears_the_violation_and_revive_restores_it(
+    sg: Any, project: dict
+) -> None:
+    up = task(sg, project, "up", "2026-03-02", "2026-03-06")
+    down = task(sg, project, "down", "2026-03-09", "2026-03-10")
+    depend(sg, down, up)
+    sg.update("Task", down, {"start_date": "2026-03-03"})
+    assert read(sg, down)["dependency_violation"] is True
+    sg.delete("Task", up)
+    assert read(sg, down)["dependency_violation"] is False
+    sg.revive("Task", up)
+    assert read(sg, down)["dependency_violation"] is True

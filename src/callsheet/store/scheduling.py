@@ -255,3 +255,53 @@ def edges_between_ids(conn: Connection, store: Store, edge_ids: Iterable[int]) -
         for row in conn.execute(query.where(c.id.in_(chunk))):
             edges.append(Edge(row[0], row[1], row[2], row[3], row[4]))
     return edges
+
+
+# -- time logs ----------------------------------------------------------------------------------
+def time_log_rollups(
+    conn: Connection, store: Store, task_ids: Iterable[int]
+) -> dict[int, tuple[int, int | None, dict[str, Any]]]:
+    """task id -> (sum of its live TimeLogs' durations, est_in_mins, the stored roll-up columns)."""
+    task_table = store.table("Task")
+    tasks = task_table.c
+    logs = store.table("TimeLog").c
+    summed = (
+        sa.select(logs.entity__id.label("task_id"), sa.func.sum(logs.duration).label("total"))
+        .where(logs.entity__type == "Task", logs[RETIRED_COLUMN].is_(None))
+        .group_by(logs.entity__id)
+        .subquery()
+    )
+    found: dict[int, tuple[int, int | None, dict[str, Any]]] = {}
+    for chunk in _chunks(sorted(set(task_ids))):
+        query = (
+            sa.select(
+                tasks.id,
+                sa.func.coalesce(summed.c.total, 0),
+                tasks.est_in_mins,
+                tasks.time_logs_sum,
+                tasks.time_vs_est,
+                tasks.time_percent_of_est,
+            )
+            .select_from(task_table.outerjoin(summed, summed.c.task_id == tasks.id))
+            .where(tasks.id.in_(chunk))
+        )
+        for row in conn.execute(query):
+            found[row[0]] = (
+                int(row[1]),
+                row[2],
+                {"time_logs_sum": row[3], "time_vs_est": row[4], "time_percent_of_est": row[5]},
+            )
+    return found
+
+
+def dependents_of(conn: Connection, store: Store, task_id: int) -> set[int]:
+    """Tasks with a dependency on `task_id`, live or retired (a retired Task's rows go with it)."""
+    c = store.table("TaskDependency").c
+    rows = conn.execute(
+        sa.select(c.task__id).where(
+            c.dependent_task__type == "Task",
+            c.dependent_task__id == task_id,
+            c.task__type == "Task",
+        )
+    )
+    return {row[0] for row in rows if row[0] is not None}

@@ -24,11 +24,20 @@ from callsheet.site.scheduling.dependencies import (
 from callsheet.site.scheduling.state import state_of
 from callsheet.site.scheduling.task_dates import SCHEDULE_FIELDS, Schedule, apply_written
 from callsheet.site.scheduling.templates import apply_template
+from callsheet.site.scheduling.time_logs import roll_up
 from callsheet.site.write_context import WriteContext
+from callsheet.store import rows
 from callsheet.store import scheduling as store_scheduling
 from callsheet.store.kinds import LinkRef
 
-__all__ = ["after_create", "after_update", "answer_fields", "before_create", "before_update"]
+__all__ = [
+    "after_create",
+    "after_retirement",
+    "after_update",
+    "answer_fields",
+    "before_create",
+    "before_update",
+]
 
 Values = dict[str, tuple[Field, Any]]
 DATE_FIELDS = frozenset({"start_date", "due_date"})
@@ -160,6 +169,8 @@ def after_create(
         if isinstance(down, LinkRef) and isinstance(up, LinkRef):
             _check_loops(ctx, [(down.id, up.id)])
             request.place.add(down.id)
+    elif entity.name == "TimeLog":
+        roll_up(ctx, [_task_of(values.get("entity", (None, None))[1])])  # type: ignore[list-item]
     elif "task_template" in values and "task_template" in entity.fields:
         template = values["task_template"][1]
         if isinstance(template, LinkRef):
@@ -191,6 +202,11 @@ def after_update(
             edges = store_scheduling.edges_between_ids(ctx.conn, ctx.store, [entity_id])
             _check_loops(ctx, [(edge.down, edge.up) for edge in edges])
             request.place.update(edge.down for edge in edges)
+    elif entity.name == "TimeLog" and changed.keys() & {"entity", "duration"}:
+        old_task = _task_of(changed.get("entity", (None, None))[0])
+        row = rows.entity_row(ctx.conn, ctx.store, "TimeLog", entity_id) or {}
+        now_task = row.get("entity__id") if row.get("entity__type") == "Task" else None
+        roll_up(ctx, [t for t in (old_task, now_task) if t is not None])
     elif "task_template" in changed and "task_template" in entity.fields:
         template = changed["task_template"][1]
         if isinstance(template, LinkRef):  # only a change applies; nothing is removed [GT 084]
@@ -207,6 +223,8 @@ def _task_updated(
     link_changes: list[tuple[Field, list[LinkRef], list[LinkRef]]],
     request: Reschedule,
 ) -> None:
+    if "est_in_mins" in changed:
+        roll_up(ctx, [task_id])
     if changed.keys() & set(SCHEDULE_FIELDS):
         request.moved.add(task_id)
         request.check.add(task_id)
@@ -263,6 +281,25 @@ def _given_types(task_id: int, data: Any) -> dict[tuple[int, int], str]:
                 pair = (task_id, item["id"]) if name == "upstream_tasks" else (item["id"], task_id)
                 types[pair] = check_dependency_type(item["dependency_type"])
     return types
+
+
+def _task_of(link: Any) -> int | None:
+    return link.id if isinstance(link, LinkRef) and link.type == "Task" else None
+
+
+def after_retirement(
+    ctx: WriteContext, entity: EntityType, entity_id: int, current: Mapping[str, Any]
+) -> None:
+    """A retired or revived Task's dependencies went or came back with it: flags of the Tasks
+    downstream are rechecked; a TimeLog's Task rolls up again."""
+    if entity.name == "Task":
+        _run(ctx, Reschedule(check=store_scheduling.dependents_of(ctx.conn, ctx.store, entity_id)))
+    elif entity.name == "TaskDependency":
+        down = current.get("task__id") if current.get("task__type") == "Task" else None
+        if down is not None:
+            _run(ctx, Reschedule(place={down}, check={down}))
+    elif entity.name == "TimeLog" and current.get("entity__type") == "Task":
+        roll_up(ctx, [current["entity__id"]])
 
 
 def _check_loops(ctx: WriteContext, edges: list[tuple[int, int]]) -> None:
