@@ -5,6 +5,7 @@
     1,000 existing Shots, no dependencies); target: (a) <= 3x the direct creates
 (b) moving the upstream Task of a 50-Task downstream chain (push: all 50 move, with their
     event rows); target: median <= 100 ms
+(c) the Schedule page's data for 2,000 Tasks (the find and the chart layout, not the HTML)
 
   python bench/bench_scheduling.py            # SQLite file in a temporary folder
   python bench/bench_scheduling.py --shots 200 --moves 10
@@ -132,6 +133,44 @@ def bench_push(folder: Path, moves: int) -> list[float]:
     return timings
 
 
+def bench_schedule_page(folder: Path) -> tuple[float, float]:
+    """Milliseconds to read a 2,000-Task project's Tasks and lay out its chart."""
+    from callsheet.server.web.schedule import TASK_FIELDS, _chart
+    from callsheet.site.actor import SYSTEM
+    from callsheet.site.work_schedule import work_schedule_read
+
+    sg = _site(folder, "page")
+    project = sg.create("Project", {"name": "Bench"})
+    shots = sg.batch(
+        [
+            {
+                "request_type": "create",
+                "entity_type": "Shot",
+                "data": {"project": project, "code": f"s{n}"},
+            }
+            for n in range(400)
+        ]
+    )
+    requests = []
+    for number, shot in enumerate(shots):
+        for step in range(5):
+            start = dt.date(2026, 3, 2) + dt.timedelta(days=number % 60 + 3 * step)
+            data = {"project": project, "entity": shot, "content": f"t{step}"}
+            data.update(start_date=start.isoformat(), duration=960)
+            requests.append({"request_type": "create", "entity_type": "Task", "data": data})
+    for first in range(0, len(requests), 500):
+        sg.batch(requests[first : first + 500])
+    site = sg.site
+    began = time.perf_counter()
+    tasks = site.find(SYSTEM, "Task", [["project", "is", project]], TASK_FIELDS)
+    found = time.perf_counter()
+    schedule = work_schedule_read(site, SYSTEM, "2026-02-20", "2026-06-30", project)
+    _chart(tasks, schedule)
+    laid_out = time.perf_counter()
+    sg.close()
+    return (found - began) * 1000, (laid_out - found) * 1000
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shots", type=int, default=1000)
@@ -151,6 +190,11 @@ def main() -> int:
         print(
             f"(b) move the upstream of a {CHAIN}-Task chain: median {median:.1f} ms, "
             f"max {max(timings):.1f} ms over {len(timings)} moves (target <= 100 ms)"
+        )
+        find_ms, chart_ms = bench_schedule_page(folder)
+        print(
+            f"(c) Schedule page data for 2,000 Tasks: find {find_ms:.0f} ms, "
+            f"chart {chart_ms:.0f} ms"
         )
     return 0
 

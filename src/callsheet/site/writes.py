@@ -191,8 +191,14 @@ class PreparedCreate:
     data: Any = None
 
 
-def prepare_create(ctx: WriteContext, entity_type: str, data: Any) -> PreparedCreate:
-    """Check a create's values and build its row; Faults leave nothing written."""
+def prepare_create(
+    ctx: WriteContext, entity_type: str, data: Any, *, fresh_links: bool = False
+) -> PreparedCreate:
+    """Check a create's values and build its row; Faults leave nothing written.
+
+    `fresh_links`: the caller knows no connection row links these entities yet (it made them in
+    this transaction), so the pair check is skipped (site/scheduling/templates.py).
+    """
     entity = ctx.store.schema.entity(entity_type, operation="create")
     ctx.permissions.check_action(entity_type, "create")
     if isinstance(data, dict) and "id" in data:
@@ -206,7 +212,8 @@ def prepare_create(ctx: WriteContext, entity_type: str, data: Any) -> PreparedCr
     values = check_values(ctx, entity, data, creating=True)
     ctx.permissions.check_create(ctx, entity_type, values)
     _check_unique(ctx, entity, values, None)
-    _check_new_connection(ctx, entity, values)
+    if not fresh_links:
+        _check_new_connection(ctx, entity, values)
     if entity_type == "HumanUser":
         _human_user_names(values, entity, {})
     if entity_type != "EventLogEntry":
@@ -277,15 +284,21 @@ def can_create_together(entity_type: str, store: Any) -> bool:
     )
 
 
-def create_entities(ctx: WriteContext, entity_type: str, datas: list[Any]) -> list[int]:
+def create_entities(
+    ctx: WriteContext, entity_type: str, datas: list[Any], *, fresh_links: bool = False
+) -> list[int]:
     """Several creates of one type, as if one after the other, inserted with one statement
-    per set of columns (`batch` uses this for runs of creates)."""
-    if not can_create_together(entity_type, ctx.store):
+    per set of columns (`batch` uses this for runs of creates). `fresh_links`: connection rows
+    between entities this transaction made, known to be new (see `prepare_create`)."""
+    together = can_create_together(entity_type, ctx.store) or (
+        fresh_links and entity_type not in UNIQUE_FIELDS
+    )
+    if not together:
         return [create_entity(ctx, entity_type, data) for data in datas]
     prepared: list[PreparedCreate] = []
     for number, data in enumerate(datas):
         try:
-            prepared.append(prepare_create(ctx, entity_type, data))
+            prepared.append(prepare_create(ctx, entity_type, data, fresh_links=fresh_links))
         except Fault as fault:
             fault.batch_offset = number  # type: ignore[attr-defined]
             raise

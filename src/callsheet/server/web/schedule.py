@@ -49,8 +49,23 @@ MARGIN_DAYS = 3
 MAX_DAYS = 366 * 2
 
 
-def _chart(tasks: list[dict[str, Any]], schedule: dict[str, Any]) -> dict[str, Any]:
-    """Days, groups of rows (by entity) and bars, in day offsets from the first day."""
+GROUPINGS = {"entity": "Link", "step": "Pipeline Step", "assignee": "Assigned To"}
+NOBODY = {"type": "", "id": 0, "name": "None"}
+
+
+def _group_of(task: dict[str, Any], grouping: str) -> dict[str, Any]:
+    """The entity a Task's row is grouped under: its link, its Step or its first assignee."""
+    if grouping == "step":
+        return task.get("step") or NOBODY
+    if grouping == "assignee":
+        return (task.get("task_assignees") or [NOBODY])[0]
+    return task.get("entity") or NOBODY
+
+
+def _chart(
+    tasks: list[dict[str, Any]], schedule: dict[str, Any], grouping: str = "entity"
+) -> dict[str, Any]:
+    """Days, groups of rows and bars, in day offsets from the first day."""
     dated = [t for t in tasks if t.get("start_date") or t.get("due_date")]
     if dated:
         first = min(dt.date.fromisoformat(t.get("start_date") or t["due_date"]) for t in dated)
@@ -74,7 +89,7 @@ def _chart(tasks: list[dict[str, Any]], schedule: dict[str, Any]) -> dict[str, A
         day += dt.timedelta(days=1)
     groups: dict[tuple[str, int], dict[str, Any]] = {}
     for task in tasks:
-        entity = task.get("entity") or {"type": "", "id": 0, "name": "No link"}
+        entity = _group_of(task, grouping)
         group = groups.setdefault((entity["type"], entity["id"]), {"entity": entity, "tasks": []})
         bar = None
         start, due = task.get("start_date"), task.get("due_date")
@@ -91,6 +106,9 @@ async def project_schedule(request: Request, session: WebSession) -> Response:
     """GET /project/{id}/schedule: the project's Tasks as a Gantt chart grouped by entity."""
     site = request.app.state.site
     project_id = int(request.path_params["project_id"])
+    grouping = request.query_params.get("group", "entity")
+    if grouping not in GROUPINGS:
+        grouping = "entity"
 
     def load() -> dict[str, Any]:
         project = site.find_one(session.actor, "Project", [["id", "is", project_id]], ["name"])
@@ -125,12 +143,16 @@ async def project_schedule(request: Request, session: WebSession) -> Response:
         schedule = work_schedule_read(
             site, session.actor, start, end, {"type": "Project", "id": project_id}
         )
-        return {"project": project, "chart": _chart(tasks, schedule), "count": len(tasks)}
+        if grouping != "entity":
+            tasks.sort(key=lambda t: (_group_of(t, grouping)["name"] or "", t["id"]))
+        return {"project": project, "chart": _chart(tasks, schedule, grouping), "count": len(tasks)}
 
     context = await run_in_threadpool(load)
     return render(
         request,
         "schedule.html",
+        grouping=grouping,
+        groupings=GROUPINGS,
         title=f"Schedule · {context['project']['name']}",
         active_entity_type="schedule",
         **context,

@@ -132,6 +132,8 @@ def apply_template(
                 ctx.conn, ctx.store, [p for p in pairs if p[0] in claimed and p[1] in claimed]
             )
         }
+        new_tasks = set(new_ids)
+        fresh: list[dict[str, Any]] = []
         for edge, (down, up) in zip(template_edges, pairs, strict=True):
             if (down, up) in existing:
                 continue
@@ -142,11 +144,16 @@ def apply_template(
             }
             if edge.offset_days is not None:
                 data["offset_days"] = edge.offset_days
-            # Between two Tasks made here the template's own edges cannot close a loop.
-            if down in made.values() and up in made.values():
-                state.trusted_edges.add((down, up))
-            create_entity(ctx, "TaskDependency", data)
             existing.add((down, up))
+            if down in new_tasks and up in new_tasks:
+                # between Tasks made here: no row links them yet, and the template's own
+                # edges cannot close a loop
+                state.trusted_edges.add((down, up))
+                fresh.append(data)
+            else:
+                create_entity(ctx, "TaskDependency", data)
+        if fresh:
+            create_entities(ctx, "TaskDependency", fresh, fresh_links=True)
     finally:
         state.deferred = outer
         state.trusted_edges.clear()

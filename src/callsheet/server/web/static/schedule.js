@@ -118,6 +118,8 @@
     });
   }
 
+  const grouping = document.querySelector(".schedule-grouping select");
+  if (grouping) grouping.addEventListener("change", () => grouping.form.submit());
   const gantt = document.getElementById("gantt");
   if (gantt) ganttPage(gantt);
   const table = document.getElementById("my-tasks");
