@@ -254,3 +254,37 @@ def test_batch_applies_the_same_rules(sg: Any, project: dict) -> None:
         ]
     )
     assert updated[0]["duration"] == 5 * DAY
+
+
+# -- a work schedule change recalculates the Tasks it touches ---------------------------------
+
+
+def test_holiday_recalculates_duration_by_default(sg: Any, project: dict) -> None:
+    created = task(sg, project, start_date="2026-01-05", due_date="2026-01-09")
+    after = last_event_id(sg)
+    work_day(sg, "2026-01-07", False, "Holiday")
+    assert schedule(sg, created["id"]) == ("2026-01-05", "2026-01-09", 4 * DAY)
+    rows = [e for e in events_after(sg, after) if e["attribute_name"] == "duration"]
+    assert rows[0]["meta"]["old_value"] == 5 * DAY and rows[0]["meta"]["new_value"] == 4 * DAY
+
+
+def test_holiday_can_move_due_dates_and_pushes_downstream(sg: Any, project: dict) -> None:
+    created = task(sg, project, start_date="2026-01-05", due_date="2026-01-09")
+    down = task(sg, project, duration=DAY, upstream_tasks=[{"type": "Task", "id": created["id"]}])
+    assert schedule(sg, down["id"])[0] == "2026-01-12"
+    untouched = task(sg, project, start_date="2026-01-12", due_date="2026-01-13")
+    work_day(sg, "2026-01-07", False, "Holiday", recalculate_field="due_date")
+    assert schedule(sg, created["id"]) == ("2026-01-05", "2026-01-12", 5 * DAY)
+    assert schedule(sg, down["id"])[:2] == ("2026-01-13", "2026-01-13")
+    assert schedule(sg, untouched["id"]) == ("2026-01-12", "2026-01-13", 2 * DAY)
+
+
+def test_person_day_off_recalculates_only_their_tasks(sg: Any, project: dict) -> None:
+    person = sg.create("HumanUser", {"login": "dee", "name": "Dee Lee"})
+    theirs = task(
+        sg, project, task_assignees=[person], start_date="2026-01-05", due_date="2026-01-09"
+    )
+    others = task(sg, project, start_date="2026-01-05", due_date="2026-01-09")
+    work_day(sg, "2026-01-08", False, "Off", user=person)
+    assert schedule(sg, theirs["id"])[2] == 4 * DAY
+    assert schedule(sg, others["id"])[2] == 5 * DAY

@@ -305,3 +305,41 @@ def dependents_of(conn: Connection, store: Store, task_id: int) -> set[int]:
         )
     )
     return {row[0] for row in rows if row[0] is not None}
+
+
+def set_work_day_exception(
+    conn: Connection, day: str, project_id: int, user_id: int, working: bool, description: Any
+) -> None:
+    """Replace the exception of that day and scope, in the caller's transaction."""
+    key = {"day": day, "project_id": project_id, "user_id": user_id}
+    wd = work_days.c
+    conn.execute(sa.delete(work_days).where(*(wd[k] == v for k, v in key.items())))
+    conn.execute(sa.insert(work_days).values(working=working, description=description, **key))
+
+
+def tasks_spanning(
+    conn: Connection, store: Store, day: dt.date, project_id: int | None, user_id: int | None
+) -> list[int]:
+    """Live Tasks whose start..due covers `day`: of a project, assigned to a person, or all."""
+    from callsheet.store.links import link_relation
+
+    c = store.table("Task").c
+    query = sa.select(c.id).where(
+        c[RETIRED_COLUMN].is_(None),
+        c.start_date.is_not(None),
+        c.due_date.is_not(None),
+        c.start_date <= day,
+        c.due_date >= day,
+    )
+    if project_id:
+        query = query.where(c.project__type == "Project", c.project__id == project_id)
+    if user_id:
+        assigned = link_relation(store, "Task", "task_assignees")
+        query = query.where(
+            c.id.in_(
+                sa.select(assigned.c.owner_id).where(
+                    assigned.c.target_type == "HumanUser", assigned.c.target_id == user_id
+                )
+            )
+        )
+    return [row[0] for row in conn.execute(query.order_by(c.id))]
