@@ -183,10 +183,21 @@ def set_edge_types(conn: Connection, store: Store, types: dict[int, str]) -> Non
 def update_task_schedules(
     conn: Connection, store: Store, changes: dict[int, dict[str, Any]]
 ) -> None:
-    """Write changed schedule columns of several Tasks (id -> column values)."""
+    """Write changed schedule columns of several Tasks (id -> column values): one executemany
+    per set of columns (a 50-Task push is one statement)."""
     table = store.table("Task")
+    runs: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for task_id, values in changes.items():
-        conn.execute(sa.update(table).where(table.c.id == task_id).values(values))
+        runs.setdefault(tuple(sorted(values)), []).append(
+            {"task_id_": task_id, **{f"v_{name}": value for name, value in values.items()}}
+        )
+    for names, params in runs.items():
+        statement = (
+            sa.update(table)
+            .where(table.c.id == sa.bindparam("task_id_"))
+            .values({name: sa.bindparam(f"v_{name}") for name in names})
+        )
+        conn.execute(statement, params)
 
 
 # -- work-day exceptions ------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from callsheet.site.scheduling.state import state_of
 from callsheet.site.write_context import WriteContext, read_form
 from callsheet.store import scheduling as store_scheduling
 from callsheet.store.kinds import LinkRef
+from callsheet.store.query import display_names
 from callsheet.store.scheduling import Edge, TaskSchedule
 
 FINISH_TO_START = "finish-to-start-next-day"
@@ -235,9 +236,13 @@ def _write(
             row["updated_by__type"], row["updated_by__id"] = ctx.actor_ref
         stamped[task_id] = row
     store_scheduling.update_task_schedules(ctx.conn, ctx.store, stamped)
+    # the event descriptions name each Task: one query for all of them
+    names = display_names(ctx.conn, ctx.store, {"Task": set(changes)})
     for task_id, values in changes.items():
         ref = LinkRef("Task", task_id)
         ctx.forget(ref)
+        found = names.get(ref)
+        ctx.remember(ref, found.get("name") if found else None)
         project_id = projects.get(task_id)
         project = LinkRef("Project", project_id) if project_id else None
         for name, new in values.items():
