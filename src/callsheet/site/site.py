@@ -20,6 +20,7 @@ from callsheet.site.actor import SYSTEM, Actor
 from callsheet.site.event_meta import hide_unseen_links
 from callsheet.site.operations import SiteOperations
 from callsheet.site.permissions import ActorPermissions, RuleBook
+from callsheet.site.scheduling import answer_fields
 from callsheet.site.uploads import resolve_file_values
 from callsheet.site.writes import (
     WriteContext,
@@ -383,7 +384,7 @@ class Site(SiteOperations):
     ) -> dict[str, Any]:
         check_field_names(return_fields, "return_fields")
         entity_id = self._with_schema_retry(lambda: create_entity(ctx, entity_type, data))
-        fields = [*(data or {}), *(return_fields or [])]
+        fields = [*(data or {}), *(return_fields or []), *answer_fields(entity_type, data)]
         if entity_type == "EventLogEntry":
             fields = [f for f in fields if f != "id"]
         return self._read_back(ctx, entity_type, entity_id, fields)
@@ -410,9 +411,8 @@ class Site(SiteOperations):
         written = self._with_schema_retry(
             lambda: update_entity(ctx, entity_type, entity_id, data, modes)
         )
-        return self._read_back(
-            ctx, entity_type, entity_id, [f for f in written if f in (data or {})]
-        )
+        fields = [f for f in written if f in (data or {})] + answer_fields(entity_type, data)
+        return self._read_back(ctx, entity_type, entity_id, fields)
 
     def delete(self, actor: Actor, entity_type: str, entity_id: int) -> bool:
         """Retire an entity: True, or False if it already was. A missing id is a Fault."""
@@ -472,7 +472,14 @@ class Site(SiteOperations):
             check_field_names(request.get("return_fields"), "return_fields")
         datas = [request.get("data") for request in run]
         ids = self._with_schema_retry(lambda: create_entities(ctx, entity_type, datas))
-        wanted = [[*(r.get("data") or {}), *(r.get("return_fields") or [])] for r in run]
+        wanted = [
+            [
+                *(r.get("data") or {}),
+                *(r.get("return_fields") or []),
+                *answer_fields(entity_type, r.get("data")),
+            ]
+            for r in run
+        ]
         fields = list(dict.fromkeys(name for names in wanted for name in names))
         request = self.read_request(entity_type, [["id", "in", ids]], fields)
         request = ctx.permissions.written(request)

@@ -22,6 +22,7 @@ PAGES = (
     "entities",
     "permissions",
     "event_log",
+    "task_templates",
 )
 
 
