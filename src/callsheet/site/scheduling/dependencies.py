@@ -22,6 +22,7 @@ from callsheet.store import scheduling as store_scheduling
 from callsheet.store.kinds import LinkRef
 from callsheet.store.query import display_names
 from callsheet.store.scheduling import Edge, TaskSchedule
+from callsheet.store.scope import UNRESTRICTED
 
 FINISH_TO_START = "finish-to-start-next-day"
 START_TO_START = "start-to-start"
@@ -237,7 +238,7 @@ def _write(
         stamped[task_id] = row
     store_scheduling.update_task_schedules(ctx.conn, ctx.store, stamped)
     # the event descriptions name each Task: one query for all of them
-    names = display_names(ctx.conn, ctx.store, {"Task": set(changes)})
+    names = display_names(ctx.conn, ctx.store, {"Task": set(changes)}, UNRESTRICTED)
     for task_id, values in changes.items():
         ref = LinkRef("Task", task_id)
         ctx.forget(ref)

@@ -19,6 +19,7 @@ PAGES = (
     "people",
     "action_menu_items",
     "fields",
+    "entities",
     "permissions",
     "event_log",
     "task_templates",
