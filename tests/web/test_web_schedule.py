@@ -138,3 +138,16 @@ def test_my_tasks_lists_status_edit_and_time_log(admin_page: Any, show: dict[str
     expect(page.locator(f"tr[data-task-id='{show['up']['id']}'] .time-logged")).to_contain_text(
         "1.5 h"
     )
+
+
+def test_schedule_groups_by_assignee(admin_page: Any, show: dict[str, Any]) -> None:
+    page = admin_page
+    open_schedule(page, show)
+    with page.expect_navigation():
+        page.locator(".schedule-grouping select").select_option("assignee")
+    titles = page.locator(".gantt-group-title")
+    expect(titles).to_have_count(2)
+    expect(titles.nth(0)).to_contain_text("Assigned To: none")
+    expect(titles.nth(1)).to_contain_text("Web Admin")
+    layout_row = page.locator(".gantt-group").nth(1).locator(".gantt-row")
+    expect(layout_row).to_have_attribute("data-task-id", str(show["up"]["id"]))

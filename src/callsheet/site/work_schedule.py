@@ -16,7 +16,6 @@ from callsheet.site.following import live_entity
 from callsheet.site.scheduling.recalculation import recalculate
 from callsheet.site.site import Site
 from callsheet.store import bookkeeping
-from callsheet.store.scheduling import set_work_day_exception
 
 STUDIO = 0
 MAX_DAYS = 366 * 5
@@ -117,7 +116,10 @@ def work_schedule_update(
     user_id = user_link["id"] if user_link else STUDIO
     # The rule and the Tasks it reschedules (site/scheduling/recalculation.py), one transaction.
     with site.writing(actor, permissions=permissions) as ctx:
-        set_work_day_exception(ctx.conn, day.isoformat(), project_id, user_id, working, description)
+        rule = bookkeeping.WorkDayException(
+            day.isoformat(), project_id, user_id, working, description
+        )
+        bookkeeping.set_work_day_exception(ctx.conn, rule)
         recalculate(ctx, day, project_id, user_id, recalculate_field)
     return {
         "date": day.isoformat(),

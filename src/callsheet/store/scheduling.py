@@ -318,16 +318,6 @@ def dependents_of(conn: Connection, store: Store, task_id: int) -> set[int]:
     return {row[0] for row in rows if row[0] is not None}
 
 
-def set_work_day_exception(
-    conn: Connection, day: str, project_id: int, user_id: int, working: bool, description: Any
-) -> None:
-    """Replace the exception of that day and scope, in the caller's transaction."""
-    key = {"day": day, "project_id": project_id, "user_id": user_id}
-    wd = work_days.c
-    conn.execute(sa.delete(work_days).where(*(wd[k] == v for k, v in key.items())))
-    conn.execute(sa.insert(work_days).values(working=working, description=description, **key))
-
-
 def tasks_spanning(
     conn: Connection, store: Store, day: dt.date, project_id: int | None, user_id: int | None
 ) -> list[int]:
