@@ -51,3 +51,8 @@ class NotFoundFault(Fault):
 
 class SiteVersionFault(Fault):
     """The database was made by a newer Callsheet (or cannot be brought up to date)."""
+
+
+class TransferFault(Fault):
+    """A site import or export cannot go on: the source is unreachable, refuses the
+    credentials, or the destination cannot take the copy (callsheet.transfer)."""

@@ -546,3 +546,30 @@ class Site:
         return Actor(
             entity_type, entity_id, name, session_uuid=session_uuid, generate_events=generate
         )
+
+    # -- records with chosen ids (site copies, mockgun-style fixtures) -------------------------
+    def insert_with_ids(
+        self,
+        entity_type: str,
+        records: Sequence[dict[str, Any]],
+        *,
+        retired: bool = False,
+        events: bool = False,
+    ) -> list[int]:
+        """Insert `find`-shaped records keeping their ids, in one transaction (a clashing id is a
+        Fault and nothing is written); later creates take ids above them.
+
+        Every given value is written, multi-entity links in order (connection rows included);
+        `created_at`/`updated_at`/`created_by` are taken as given. `events` logs the creation
+        events a create would (site/bulk_inserts.py).
+        """
+        from callsheet.site.bulk_inserts import bulk_writing
+
+        with bulk_writing(self, events=events) as write:
+            return write.insert(entity_type, records, retired=retired, events=events).ids
+
+    def bulk_writing(self, *, events: bool = False) -> Any:
+        """A transaction of chosen-id inserts (site/bulk_inserts.py `BulkWrite`)."""
+        from callsheet.site.bulk_inserts import bulk_writing
+
+        return bulk_writing(self, events=events)

@@ -59,11 +59,17 @@ def _count_failures_per_source(conn: Connection) -> None:
     conn.execute(sa.delete(table))
 
 
+def _add_transfer_progress(conn: Connection) -> None:
+    # Issue 14: imports keep their progress next to the rows they copy (callsheet.transfer).
+    internal_tables.transfer_progress.create(conn, checkfirst=True)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(2, "every internal table declared and created up front", _declare_internal_tables),
     Migration(
         3, "failed logins counted per source address, in a window", _count_failures_per_source
     ),
+    Migration(4, "the progress of site imports, resumable", _add_transfer_progress),
 )
 LAYOUT_VERSION = MIGRATIONS[-1].version
 

@@ -16,6 +16,14 @@ from sqlalchemy.engine import Connection
 
 from callsheet.store.store import RETIRED_COLUMN, Store
 
+
+def first_id_under_floor(conn: Connection, store: Store, entity_type: str) -> int | None:
+    """The id a create must take under an id floor (store/bulk.py), else None."""
+    from callsheet.store.bulk import first_id_under_floor as under_floor
+
+    return under_floor(conn, store, entity_type)
+
+
 # ids are 32-bit on both databases: a larger one cannot exist (nor be bound on PostgreSQL).
 MIN_ID = 1
 MAX_ID = 2**31 - 1
@@ -24,6 +32,9 @@ MAX_ID = 2**31 - 1
 def insert_row(conn: Connection, store: Store, entity_type: str, row: Mapping[str, Any]) -> int:
     """Insert one row; its new id."""
     table = store.table(entity_type)
+    floor_id = first_id_under_floor(conn, store, entity_type)
+    if floor_id is not None:  # a site kept in step with another creates above its ids
+        row = {**row, "id": floor_id}
     # Parameters apart from the statement, so SQLAlchemy reuses the compiled INSERT.
     return int(conn.execute(table.insert(), dict(row)).inserted_primary_key[0])
 
@@ -34,6 +45,10 @@ def insert_rows(
     """Insert rows in their order with one statement per run of rows setting the same columns;
     their new ids, in order."""
     table = store.table(entity_type)
+    floor_id = first_id_under_floor(conn, store, entity_type) if rows else None
+    if floor_id is not None:  # the first row takes the floor; the rest follow it
+        first = insert_row(conn, store, entity_type, rows[0])
+        return [first, *insert_rows(conn, store, entity_type, rows[1:])]
     ids: list[int] = [0] * len(rows)
     runs: list[list[int]] = []
     for position, row in enumerate(rows):
