@@ -1,0 +1,170 @@
+"""Run tk-core's own unit tests with Callsheet in mockgun's place, and compare with mockgun's run.
+
+Usage:
+    python tools/run_tkcore_suite.py /path/to/tk-core [--out DIR] [--baseline FILE] [TEST ...]
+
+It fetches nothing: give it a tk-core checkout (github.com/shotgunsoftware/tk-core). It runs
+tk-core's `tests/run_tests.py` twice in child processes, once as published (mockgun) and once
+with `shotgun_api3.lib.mockgun.Shotgun` replaced by `callsheet.mockgun.Shotgun` (TankTestBase
+builds its site from that class and wedges fixtures in with `_db[type][id] = record`), records
+every test's outcome, and prints the tests that pass on mockgun and not on Callsheet. Those that
+fail only because mockgun is wrong about ShotGrid are listed in MOCKGUN_WRONG (and in
+docs/toolkit.md); any other one makes the exit status 1. `--baseline` reuses a saved mockgun run.
+TEST names are tk-core's (`core_tests/test_context.py`, `folder_tests`, `module.Class.test`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import runpy
+import subprocess
+import sys
+import tempfile
+import unittest
+from pathlib import Path
+
+# Tests that pass on mockgun and fail on Callsheet because mockgun does what ShotGrid does not.
+# test id -> why (keep docs/toolkit.md in step).
+MOCKGUN_WRONG: dict[str, str] = {}
+
+OUTCOMES = ("passed", "failed", "error", "skipped", "expected_failure", "unexpected_success")
+
+
+def _recording_runner(out_path: str) -> type[unittest.TextTestRunner]:
+    """A TextTestRunner whose run also writes {test id: outcome} to `out_path`."""
+
+    class RecordingResult(unittest.TextTestResult):
+        outcomes: dict[str, str]
+
+        def startTestRun(self) -> None:  # noqa: N802 (unittest's name)
+            self.outcomes = {}
+            super().startTestRun()
+
+        def addSuccess(self, test: unittest.TestCase) -> None:  # noqa: N802
+            self.outcomes[test.id()] = "passed"
+            super().addSuccess(test)
+
+        def addFailure(self, test, err) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
+            self.outcomes[test.id()] = "failed"
+            super().addFailure(test, err)
+
+        def addError(self, test, err) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
+            self.outcomes[test.id()] = "error"
+            super().addError(test, err)
+
+        def addSkip(self, test, reason) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
+            self.outcomes[test.id()] = "skipped"
+            super().addSkip(test, reason)
+
+        def addExpectedFailure(self, test, err) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
+            self.outcomes[test.id()] = "expected_failure"
+            super().addExpectedFailure(test, err)
+
+        def addUnexpectedSuccess(self, test) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
+            self.outcomes[test.id()] = "unexpected_success"
+            super().addUnexpectedSuccess(test)
+
+        def stopTestRun(self) -> None:  # noqa: N802
+            super().stopTestRun()
+            Path(out_path).write_text(json.dumps(self.outcomes, indent=1, sort_keys=True))
+
+    class RecordingRunner(unittest.TextTestRunner):
+        resultclass = RecordingResult
+
+    return RecordingRunner
+
+
+def _swap_mockgun(tkcore: Path) -> None:
+    """Put callsheet.mockgun.Shotgun where TankTestBase (and tests' mock.patch) look for it."""
+    sys.path.insert(0, str(tkcore / "python"))
+    import tank_vendor  # noqa: F401  (loads tk-core's own third-party packages first)
+    from tank_vendor.shotgun_api3.lib import mockgun
+
+    from callsheet import mockgun as callsheet_mockgun
+
+    mockgun.Shotgun = callsheet_mockgun.Shotgun  # type: ignore[misc]
+    inner = sys.modules.get(mockgun.__name__ + ".mockgun")
+    if inner is not None:
+        inner.Shotgun = callsheet_mockgun.Shotgun  # type: ignore[attr-defined]
+    # Anything that imported mockgun under the tank_vendor name sees the same module objects.
+
+
+def child(engine: str, tkcore: Path, out_path: str, tests: list[str]) -> int:
+    """In this process: run tk-core's suite on `engine` ("mockgun" or "callsheet")."""
+    if engine == "callsheet":
+        _swap_mockgun(tkcore)
+    unittest.TextTestRunner = _recording_runner(out_path)  # type: ignore[misc]
+    os.chdir(tkcore / "tests")
+    sys.argv = [str(tkcore / "tests" / "run_tests.py"), *tests]
+    try:
+        runpy.run_path(str(tkcore / "tests" / "run_tests.py"), run_name="__main__")
+    except SystemExit as done:
+        return int(done.code or 0)
+    return 0
+
+
+def run_child(engine: str, tkcore: Path, out_dir: Path, tests: list[str]) -> dict[str, str]:
+    out_path = out_dir / f"{engine}.json"
+    log_path = out_dir / f"{engine}.log"
+    command = [sys.executable, __file__, "--child", engine, str(tkcore), str(out_path), *tests]
+    print(f"running tk-core's suite on {engine} (log: {log_path}) ...", flush=True)
+    with open(log_path, "w") as log:
+        subprocess.run(command, stdout=log, stderr=subprocess.STDOUT, check=False)
+    if not out_path.exists():
+        raise SystemExit(f"the {engine} run recorded no outcome; see {log_path}")
+    return json.loads(out_path.read_text())  # type: ignore[no-any-return]
+
+
+def compare(mockgun: dict[str, str], callsheet: dict[str, str]) -> int:
+    """Print the comparison; 1 when a test passing on mockgun fails on Callsheet unexplained."""
+    passing = {t for t, o in mockgun.items() if o == "passed"}
+    lost = sorted(t for t in passing if callsheet.get(t) != "passed")
+    gained = sorted(
+        t for t, o in callsheet.items() if o == "passed" and mockgun.get(t) != "passed"
+    )
+    unexplained = [t for t in lost if t not in MOCKGUN_WRONG]
+    for name, outcomes in (("mockgun", mockgun), ("callsheet", callsheet)):
+        counts = {o: sum(1 for v in outcomes.values() if v == o) for o in OUTCOMES}
+        shown = ", ".join(f"{n} {o}" for o, n in counts.items() if n)
+        print(f"{name:>9}: {len(outcomes)} tests: {shown}")
+    print(f"passing on mockgun: {len(passing)}; of those passing on Callsheet too: "
+          f"{len(passing) - len(lost)}")
+    for test in lost:
+        reason = MOCKGUN_WRONG.get(test)
+        print(f"  not on Callsheet ({callsheet.get(test, 'not run')}): {test}"
+              + (f"  [mockgun is wrong: {reason}]" if reason else ""))
+    for test in gained:
+        print(f"  passes on Callsheet only: {test}")
+    print(f"{len(passing) - len(lost)} passed, {len(unexplained)} failed")
+    return 1 if unexplained else 0
+
+
+def main() -> int:
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        engine, tkcore, out_path, *tests = sys.argv[2:]
+        return child(engine, Path(tkcore).resolve(), out_path, tests)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("tkcore", type=Path, help="a tk-core checkout")
+    parser.add_argument("tests", nargs="*", help="tk-core test names (default: all)")
+    parser.add_argument("--out", type=Path, help="folder for the logs and outcomes")
+    parser.add_argument("--baseline", type=Path, help="a saved mockgun.json to compare with")
+    args = parser.parse_intermixed_args()
+    tkcore = args.tkcore.resolve()
+    if not (tkcore / "tests" / "run_tests.py").exists():
+        parser.error(f"{tkcore} is not a tk-core checkout (no tests/run_tests.py)")
+    out_dir = args.out or Path(tempfile.mkdtemp(prefix="tkcore_suite_"))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if args.baseline:
+        mockgun = json.loads(args.baseline.read_text())
+    else:
+        mockgun = run_child("mockgun", tkcore, out_dir, args.tests)
+    callsheet = run_child("callsheet", tkcore, out_dir, args.tests)
+    if args.tests and args.baseline:
+        mockgun = {t: o for t, o in mockgun.items() if t in callsheet}
+    return compare(mockgun, callsheet)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
