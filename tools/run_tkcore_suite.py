@@ -38,35 +38,35 @@ def _recording_runner(out_path: str) -> type[unittest.TextTestRunner]:
     class RecordingResult(unittest.TextTestResult):
         outcomes: dict[str, str]
 
-        def startTestRun(self) -> None:  # noqa: N802 (unittest's name)
+        def startTestRun(self) -> None:
             self.outcomes = {}
             super().startTestRun()
 
-        def addSuccess(self, test: unittest.TestCase) -> None:  # noqa: N802
+        def addSuccess(self, test: unittest.TestCase) -> None:
             self.outcomes[test.id()] = "passed"
             super().addSuccess(test)
 
-        def addFailure(self, test, err) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
+        def addFailure(self, test, err) -> None:  # type: ignore[no-untyped-def]
             self.outcomes[test.id()] = "failed"
             super().addFailure(test, err)
 
-        def addError(self, test, err) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
+        def addError(self, test, err) -> None:  # type: ignore[no-untyped-def]
             self.outcomes[test.id()] = "error"
             super().addError(test, err)
 
-        def addSkip(self, test, reason) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
+        def addSkip(self, test, reason) -> None:  # type: ignore[no-untyped-def]
             self.outcomes[test.id()] = "skipped"
             super().addSkip(test, reason)
 
-        def addExpectedFailure(self, test, err) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
+        def addExpectedFailure(self, test, err) -> None:  # type: ignore[no-untyped-def]
             self.outcomes[test.id()] = "expected_failure"
             super().addExpectedFailure(test, err)
 
-        def addUnexpectedSuccess(self, test) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
+        def addUnexpectedSuccess(self, test) -> None:  # type: ignore[no-untyped-def]
             self.outcomes[test.id()] = "unexpected_success"
             super().addUnexpectedSuccess(test)
 
-        def stopTestRun(self) -> None:  # noqa: N802
+        def stopTestRun(self) -> None:
             super().stopTestRun()
             Path(out_path).write_text(json.dumps(self.outcomes, indent=1, sort_keys=True))
 
@@ -121,20 +121,22 @@ def compare(mockgun: dict[str, str], callsheet: dict[str, str]) -> int:
     """Print the comparison; 1 when a test passing on mockgun fails on Callsheet unexplained."""
     passing = {t for t, o in mockgun.items() if o == "passed"}
     lost = sorted(t for t in passing if callsheet.get(t) != "passed")
-    gained = sorted(
-        t for t, o in callsheet.items() if o == "passed" and mockgun.get(t) != "passed"
-    )
+    gained = sorted(t for t, o in callsheet.items() if o == "passed" and mockgun.get(t) != "passed")
     unexplained = [t for t in lost if t not in MOCKGUN_WRONG]
     for name, outcomes in (("mockgun", mockgun), ("callsheet", callsheet)):
         counts = {o: sum(1 for v in outcomes.values() if v == o) for o in OUTCOMES}
         shown = ", ".join(f"{n} {o}" for o, n in counts.items() if n)
         print(f"{name:>9}: {len(outcomes)} tests: {shown}")
-    print(f"passing on mockgun: {len(passing)}; of those passing on Callsheet too: "
-          f"{len(passing) - len(lost)}")
+    print(
+        f"passing on mockgun: {len(passing)}; of those passing on Callsheet too: "
+        f"{len(passing) - len(lost)}"
+    )
     for test in lost:
         reason = MOCKGUN_WRONG.get(test)
-        print(f"  not on Callsheet ({callsheet.get(test, 'not run')}): {test}"
-              + (f"  [mockgun is wrong: {reason}]" if reason else ""))
+        print(
+            f"  not on Callsheet ({callsheet.get(test, 'not run')}): {test}"
+            + (f"  [mockgun is wrong: {reason}]" if reason else "")
+        )
     for test in gained:
         print(f"  passes on Callsheet only: {test}")
     print(f"{len(passing) - len(lost)} passed, {len(unexplained)} failed")

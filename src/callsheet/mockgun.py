@@ -204,4 +204,3 @@ class Shotgun(client.Shotgun):
 
     def upload_thumbnail(self, *args: Any, **kwargs: Any) -> None:
         """Accepted and dropped, as mockgun does."""
-

@@ -64,8 +64,13 @@ def put_record(site: Site, entity_type: str, record: Mapping[str, Any], *, retir
             fixture_rows.remove_row(write.ctx.conn, site.store, entity_type, entity_id)
         result = write.insert(entity_type, [record], retired=retired)
     for problem in result.problems:
-        log.warning("fixture %s %s: %s not written: %s", entity_type, entity_id, problem.field,
-                    problem.message)
+        log.warning(
+            "fixture %s %s: %s not written: %s",
+            entity_type,
+            entity_id,
+            problem.field,
+            problem.message,
+        )
     return int(result.ids[0])
 
 

@@ -24,7 +24,9 @@ def row_exists(conn: Connection, store: Store, entity_type: str, entity_id: int)
 
 def remove_row(conn: Connection, store: Store, entity_type: str, entity_id: int) -> None:
     """Delete one row with the links and tags it owns (no event: a fixture is not history)."""
-    conn.execute(sa.delete(store.table(entity_type)).where(store.table(entity_type).c.id == entity_id))
+    conn.execute(
+        sa.delete(store.table(entity_type)).where(store.table(entity_type).c.id == entity_id)
+    )
     links, tags = store.link_table, store.tag_table
     conn.execute(
         sa.delete(links).where(links.c.owner_type == entity_type, links.c.owner_id == entity_id)
