@@ -198,3 +198,22 @@ def test_migrate_command_reports_then_runs_pending_migrations(old_site: tuple[st
     assert f"Ran {len(migrations.pending(migrations.FIRST_VERSION))} migration" in ran.output
     again = runner.invoke(main, ["migrate", "--database", url, "--check"])
     assert again.exit_code == 0 and "Up to date." in again.output
+
+
+def test_migrated_site_has_the_toolkit_defaults(old_site: tuple[str, str]) -> None:
+    """Migration 5: Toolkit's generic entity links take any type; default Software records."""
+    from callsheet.store.toolkit_seed import DEFAULT_SOFTWARE
+
+    _, url = old_site
+    sg = callsheet.connect(url)
+    try:
+        software = {s["code"]: s for s in sg.find("Software", [], ["code", "engine", "products"])}
+        assert set(software) == {code for code, *_ in DEFAULT_SOFTWARE}
+        assert software["NukeX"]["engine"] == "tk-nuke" and software["NukeX"]["products"] == "NukeX"
+        types = sg.schema_field_read("FilesystemLocation", "entity")["entity"]["properties"]
+        assert {"Project", "Step", "Task", "HumanUser"} <= set(types["valid_types"]["value"])
+        project = sg.create("Project", {"name": "Toolkit after upgrade"})
+        location = sg.create("FilesystemLocation", {"entity": project, "project": project})
+        assert location["entity"]["id"] == project["id"]
+    finally:
+        sg.close()

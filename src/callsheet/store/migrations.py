@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from callsheet.faults import SiteVersionFault
-from callsheet.store import internal_tables
+from callsheet.store import internal_tables, toolkit_seed
 from callsheet.store.dialects import WRITE_OPTION, Dialect
 
 VERSION_NAME = "layout_version"
@@ -70,6 +70,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         3, "failed logins counted per source address, in a window", _count_failures_per_source
     ),
     Migration(4, "the progress of site imports, resumable", _add_transfer_progress),
+    Migration(
+        5,
+        "Toolkit: generic entity links take any type; default Software records",
+        toolkit_seed.add_toolkit_defaults,
+    ),
 )
 LAYOUT_VERSION = MIGRATIONS[-1].version
 
