@@ -16,6 +16,8 @@ TEST names are tk-core's (`core_tests/test_context.py`, `folder_tests`, `module.
 from __future__ import annotations
 
 import argparse
+import importlib.abc
+import importlib.machinery
 import json
 import os
 import runpy
@@ -23,7 +25,9 @@ import subprocess
 import sys
 import tempfile
 import unittest
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 # Tests that pass on mockgun and fail on Callsheet because mockgun does what ShotGrid does not.
 # test id -> why (keep docs/toolkit.md in step).
@@ -91,10 +95,66 @@ def _swap_mockgun(tkcore: Path) -> None:
     # Anything that imported mockgun under the tank_vendor name sees the same module objects.
 
 
+# tk-core's TankTestBase writes the project's folder (a FilesystemLocation whose `path` is a local
+# file link) before it adds the LocalStorage holding it. ShotGrid resolves a local path against the
+# site's storages when it is written, and Callsheet refuses one under no storage; mockgun stores
+# anything. So on Callsheet the runner adds TankTestBase's own primary storage (the record its
+# setUp adds a few lines later, same id and paths) before the first folder is written.
+PRIMARY_STORAGE_ID = 7777
+
+
+def _storage_first(tank_test_base: Any) -> None:
+    base = tank_test_base.TankTestBase
+    original = base.add_production_path
+
+    def add_production_path(self: Any, path: str, entity: Any) -> Any:
+        storages = self.mockgun._db["LocalStorage"]
+        if PRIMARY_STORAGE_ID not in storages and not hasattr(self, "primary_storage"):
+            storages[PRIMARY_STORAGE_ID] = {
+                "type": "LocalStorage",
+                "id": PRIMARY_STORAGE_ID,
+                "code": self.primary_root_name,
+                "windows_path": self.tank_temp,
+                "linux_path": self.tank_temp,
+                "mac_path": self.tank_temp,
+            }
+        return original(self, path, entity)
+
+    base.add_production_path = add_production_path
+
+
+class _PatchAfterImport(importlib.abc.MetaPathFinder):
+    """Runs `patch(module)` once `name` is imported (tk-core's run_tests.py refuses to start
+    when Toolkit was imported before it, so TankTestBase cannot be imported up front)."""
+
+    def __init__(self, name: str, patch: Callable[[Any], None]) -> None:
+        self.name, self.patch = name, patch
+
+    def find_spec(self, fullname: str, path: Any, target: Any = None) -> Any:
+        if fullname != self.name:
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+        if spec is None or spec.loader is None:
+            return spec
+        loader, patch = spec.loader, self.patch
+
+        class PatchingLoader(importlib.abc.Loader):
+            def create_module(self, spec: Any) -> Any:
+                return loader.create_module(spec)
+
+            def exec_module(self, module: Any) -> None:
+                loader.exec_module(module)
+                patch(module)
+
+        spec.loader = PatchingLoader()
+        return spec
+
+
 def child(engine: str, tkcore: Path, out_path: str, tests: list[str]) -> int:
     """In this process: run tk-core's suite on `engine` ("mockgun" or "callsheet")."""
     if engine == "callsheet":
         _swap_mockgun(tkcore)
+        sys.meta_path.insert(0, _PatchAfterImport("tank_test.tank_test_base", _storage_first))
     unittest.TextTestRunner = _recording_runner(out_path)  # type: ignore[misc]
     os.chdir(tkcore / "tests")
     sys.argv = [str(tkcore / "tests" / "run_tests.py"), *tests]

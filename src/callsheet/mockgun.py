@@ -42,12 +42,13 @@ def _read_pickle(path: str) -> Any:
 
 
 def _schema_additions(schema_path: str | None) -> Any:
-    """A function adding the pickle's fields the default schema lacks (None: nothing to add)."""
+    """A function adding the pickle's fields the default schema lacks (None: nothing to add);
+    the pickle is read only when the site for it is first built."""
     if schema_path is None:
         return None
-    schema_read: dict[str, dict[str, Any]] = _read_pickle(schema_path)
 
     def prepare(site: Site) -> None:
+        schema_read: dict[str, dict[str, Any]] = _read_pickle(schema_path)
         fields, missing_types = [], []
         for entity_type, answers in schema_read.items():
             if entity_type not in site.schema:

@@ -15,6 +15,7 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from callsheet.schema.model import Schema
 from callsheet.site.actor import SYSTEM
 from callsheet.site.site import Site
 from callsheet.store import bulk, fixture_rows
@@ -25,25 +26,26 @@ log = logging.getLogger("callsheet.fixtures")
 # What an emptied site keeps: the roles that decide permissions and Callsheet's own script.
 KEPT_TYPES = frozenset({"PermissionRuleSet", "ApiUser"})
 
-_IMAGES: dict[Any, bytes] = {}
+_IMAGES: dict[Any, tuple[bytes, Schema]] = {}
 _IMAGES_LOCK = threading.Lock()
 
 
 def fixture_site(key: Any = None, prepare: Callable[[Site], None] | None = None) -> Site:
     """A new, emptied in-memory site; `prepare` (e.g. schema additions) runs once per `key`."""
     with _IMAGES_LOCK:
-        image = _IMAGES.get(key)
-        if image is None:
+        made = _IMAGES.get(key)
+        if made is None:
             site = Site.open(None)
             try:
                 if prepare is not None:
                     prepare(site)
                 empty_site(site)
-                image = site.store.memory_image()
+                made = (site.store.memory_image(), site.schema)
             finally:
                 site.close()
-            _IMAGES[key] = image
-    return Site(Store.from_memory_image(image))
+            _IMAGES[key] = made
+    image, schema = made
+    return Site(Store.from_memory_image(image, schema))
 
 
 def empty_site(site: Site) -> None:
