@@ -42,16 +42,22 @@ def production(live: LiveServer, tmp_path_factory: pytest.TempPathFactory) -> di
     root = tmp_path_factory.mktemp("projects")
     sg.create(
         "LocalStorage",
-        {"code": "primary", "linux_path": str(root), "mac_path": str(root),
-         "windows_path": "C:\\projects"},
+        {
+            "code": "primary",
+            "linux_path": str(root),
+            "mac_path": str(root),
+            "windows_path": "C:\\projects",
+        },
     )
-    project = sg.create("Project", {"name": "Toolkit E2E", "tank_name": "tk_e2e"})
+    person = sg.find_one("HumanUser", [["login", "is", HUMAN_LOGIN]])
+    # An artist sees the projects they are a member of, as on ShotGrid.
+    project = sg.create(
+        "Project", {"name": "Toolkit E2E", "tank_name": "tk_e2e", "users": [person]}
+    )
     sequence = sg.create("Sequence", {"code": "sq010", "project": project})
     shot = sg.create("Shot", {"code": "sh010", "sg_sequence": sequence, "project": project})
     step = sg.find_one("Step", [["code", "is", "Comp"]])
-    task = sg.create(
-        "Task", {"content": "comp", "entity": shot, "step": step, "project": project}
-    )
+    task = sg.create("Task", {"content": "comp", "entity": shot, "step": step, "project": project})
     return {"root": str(root), "project": project, "shot": shot, "task": task}
 
 
@@ -85,7 +91,11 @@ def run_session(
     }
     done = subprocess.run(
         [sys.executable, str(SESSION), json.dumps(arguments)],
-        capture_output=True, text=True, env=env, timeout=600, check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+        check=False,
     )
     (home / "session.out").write_text(done.stdout + done.stderr)  # what Toolkit printed
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-8000:]
@@ -108,20 +118,22 @@ def test_shot_folders_templates_publish_and_find(
 ) -> None:
     result = run_session(live, production, tmp_path / "a", context="Shot", folders=True)
     assert result["context_entity"]["id"] == production["shot"]["id"]
-    assert {"Project", "Sequence", "Shot", "Step", "Task"} <= set(result["locations"])
+    assert {"Project", "Sequence", "Shot", "Step"} <= set(result["locations"])  # no Task folders
     assert result["work_area_exists"]
-    assert result["paths_from_template"] == ["tk_e2e/sequences/sq010/sh010/comp/work"] or (
-        len(result["paths_from_template"]) == 1
-    )
-    assert result["context_from_path"]["task"]["id"] == production["task"]["id"]
+    # tk-config-default2's shot_root: sequences/{Sequence}/{Shot}/{Step} (the Step's short name;
+    # the config's static `editorial` folder matches the template too)
+    comp = "tk_e2e/sequences/sq010/sh010/Comp"
+    assert comp in result["paths_from_template"]
+    # A Step folder gives the Shot and the Step (tk-config-default2 makes no Task folders).
     assert result["context_from_path"]["entity"]["id"] == production["shot"]["id"]
+    assert result["context_from_path"]["step"]["name"] == "Comp"
     assert list(result["find_publish"].values()) == [result["published"]]
     # A second machine with a fresh path cache reads the folders back from the server.
-    work_area = os.path.join(production["root"], result["paths_from_template"][0])
+    work_area = os.path.join(production["root"], comp)
     second = run_session(
         live, production, tmp_path / "b", context="Shot", fresh_cache_path=work_area
     )
-    assert second["synchronised_context"]["task"]["id"] == production["task"]["id"]
+    assert second["synchronised_context"]["entity"]["id"] == production["shot"]["id"]
 
 
 def test_bootstrap_shot_with_a_persons_login(

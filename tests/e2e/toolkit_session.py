@@ -66,7 +66,7 @@ def main(args: dict[str, Any]) -> dict[str, Any]:
             "FilesystemLocation", [["project", "is", project]], ["entity", "path"]
         )
         results["locations"] = sorted({loc["entity"]["type"] for loc in locations})
-        work_template = tk.templates["shot_work_area"]
+        work_template = tk.templates["shot_root"]
         task_context = tk.context_from_entity("Task", task["id"])
         fields = task_context.as_template_fields(work_template)
         work_area = work_template.apply_fields(fields)
@@ -79,7 +79,7 @@ def main(args: dict[str, Any]) -> dict[str, Any]:
             "step": from_path.step,
             "task": from_path.task,
         }
-        publish_path = os.path.join(work_area, "publish", "scene.v001.ma")
+        publish_path = os.path.join(work_area, "publish", "maya", "scene.v001.ma")
         os.makedirs(os.path.dirname(publish_path), exist_ok=True)
         with open(publish_path, "w") as fh:
             fh.write("// published by the Callsheet end-to-end test\n")
@@ -96,7 +96,7 @@ def main(args: dict[str, Any]) -> dict[str, Any]:
         # A second machine: nothing in its path cache until it synchronises from the server.
         tk.synchronize_filesystem_structure()
         from_path = tk.context_from_path(args["fresh_cache_path"])
-        results["synchronised_context"] = {"entity": from_path.entity, "task": from_path.task}
+        results["synchronised_context"] = {"entity": from_path.entity, "step": from_path.step}
 
     # tk-multi-launchapp reads the Software records while the engine starts and logs them.
     results["software_log"] = [m for m in captured.messages if "software data" in m.lower()]
