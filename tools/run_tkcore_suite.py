@@ -99,7 +99,8 @@ def _swap_mockgun(tkcore: Path) -> None:
 # file link) before it adds the LocalStorage holding it. ShotGrid resolves a local path against the
 # site's storages when it is written, and Callsheet refuses one under no storage; mockgun stores
 # anything. So on Callsheet the runner adds TankTestBase's own primary storage (the record its
-# setUp adds a few lines later, same id and paths) before the first folder is written.
+# setUp adds a few lines later, same id and paths) before the first folder is written, and
+# forgets the previous test's current user first (see add_production_path below).
 PRIMARY_STORAGE_ID = 7777
 
 
@@ -110,6 +111,12 @@ def _storage_first(tank_test_base: Any) -> None:
     def add_production_path(self: Any, path: str, entity: Any) -> Any:
         storages = self.mockgun._db["LocalStorage"]
         if PRIMARY_STORAGE_ID not in storages and not hasattr(self, "primary_storage"):
+            # Still in setUp: TankTestBase forgets the previous test's current user only after
+            # this first folder is written, so the folder's created_by would name a HumanUser of
+            # the previous test's site (mockgun takes links to records that do not exist).
+            import tank.util.login
+
+            tank.util.login.g_shotgun_current_user_cache = "unknown"
             storages[PRIMARY_STORAGE_ID] = {
                 "type": "LocalStorage",
                 "id": PRIMARY_STORAGE_ID,
