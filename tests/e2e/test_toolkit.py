@@ -30,6 +30,18 @@ pytestmark = pytest.mark.skipif(
 SESSION = Path(__file__).resolve().parent / "toolkit_session.py"
 
 
+def _has_qt() -> bool:
+    """tk-multi-launchapp and the other UI apps load only with PySide6 (or PySide2)."""
+    import importlib.util
+
+    return any(importlib.util.find_spec(name) for name in ("PySide6", "PySide2"))
+
+
+needs_qt = pytest.mark.skipif(
+    not _has_qt(), reason="Toolkit's UI apps (tk-multi-launchapp) need PySide6: pip install PySide6"
+)
+
+
 def _config_descriptor() -> str:
     versions = sorted((Path(BUNDLE_CACHE or "") / "app_store" / "tk-config-default2").iterdir())
     return f"sgtk:descriptor:app_store?name=tk-config-default2&version={versions[-1].name}"
@@ -102,6 +114,7 @@ def run_session(
     return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
+@needs_qt
 def test_bootstrap_project_with_script_key_lists_default_software(
     live: LiveServer, production: dict[str, Any], tmp_path: Path
 ) -> None:
