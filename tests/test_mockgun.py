@@ -121,3 +121,22 @@ def test_tkcore_suite_passes_on_callsheet_where_it_passes_on_mockgun(tmp_path: P
         check=False,
     )
     assert run.returncode == 0, run.stdout[-5000:] + run.stderr[-2000:]
+
+
+def test_db_type_assignment_replaces_all_its_records(sg: Any) -> None:
+    sg._db["Asset"][1] = {"type": "Asset", "id": 1, "code": "a"}
+    sg._db["Asset"][2] = {"type": "Asset", "id": 2, "code": "b"}
+    sg._db["Asset"] = {}
+    assert sg.find("Asset", []) == []
+    sg._db["Asset"] = {9: {"type": "Asset", "id": 9, "code": "c"}}
+    assert [a["id"] for a in sg.find("Asset", [])] == [9]
+
+
+def test_schema_assignment_adds_the_fields_a_test_defines(sg: Any) -> None:
+    schema = sg._schema
+    field_def = dict(schema["Shot"]["code"])
+    field_def["name"] = {"value": "Other Field", "editable": True}
+    schema["Shot"]["sg_other_field"] = field_def
+    sg._schema = schema
+    made = sg.create("Shot", {"code": "x", "sg_other_field": "y"}, ["sg_other_field"])
+    assert made["sg_other_field"] == "y"

@@ -15,14 +15,14 @@ from __future__ import annotations
 import logging
 import os
 import pickle
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Iterator, Mapping, MutableMapping
 from typing import Any
 
 from callsheet import client
 from callsheet.site.actor import SYSTEM
 from callsheet.site.bootstrap import engine_script_id
 from callsheet.site.bulk_inserts import adopt_fields
-from callsheet.site.fixtures import fixture_site, put_record, record_ids
+from callsheet.site.fixtures import fixture_site, put_record, record_ids, remove_records
 from callsheet.site.site import Site
 from callsheet.transfer.schema_copy import field_from_answer
 
@@ -116,8 +116,15 @@ class _Database(MutableMapping[str, _Table]):
             raise KeyError(entity_type)
         return _Table(self._sg, entity_type)
 
-    def __setitem__(self, entity_type: str, records: _Table) -> None:
-        raise TypeError("Replace records one by one: _db[entity_type][id] = record.")
+    def __setitem__(self, entity_type: str, records: Mapping[int, dict[str, Any]]) -> None:
+        """`_db[entity_type] = {...}`: the type's records become exactly these."""
+        if entity_type not in self._sg.site.schema:
+            raise KeyError(entity_type)
+        kept = [dict(record) for record in records.values()]
+        remove_records(self._sg.site, entity_type)
+        table = self[entity_type]
+        for record in kept:
+            table[record["id"]] = record
 
     def __delitem__(self, entity_type: str) -> None:
         raise TypeError("Entity types cannot be removed from a Callsheet site.")
@@ -178,6 +185,24 @@ class Shotgun(client.Shotgun):
         self._server_caps: Any = None
         self._db = _Database(self)
         self.finds = 0
+
+    @property
+    def _schema(self) -> dict[str, Any]:
+        """mockgun's schema dict (schema_read's answer); tests copy it, add a field, assign it."""
+        return self.schema_read()
+
+    @_schema.setter
+    def _schema(self, schema: dict[str, Any]) -> None:
+        site = self.site
+        fields = [
+            field_from_answer(entity_type, name, answer, {})
+            for entity_type, answers in schema.items()
+            if entity_type in site.schema
+            for name, answer in answers.items()
+            if name not in site.schema.entity(entity_type).fields
+        ]
+        if fields:
+            adopt_fields(site, fields)
 
     @property
     def server_caps(self) -> Any:

@@ -81,3 +81,9 @@ def record_ids(site: Site, entity_type: str) -> list[int]:
     found = site.find(SYSTEM, entity_type, [], ["id"], order=[{"field_name": "id"}])
     retired = site.find(SYSTEM, entity_type, [], ["id"], retired_only=True)
     return sorted({r["id"] for r in found} | {r["id"] for r in retired})
+
+
+def remove_records(site: Site, entity_type: str) -> None:
+    """Every record of the type gone, as mockgun's `_db[entity_type] = {}` empties its table."""
+    with site.store.write() as conn:
+        bulk.remove_all_rows(conn, site.store, [entity_type])
