@@ -211,7 +211,7 @@ class Shotgun(client.Shotgun):
             return self._server_caps
         from shotgun_api3.shotgun import ServerCapabilities
 
-        return ServerCapabilities(self.config.server, dict(self.server_info))
+        return ServerCapabilities(self.config.server or "", dict(self.server_info))
 
     @server_caps.setter
     def server_caps(self, value: Any) -> None:

@@ -23,6 +23,7 @@ from callsheet.schema.model import Schema
 from callsheet.store.kinds import kind_of
 from callsheet.store.kinds.base import Condition as SqlCondition
 from callsheet.store.kinds.base import negate
+from callsheet.store.kinds.links import EntityKind
 from callsheet.store.links import link_relation
 from callsheet.store.paths import FieldPath, Hop, parse_path
 
@@ -223,8 +224,8 @@ class FilterCompiler:
             self.through(node.path.hops, node, operator, values, source),
         )
         link = reverse.field
-        if link.data_type == "entity":
-            kind = kind_of(link)
+        kind = kind_of(link)
+        if link.data_type == "entity" and isinstance(kind, EntityKind):
             pointed = sa.select(kind.value_column(link, source)).where(
                 kind.type_column(link, source) == reverse.target_type,
                 source.c.id.in_(matching),
