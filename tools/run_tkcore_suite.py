@@ -20,6 +20,7 @@ import importlib.abc
 import importlib.machinery
 import json
 import os
+import re
 import runpy
 import subprocess
 import sys
@@ -184,7 +185,31 @@ def run_child(engine: str, tkcore: Path, out_dir: Path, tests: list[str]) -> dic
     return json.loads(out_path.read_text())  # type: ignore[no-any-return]
 
 
-def compare(mockgun: dict[str, str], callsheet: dict[str, str]) -> int:
+def failure_lines(log_path: Path) -> dict[str, str]:
+    """test id -> the last exception line of its traceback in a run's log."""
+    found: dict[str, str] = {}
+    if not log_path.exists():
+        return found
+    current, last = None, ""
+    for line in log_path.read_text(errors="replace").splitlines():
+        header = re.match(r"^(?:ERROR|FAIL): \S+ \((\S+)\)", line)
+        if header:
+            if current:
+                found[current] = last
+            current, last = header.group(1), ""
+        elif current and re.match(r"^[A-Za-z_][\w.]*(Error|Fault|Exception|Failure)\b", line):
+            last = line[:240]
+        elif current and line.startswith("Ran "):
+            found[current] = last
+            current = None
+    if current:
+        found[current] = last
+    return found
+
+
+def compare(
+    mockgun: dict[str, str], callsheet: dict[str, str], reasons: dict[str, str] | None = None
+) -> int:
     """Print the comparison; 1 when a test passing on mockgun fails on Callsheet unexplained."""
     passing = {t for t, o in mockgun.items() if o == "passed"}
     lost = sorted(t for t in passing if callsheet.get(t) != "passed")
@@ -232,7 +257,7 @@ def main() -> int:
     callsheet = run_child("callsheet", tkcore, out_dir, args.tests)
     if args.tests and args.baseline:
         mockgun = {t: o for t, o in mockgun.items() if t in callsheet}
-    return compare(mockgun, callsheet)
+    return compare(mockgun, callsheet, failure_lines(out_dir / "callsheet.log"))
 
 
 if __name__ == "__main__":
