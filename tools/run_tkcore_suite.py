@@ -229,6 +229,8 @@ def compare(
             f"  not on Callsheet ({callsheet.get(test, 'not run')}): {test}"
             + (f"  [mockgun is wrong: {reason}]" if reason else "")
         )
+        if not reason and reasons and reasons.get(test):
+            print(f"      {reasons[test]}")
     for test in gained:
         print(f"  passes on Callsheet only: {test}")
     print(f"{len(passing) - len(lost)} passed, {len(unexplained)} failed")
