@@ -50,6 +50,28 @@ def convert_field(raw: dict) -> dict:
     return field
 
 
+# Toolkit links these records to whatever it makes folders or publishes for: a Project (publishes
+# in a project context, tk-core util/shotgun/publish_creation.py), a Step or a Task (folder
+# creation, tk-core folder/), a HumanUser (user sandboxes), any Asset- or Shot-like type. On
+# ShotGrid these generic `entity` links take any entity type; the dump lists only the few its
+# site had enabled, so here they take every type but connections, dependencies and the log.
+TOOLKIT_ANY_ENTITY_LINKS = (
+    ("FilesystemLocation", "entity"),
+    ("PublishedFile", "entity"),
+    ("TankPublishedFile", "entity"),
+)
+NOT_LINKABLE_TYPES = frozenset({"EventLogEntry", "FilesystemLocation", "PageHit", "PageSetting"})
+
+
+def any_entity_types(names: list[str]) -> list[str]:
+    """The types a generic `entity` link accepts."""
+    return sorted(
+        name
+        for name in names
+        if name not in NOT_LINKABLE_TYPES and not name.endswith(("Connection", "Dependency"))
+    )
+
+
 def main(source: str) -> None:
     folder = Path(source)
     fields = json.loads((folder / "schema_read.json").read_text())
@@ -64,6 +86,9 @@ def main(source: str) -> None:
                 name: convert_field(raw) for name, raw in sorted(fields[entity_type].items())
             },
         }
+    linkable = any_entity_types(list(out))
+    for entity_type, name in TOOLKIT_ANY_ENTITY_LINKS:
+        out[entity_type]["fields"][name]["properties"]["valid_types"] = linkable
     TARGET.write_bytes(gzip.compress(json.dumps(out, sort_keys=True).encode(), mtime=0))
     print(f"wrote {TARGET} ({len(out)} entity types)")
 

@@ -279,3 +279,22 @@ def test_migrated_site_keeps_its_custom_entity_slots_and_can_enable_more(
         assert sg.schema_entity_read()["CustomEntity30"]["name"]["value"] == "Season"
     finally:
         sg.close()
+
+
+def test_migrated_site_has_the_toolkit_defaults(old_site: tuple[str, str]) -> None:
+    """Migration 6: Toolkit's generic entity links take any type; default Software records."""
+    from callsheet.store.toolkit_seed import DEFAULT_SOFTWARE
+
+    _, url = old_site
+    sg = callsheet.connect(url)
+    try:
+        software = {s["code"]: s for s in sg.find("Software", [], ["code", "engine", "products"])}
+        assert set(software) == {code for code, *_ in DEFAULT_SOFTWARE}
+        assert software["NukeX"]["engine"] == "tk-nuke" and software["NukeX"]["products"] == "NukeX"
+        types = sg.schema_field_read("FilesystemLocation", "entity")["entity"]["properties"]
+        assert {"Project", "Step", "Task", "HumanUser"} <= set(types["valid_types"]["value"])
+        project = sg.create("Project", {"name": "Toolkit after upgrade"})
+        location = sg.create("FilesystemLocation", {"entity": project, "project": project})
+        assert location["entity"]["id"] == project["id"]
+    finally:
+        sg.close()

@@ -32,6 +32,7 @@ from callsheet.server.files import (
 from callsheet.server.methods import dispatch
 from callsheet.server.request_guards import BodyLimitMiddleware, HostCheckMiddleware
 from callsheet.server.settings import Settings
+from callsheet.server.toolkit import toolkit_routes
 from callsheet.server.web import web_routes
 from callsheet.server.wire import (
     JSON_CONTENT_TYPE,
@@ -104,6 +105,7 @@ def create_app(site: Site, settings: Settings | None = None) -> Starlette:
         Route("/api3/json", not_json_rpc, methods=["GET", "PUT", "DELETE", "PATCH"]),
         Route("/api3/events", api3_events, methods=["GET"]),
         *file_routes(),
+        *toolkit_routes(),
         *web_routes(),
     ]
     app = Starlette(

@@ -2,8 +2,8 @@
 
 The permission roles for people and scripts with their default rules, Callsheet's own script (the
 actor of in-process connections), an admin person, a "Template Project", the standard pipeline
-Steps and Statuses, and one Page (scripts read Pages; the official client's tests need one that
-has been accessed).
+Steps and Statuses, the Software records Toolkit's launchers list (store/toolkit_seed.py), and
+one Page (scripts read Pages; the official client's tests need one that has been accessed).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from callsheet.site.actor import SYSTEM, Actor
+from callsheet.store.toolkit_seed import DEFAULT_SOFTWARE, software_values
 
 if TYPE_CHECKING:
     from callsheet.site.site import Site
@@ -135,6 +136,8 @@ def bootstrap(site: Site) -> None:
             )
         for code, name, color in STATUSES:
             create_entity(ctx, "Status", {"code": code, "name": name, "bg_color": color})
+        for software in DEFAULT_SOFTWARE:
+            create_entity(ctx, "Software", software_values(*software))
         create_entity(
             ctx,
             "Page",

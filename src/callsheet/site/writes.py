@@ -59,6 +59,8 @@ UNIQUE_FIELDS: dict[str, tuple[str, ...]] = {
 }
 # Long refused values are cut in fault messages.
 MAX_SHOWN_VALUE_CHARS = 200
+# Filled from a local-file `path` when the caller leaves it out (_fill_path_cache_storage).
+PATH_CACHE_STORAGE = "path_cache_storage"
 # ShotGrid accepts and discards writes to these.
 DISCARDED_FIELDS = frozenset({"cached_display_name"})
 
@@ -100,6 +102,30 @@ def check_values(
         except Fault as fault:
             raise type(fault)(_naming_value(fault.message, f, value)) from None
     return checked
+
+
+def _fill_path_cache_storage(
+    ctx: WriteContext, entity: EntityType, values: dict[str, tuple[Field, Any]]
+) -> None:
+    """A local-file `path` fills `path_cache_storage` with its LocalStorage, as ShotGrid does for
+    PublishedFile and TankPublishedFile: tk-core's find_publish filters on it
+    (util/shotgun/publish_util.py), and register_publish sends only the path and `path_cache`.
+    A value the caller gives for `path_cache_storage` is kept."""
+    if "path" not in values or PATH_CACHE_STORAGE in values:
+        return
+    storage_field = entity.fields.get(PATH_CACHE_STORAGE)
+    if storage_field is None or storage_field.data_type != "entity":
+        return
+    stored = values["path"][1]
+    if not (isinstance(stored, dict) and stored.get("link_type") == "local"):
+        return
+    storage = stored.get("local_storage")
+    if isinstance(storage, dict) and storage.get("type") in storage_field.valid_types:
+        link = {"type": storage["type"], "id": storage["id"]}
+        values[PATH_CACHE_STORAGE] = (
+            storage_field,
+            kind_of(storage_field).to_stored(storage_field, link, ctx.store),
+        )
 
 
 def _naming_value(message: str, f: Field, value: Any) -> str:
@@ -208,6 +234,7 @@ def prepare_create(
         raise SchemaFault("API create() EventLogEntry cannot write fields of linked entities.")
     data, (_, secret) = split_secret(entity_type, data)
     values = check_values(ctx, entity, data, creating=True)
+    _fill_path_cache_storage(ctx, entity, values)
     ctx.permissions.check_create(ctx, entity_type, values)
     _check_unique(ctx, entity, values, None)
     if not fresh_links:
@@ -397,6 +424,7 @@ def update_entity(
     data, linked = split_linked(ctx, entity, data, "update")
     data, (secret_given, secret) = split_secret(entity_type, data)
     values = check_values(ctx, entity, data, creating=False)
+    _fill_path_cache_storage(ctx, entity, values)
     modes = modes or {}
     for name, mode in modes.items():
         if mode not in ("set", "add", "remove"):

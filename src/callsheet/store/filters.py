@@ -5,7 +5,9 @@ Both shapes the API knows are accepted: the caller's list form
 the wire form (`{"logical_operator": "and", "conditions": [{"path", "relation", "values"}]}`).
 Paths are checked against the schema while parsing; values become bound parameters while compiling.
 A deep path becomes nested `IN (SELECT id ...)` subqueries, so a link through a multi-entity field
-matches when any linked record matches and no join can duplicate rows.
+matches when any linked record matches and no join can duplicate rows. A reverse-link path
+(`$FROM$Task.step.entity`) becomes `id IN (SELECT step FROM Task WHERE <the rest of the path>)`:
+a row matches when any live record linking to it matches.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from callsheet.faults import FilterFault
 from callsheet.schema.model import Schema
 from callsheet.store.kinds import kind_of
 from callsheet.store.kinds.base import NEGATIVE_OPERATORS, SqlCondition, negate
+from callsheet.store.kinds.links import EntityKind
+from callsheet.store.links import link_relation
 from callsheet.store.paths import FieldPath, Hop, parse_path
 
 if TYPE_CHECKING:
@@ -172,7 +176,7 @@ def _condition(
 ) -> FilterCondition:
     if not isinstance(operator, str):
         raise FilterFault(f"Filter on {path!r} needs a relation name, got {operator!r}.")
-    parsed = parse_path(schema, entity_type, path, operation=operation)
+    parsed = parse_path(schema, entity_type, path, operation=operation, allow_reverse=True)
     for value in values:
         _check_value(path, operator, value, 0)
     if operator in ORDERING_OPERATORS and (not values or values[0] is None):
@@ -220,12 +224,46 @@ class FilterCompiler:
             # linked record matches" (the rule ShotGrid applies to multi-entity `is_not`).
             if node.operator in NEGATIVE_OPERATORS and values != [None]:
                 positive = NEGATIVE_OPERATORS[node.operator]
-                return negate(self.through(node.path.hops, node, positive, values, table))
+                return negate(self.follow(node, positive, values, table))
             if node.operator == "is" and values == [None]:
                 # A deep field reads None when the link is empty, of another type or retired, so
                 # `is None` matches exactly the rows where no linked record has a value.
-                return negate(self.through(node.path.hops, node, "is_not", values, table))
-        return self.through(node.path.hops, node, node.operator, values, table)
+                return negate(self.follow(node, "is_not", values, table))
+        return self.follow(node, node.operator, values, table)
+
+    def follow(
+        self, node: FilterCondition, operator: str, values: list[Any], table: FromClause
+    ) -> SqlCondition:
+        """The condition on `table` rows along the whole path."""
+        if node.path.reverse is not None:
+            return self.back_through(node, operator, values, table)
+        return self.through(node.path.hops, node, operator, values, table)
+
+    def back_through(
+        self, node: FilterCondition, operator: str, values: list[Any], table: FromClause
+    ) -> SqlCondition:
+        """The condition on `table` rows when the path starts with a reverse link."""
+        reverse = node.path.reverse
+        assert reverse is not None
+        source = self.store.table(reverse.source_type).alias()
+        matching = sa.select(source.c.id).where(
+            source.c._retired_at.is_(None),
+            *self.scope.rows(reverse.source_type, source),
+            self.through(node.path.hops, node, operator, values, source),
+        )
+        link = reverse.field
+        kind = kind_of(link)
+        if link.traits.is_single_link and isinstance(kind, EntityKind):
+            pointed = sa.select(kind.value_column(link, source)).where(
+                kind.type_column(link, source) == reverse.target_type,
+                source.c.id.in_(matching),
+            )
+        else:  # multi_entity, whichever storage it has
+            rel = link_relation(self.store, reverse.source_type, link.name)
+            pointed = sa.select(rel.c.target_id).where(
+                rel.c.target_type == reverse.target_type, rel.c.owner_id.in_(matching)
+            )
+        return table.c.id.in_(pointed)
 
     def through(
         self,

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from callsheet.faults import SiteVersionFault
-from callsheet.store import internal_tables
+from callsheet.store import internal_tables, toolkit_seed
 from callsheet.store.dialects import WRITE_OPTION, Dialect
 from callsheet.store.indexes import FOLDED_TEXT_FIELDS, folded_index_name
 
@@ -92,6 +92,11 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(4, "text filters served by indexes on lower(column)", _index_folded_text),
     Migration(5, "the progress of site imports, resumable", _add_transfer_progress),
+    Migration(
+        6,
+        "Toolkit: generic entity links take any type; default Software records",
+        toolkit_seed.add_toolkit_defaults,
+    ),
 )
 LAYOUT_VERSION = MIGRATIONS[-1].version
 

@@ -94,15 +94,16 @@ class Store:
             raw.close()
 
     @classmethod
-    def from_memory_image(cls, image: bytes) -> Store:
-        """A new private in-memory database holding a copy of `image`."""
+    def from_memory_image(cls, image: bytes, schema: Schema | None = None) -> Store:
+        """A new private in-memory database holding a copy of `image` (`schema`: the image's
+        schema when the caller already holds it; schemas are immutable, so it can be shared)."""
         dialect = create_dialect(None)
         raw = dialect.engine.raw_connection()
         try:
             raw.driver_connection.deserialize(image)  # type: ignore[union-attr]
         finally:
             raw.close()
-        return cls(dialect, cls._load_schema(dialect))
+        return cls(dialect, schema if schema is not None else cls._load_schema(dialect))
 
     # -- opening ------------------------------------------------------------------------------
     @classmethod

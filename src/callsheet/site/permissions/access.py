@@ -242,7 +242,7 @@ class ActorPermissions:
 
     def check_path(self, path: FieldPath) -> None:
         """Fault when a path (filter, sort, summary, grouping) goes through a hidden field."""
-        for f in (*(hop.field for hop in path.hops), path.field):
+        for f in (*path.link_fields, path.field):
             if f.name in self._hidden_names and not self.field_visible(f.entity_type, f.name):
                 raise self.refuse_field(f)
 
