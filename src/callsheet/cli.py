@@ -647,3 +647,10 @@ def daemon_skip(
 
 if __name__ == "__main__":
     main()
+
+
+# Whole sites in and out (issue 14): the commands live beside the transfer room.
+from callsheet.cli_transfer import export_command, import_command  # noqa: E402
+
+main.add_command(import_command)
+main.add_command(export_command)

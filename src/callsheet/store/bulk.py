@@ -444,3 +444,40 @@ def adopt_type_names(
     types[entity_type] = replaced(entity, display_name=display_name, visible=visible)
     store._replace_schema(conn, Schema(types), entity_type)
     return True
+
+
+# -- rows replaced while following ------------------------------------------------------------
+
+
+def remove_rows(conn: Connection, store: Store, entity_type: str, ids: Sequence[int]) -> None:
+    """Delete rows by id with the link and tag rows they own (to be inserted again as the
+    source now has them)."""
+    if not ids:
+        return
+    table = store.table(entity_type)
+    links, tags = store.link_table, store.tag_table
+    for start in range(0, len(ids), 900):
+        chunk = list(ids[start : start + 900])
+        conn.execute(sa.delete(table).where(table.c.id.in_(chunk)))
+        conn.execute(
+            sa.delete(links).where(links.c.owner_type == entity_type, links.c.owner_id.in_(chunk))
+        )
+        conn.execute(
+            sa.delete(tags).where(tags.c.owner_type == entity_type, tags.c.owner_id.in_(chunk))
+        )
+
+
+def connection_row_ids(
+    conn: Connection,
+    store: Store,
+    connection_type: str,
+    column: str,
+    entity_type: str,
+    entity_id: int,
+) -> list[int]:
+    """Ids of the connection rows (live or retired) whose `column` names the entity."""
+    c = store.table(connection_type).c
+    rows = conn.execute(
+        sa.select(c.id).where(c[f"{column}__type"] == entity_type, c[f"{column}__id"] == entity_id)
+    )
+    return [row_id for (row_id,) in rows]

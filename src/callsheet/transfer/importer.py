@@ -335,8 +335,13 @@ class Importer:
         if TRANSIENT_URL in value:
             return None  # the source had not finished resizing it: nothing to copy yet
         stored = ImageRef.parse(value)
-        if stored is not None:
-            return value  # already a stored reference (an archive)
+        if stored is not None:  # a stored reference (an archive): copy its file
+            if not stored.ready:
+                return None
+            path = self._room().storage.thumbnail_path(stored.attachment_id, stored.extension or "")
+            if not path.exists():
+                self.source.download(value, path)
+            return value
         match = THUMBNAIL_URL.search(value)
         if match is None:
             self.report.notes.append(f"thumbnail kept as the source's URL: {value[:80]}")

@@ -104,8 +104,11 @@ class ApiSource:
         self._local = threading.local()
         self._clients: list[Any] = []
         self._lock = threading.Lock()
-        self.client()  # connect now: a wrong URL or key fails before anything is written
-        self.call(lambda sg: sg.find_one("Project", [], ["id"]))
+        try:  # connect now: a wrong URL or key fails before anything is written
+            self.call(lambda sg: sg.find_one("Project", [], ["id"]))
+        except BaseException:
+            self.close()
+            raise
 
     def client(self) -> Any:
         """This thread's client (made on first use)."""
