@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
 
 from callsheet.faults import Fault
+
+if TYPE_CHECKING:
+    from callsheet.transfer.source import Source
 
 console = Console()
 
@@ -81,6 +85,7 @@ def import_command(
 
     if bool(archive) == bool(source_url):
         raise click.UsageError("Give either an ARCHIVE or --from URL.")
+    source: Source
     try:
         if archive:
             from callsheet.transfer.archive import ArchiveSource

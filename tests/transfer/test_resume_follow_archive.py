@@ -146,7 +146,7 @@ def test_archive_round_trip_reproduces_every_read(
     archive = tmp_path / "site.zip"
     exporting = Site.open(
         source.site.store.engine.url.render_as_string(hide_password=False)
-        if not source.dialect == "sqlite"
+        if source.dialect != "sqlite"
         else str(source.site.store.engine.url.database)
     )
     try:
@@ -164,6 +164,6 @@ def test_archive_round_trip_reproduces_every_read(
             Importer(restored, reader, ImportOptions(readers=1, events=True)).run()
             reader.close()
             sg = source.script()
-            assert_same_reads(sg, restored, copied_types(restored) + ["EventLogEntry"])
+            assert_same_reads(sg, restored, [*copied_types(restored), "EventLogEntry"])
         finally:
             restored.close()

@@ -133,7 +133,7 @@ class Follower:
         attribute = event.get("attribute_name")
         kind = str((event.get("meta") or {}).get("type") or "")
         store = self.site.store
-        wanted = []
+        wanted: list[tuple[str, int]] = []
         for connection_type, column, _ in store.links.connections_of(entity_type):
             relevant = kind == "new_entity"
             f = self.site.schema.entity(entity_type).fields.get(str(attribute))

@@ -18,6 +18,7 @@ Steps, each recorded in `_cs_transfer_progress` when done (store/transfer_progre
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import re
@@ -269,10 +270,8 @@ class Importer:
             except BaseException:
                 stop.set()
                 while not all(f.done() for f in futures):  # unblock readers on a full queue
-                    try:
+                    with contextlib.suppress(queue.Empty):
                         pages.get(timeout=0.05)
-                    except queue.Empty:
-                        pass
                 raise
         self.progress.end_type(entity_type, retired)
 

@@ -7,6 +7,7 @@ cost does not grow with its offset and a resume starts exactly after the last id
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import os
 import socket
@@ -116,7 +117,7 @@ class ApiSource:
         if made is None:
             import shotgun_api3
 
-            given = {k: v for k, v in self._credentials.items() if v}
+            given: dict[str, Any] = {k: v for k, v in self._credentials.items() if v}
             try:
                 made = shotgun_api3.Shotgun(self.name, connect=False, **given)
             except Exception as error:
@@ -211,9 +212,9 @@ class ApiSource:
         return None, False
 
     def download(self, value: dict[str, Any] | str, path: Path) -> bool:
-        target = {"url": value} if isinstance(value, str) else value
+        target: Any = {"url": value} if isinstance(value, str) else value
         if not target.get("url") and target.get("type") == "Attachment":
-            target = target["id"]
+            target = int(target["id"])
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".incoming-")
         os.close(handle)
@@ -255,8 +256,6 @@ class ApiSource:
     def close(self) -> None:
         with self._lock:
             for made in self._clients:
-                try:
+                with contextlib.suppress(Exception):  # a client that never connected
                     made.close()
-                except Exception:  # closing a client that never connected
-                    pass
             self._clients.clear()
