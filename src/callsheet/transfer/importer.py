@@ -23,6 +23,7 @@ import os
 import queue
 import re
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -75,6 +76,10 @@ class ImportReport:
     scripts: int = 0
     people_without_password: int = 0
     notes: list[str] = field(default_factory=list)
+    # Where the writer's time went: writing pages, or waiting for the readers (the bench names
+    # the bottleneck from these).
+    write_s: float = 0.0
+    wait_s: float = 0.0
 
 
 @dataclass
@@ -255,10 +260,14 @@ class Importer:
             open_chunks = len(todo)
             try:
                 while open_chunks:
+                    waited = time.perf_counter()
                     chunk, page, finished = pages.get()
+                    wrote = time.perf_counter()
+                    self.report.wait_s += wrote - waited
                     if isinstance(page, BaseException):
                         raise page
                     self._write_page(entity_type, retired, chunk, page, finished)
+                    self.report.write_s += time.perf_counter() - wrote
                     if page:
                         if retired:
                             type_report.retired += len(page)
