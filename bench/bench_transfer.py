@@ -28,13 +28,13 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from generate import generate  # noqa: E402
+from generate import generate
 
-from callsheet.files import FileRoom  # noqa: E402
-from callsheet.site.accounts import create_script  # noqa: E402
-from callsheet.site.site import Site  # noqa: E402
-from callsheet.transfer.importer import Importer, ImportOptions  # noqa: E402
-from callsheet.transfer.source import ApiSource  # noqa: E402
+from callsheet.files import FileRoom
+from callsheet.site.accounts import create_script
+from callsheet.site.site import Site
+from callsheet.transfer.importer import Importer, ImportOptions
+from callsheet.transfer.source import ApiSource
 
 POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 SCALE_1_ENTITIES = 700_000
@@ -58,7 +58,7 @@ def serve_source(folder: Path) -> tuple[subprocess.Popen[bytes], str]:
     deadline = time.monotonic() + STARTUP_DEADLINE_S
     while True:  # poll with a deadline only while waiting for startup
         try:
-            urllib.request.urlopen(url + "/api3/json", timeout=1)  # noqa: S310
+            urllib.request.urlopen(url + "/api3/json", timeout=1)
             break
         except urllib.error.HTTPError:
             break  # answering
@@ -94,7 +94,10 @@ def run(url: str, destination: str, files: Path, readers: int) -> dict[str, Any]
         site.close()
     seconds = time.perf_counter() - started
     copied = sum(t.live + t.retired for t in report.types.values())
-    rate = copied / seconds
+    # The schema, the start and the accounts cost the same at any scale: the rate that scales is
+    # the records phase's.
+    rate = copied / report.phase_s["records"]
+    fixed_s = seconds - report.phase_s["records"]
     bottleneck = "reading the source" if report.wait_s > report.write_s else "writing here"
     return {
         "records": copied,
@@ -103,8 +106,10 @@ def run(url: str, destination: str, files: Path, readers: int) -> dict[str, Any]
         "writer_waiting_s": round(report.wait_s, 1),
         "writer_writing_s": round(report.write_s, 1),
         "bottleneck": bottleneck,
-        "scale_1_minutes": round(SCALE_1_ENTITIES / rate / 60, 1),
-        "scale_1_within_15_min": SCALE_1_ENTITIES / rate <= TARGET_S,
+        "phases_s": report.phase_s,
+        "fixed_s": round(fixed_s, 1),
+        "scale_1_minutes": round((SCALE_1_ENTITIES / rate + fixed_s) / 60, 1),
+        "scale_1_within_15_min": SCALE_1_ENTITIES / rate + fixed_s <= TARGET_S,
     }
 
 
@@ -126,7 +131,9 @@ def main(argv: list[str] | None = None) -> None:
     process, url = serve_source(source_dir)
     results: dict[str, Any] = {"scale": args.scale, "readers": args.readers}
     try:
-        results["sqlite"] = run(url, str(work / "dest.sqlite3"), work / "files-sqlite", args.readers)
+        results["sqlite"] = run(
+            url, str(work / "dest.sqlite3"), work / "files-sqlite", args.readers
+        )
         print("sqlite", results["sqlite"])
         made = None if args.no_postgres else _postgres_destination()
         if made is not None:

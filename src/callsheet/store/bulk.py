@@ -123,6 +123,8 @@ def prepare_row(
         if f is None:
             result.unknown_fields.add(name)
             continue
+        if value is None or (isinstance(value, list) and not value):
+            continue  # empty: the NULL column (or no link rows) says so already
         kind = kind_of(f)
         if f.data_type == "image":
             # A thumbnail's stored reference (or a URL kept as text): the caller decides.
@@ -196,12 +198,10 @@ def insert_records(
             + ". Chosen ids must be free (import into a new site, or resume the same import)."
         )
     table = store.table(entity_type)
-    # One executemany per set of columns: psycopg pipelines it, SQLite runs it in C.
-    by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-    for item in prepared:
-        by_columns.setdefault(tuple(sorted(item.row)), []).append(item.row)
-    for rows_of_shape in by_columns.values():
-        conn.execute(sa.insert(table), rows_of_shape)
+    # One executemany for the page (psycopg pipelines it, SQLite runs it in C): every row sets
+    # the columns any row of the page sets, NULL where its record had nothing.
+    columns = dict.fromkeys(name for item in prepared for name in item.row)
+    conn.execute(sa.insert(table), [{**dict.fromkeys(columns), **item.row} for item in prepared])
     write_side_values(conn, store, entity_type, prepared, derived_links=derived_links, now=stamp)
     result.ids = ids
     return result, prepared

@@ -80,6 +80,7 @@ class ImportReport:
     # the bottleneck from these).
     write_s: float = 0.0
     wait_s: float = 0.0
+    phase_s: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -131,15 +132,27 @@ class Importer:
     # -- the whole run ------------------------------------------------------------------------
     def run(self) -> ImportReport:
         """Copy everything not copied yet; returns the report."""
+        clock = time.perf_counter()
+
+        def lap(name: str) -> None:
+            nonlocal clock
+            now = time.perf_counter()
+            self.report.phase_s[name] = round(now - clock, 2)
+            clock = now
+
         self._start()
+        lap("start")
         self._entity_read, self._schema_read = self.source.schema()
         self._copy_schema()
+        lap("schema")
         if self.options.schema_only:
             return self.report
         for entity_type in self._types():
             for retired in (False, True):
                 self._copy_type(entity_type, retired)
+        lap("records")
         self._finish_accounts()
+        lap("accounts")
         return self.report
 
     # -- 1. start -----------------------------------------------------------------------------
