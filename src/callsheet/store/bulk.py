@@ -200,11 +200,48 @@ def insert_records(
     table = store.table(entity_type)
     # One executemany for the page (psycopg pipelines it, SQLite runs it in C): every row sets
     # the columns any row of the page sets, NULL where its record had nothing.
-    columns = dict.fromkeys(name for item in prepared for name in item.row)
-    conn.execute(sa.insert(table), [{**dict.fromkeys(columns), **item.row} for item in prepared])
+    columns = list(dict.fromkeys(name for item in prepared for name in item.row))
+    if store.dialect.is_sqlite:
+        conn.execute(
+            sa.insert(table), [{**dict.fromkeys(columns), **item.row} for item in prepared]
+        )
+    else:
+        copy_rows(conn, table, columns, [item.row for item in prepared])
     write_side_values(conn, store, entity_type, prepared, derived_links=derived_links, now=stamp)
     result.ids = ids
     return result, prepared
+
+
+def copy_rows(
+    conn: Connection, table: sa.Table, columns: Sequence[str], rows: Sequence[Mapping[str, Any]]
+) -> None:
+    """PostgreSQL: rows in with `COPY ... FROM STDIN`, inside the caller's transaction (several
+    times faster than INSERTs: one stream, no statement per row). Names come from the table;
+    JSON columns are sent as JSON text, other values as psycopg adapts them."""
+    preparer = conn.dialect.identifier_preparer
+    json_columns = {name for name in columns if isinstance(table.c[name].type, sa.JSON)}
+    statement = (
+        f"COPY {preparer.quote(table.name)} "
+        f"({', '.join(preparer.quote(name) for name in columns)}) FROM STDIN"
+    )
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        with cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(
+                    [
+                        _json_text(row.get(name)) if name in json_columns else row.get(name)
+                        for name in columns
+                    ]
+                )
+    finally:
+        cursor.close()
+
+
+def _json_text(value: Any) -> str | None:
+    import json
+
+    return None if value is None else json.dumps(value)
 
 
 def write_side_values(
@@ -248,7 +285,10 @@ def write_side_values(
             elif getattr(kind, "side_loaded", False) and stored:
                 kind.write(conn, store, f, item.entity_id, stored)  # type: ignore[attr-defined]
     if link_rows:
-        conn.execute(sa.insert(store.link_table), link_rows)
+        if store.dialect.is_sqlite:
+            conn.execute(sa.insert(store.link_table), link_rows)
+        else:
+            copy_rows(conn, store.link_table, list(link_rows[0]), link_rows)
 
 
 def link_value(stored: Any) -> LinkRef | None:
