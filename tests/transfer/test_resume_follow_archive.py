@@ -167,3 +167,31 @@ def test_archive_round_trip_reproduces_every_read(
             assert_same_reads(sg, restored, [*copied_types(restored), "EventLogEntry"])
         finally:
             restored.close()
+
+
+def test_follow_keeps_in_step_while_a_writer_changes_the_source(
+    source: LiveServer, destination: Site
+) -> None:
+    import threading
+
+    reader = _source(source)
+    Importer(destination, reader).run()
+    project = source.populated["project"]  # type: ignore[attr-defined]
+    follower = Follower(destination, reader)
+    following = threading.Thread(target=follower.run)
+    following.start()
+    writer = source.script()
+    try:
+        for n in range(15):
+            shot = writer.create("Shot", {"code": f"live {n}", "project": project})
+            writer.update("Shot", shot["id"], {"description": f"edited {n}"})
+            if n % 3 == 0:
+                writer.delete("Shot", shot["id"])
+    finally:
+        follower.stop()
+        following.join(timeout=120)
+    follower = Follower(destination, reader)
+    follower.run(once=True)  # whatever the first one had not reached yet
+    assert_same_reads(writer, destination, ["Shot", "AssetShotConnection"])
+    follower.stop_following()
+    reader.close()
