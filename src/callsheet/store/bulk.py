@@ -521,3 +521,22 @@ def connection_row_ids(
         sa.select(c.id).where(c[f"{column}__type"] == entity_type, c[f"{column}__id"] == entity_id)
     )
     return [row_id for (row_id,) in rows]
+
+
+def external_images(conn: Connection, store: Store, entity_type: str) -> list[tuple[int, str, str]]:
+    """(id, field, URL) of image values that are still another server's URL (a copy's
+    thumbnails not yet fetched)."""
+    entity = store.schema.entity(entity_type)
+    table = store.table(entity_type)
+    found: list[tuple[int, str, str]] = []
+    for f in entity.fields.values():
+        if f.data_type != "image" or f.name not in table.c:
+            continue
+        column = table.c[f.name]
+        rows = conn.execute(
+            sa.select(table.c.id, column).where(
+                sa.or_(column.like("http://%"), column.like("https://%"))
+            )
+        )
+        found.extend((int(row_id), f.name, str(value)) for row_id, value in rows)
+    return found

@@ -151,6 +151,8 @@ class Importer:
             for retired in (False, True):
                 self._copy_type(entity_type, retired)
         lap("records")
+        self._fetch_external_thumbnails()
+        lap("thumbnails")
         self._finish_accounts()
         lap("accounts")
         return self.report
@@ -365,14 +367,53 @@ class Importer:
             return value
         match = THUMBNAIL_URL.search(value)
         if match is None:
-            self.report.notes.append(f"thumbnail kept as the source's URL: {value[:80]}")
-            return value
+            return value  # another server's file: fetched once the records are in
         ref = ImageRef(int(match.group(1)), match.group(2))
         room = self._room()
         path = room.storage.thumbnail_path(ref.attachment_id, ref.extension or "jpg")
         if not path.exists():
             self.source.download(value, path)
         return ref.stored()
+
+    def _fetch_external_thumbnails(self) -> None:
+        """Thumbnails the source serves from elsewhere (ShotGrid's cloud storage): downloaded
+        and published here as the destination's own (a new thumbnail Attachment each, as an
+        upload makes). Resumable by construction: only values still holding a URL are fetched."""
+        from callsheet.site.uploads import publish_thumbnail
+
+        room = self._room() if self.site.files is not None else None
+        if room is None:
+            return
+        for entity in self.site.schema:
+            if not any(f.data_type == "image" for f in entity.fields.values()):
+                continue
+            with self.site.store.read() as conn:
+                pending = bulk.external_images(conn, self.site.store, entity.name)
+            for entity_id, name, url in pending:
+                incoming = room.storage.incoming_dir() / f"import-{entity.name}-{entity_id}-{name}"
+                try:
+                    fetched = self.source.download(url, incoming)
+                except TransferFault as fault:
+                    self.report.problems.append(f"{entity.name} {entity_id} {name}: {fault}")
+                    continue
+                if not fetched:
+                    continue
+                filename = url.split("?", 1)[0].rsplit("/", 1)[-1] or "thumbnail"
+                try:
+                    publish_thumbnail(
+                        self.site,
+                        SYSTEM,
+                        entity.name,
+                        entity_id,
+                        filename,
+                        incoming,
+                        filmstrip=name == "filmstrip_image",
+                    )
+                except Fault as fault:
+                    self.report.problems.append(f"{entity.name} {entity_id} {name}: {fault}")
+                finally:
+                    incoming.unlink(missing_ok=True)
+                self.report.types.setdefault(entity.name, TypeReport()).files += 1
 
     # -- 5. accounts --------------------------------------------------------------------------
     def _finish_accounts(self) -> None:
