@@ -428,7 +428,7 @@ class Importer:
             if s.get("firstname") != ENGINE_SCRIPT_NAME
         ]
         if keys:
-            path = self.options.keys_file or Path("imported-script-keys.txt")
+            path = self.options.keys_file or self._default_keys_file()
             _write_private(
                 path,
                 "# Callsheet: new keys of the scripts imported from "
@@ -447,6 +447,11 @@ class Importer:
         )
         with store.write() as conn:
             transfer_progress.mark(conn, "accounts", "*")
+
+    def _default_keys_file(self) -> Path:
+        """Next to the destination's file store (its data folder), never the working folder."""
+        room = self._room()
+        return Path(room.storage.root).parent / "imported-script-keys.txt"
 
     def _ensure_engine_script(self) -> None:
         """Callsheet's own script (the actor of in-process connections), if the source had none."""
