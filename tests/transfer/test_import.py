@@ -94,3 +94,44 @@ def test_schema_only_copies_fields_and_no_records(source: LiveServer, destinatio
     grade = destination.schema.field("Shot", "sg_grade")
     assert list(grade.valid_values) == ["a", "b", "c"]
     assert destination.find(SYSTEM, "Shot", []) == []
+
+
+def test_thumbnails_served_elsewhere_become_the_destinations_own(
+    source: LiveServer, destination: Site, tmp_path: Path
+) -> None:
+    import functools
+    import http.server
+    import threading
+
+    from PIL import Image
+
+    cdn = tmp_path / "cdn"
+    cdn.mkdir()
+    Image.new("RGB", (32, 24), "orange").save(cdn / "pic.png")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(cdn))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    serving = threading.Thread(target=server.serve_forever, daemon=True)
+    serving.start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/pic.png?signature=abc"
+    try:
+        # as a copy from ShotGrid leaves it: the value is the cloud storage's URL
+        destination.insert_with_ids("Shot", [{"id": 77, "code": "cdn", "image": url}])
+        reader = _source(source)
+        importer = Importer(destination, reader)
+        importer._fetch_external_thumbnails()
+        reader.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+    image = destination.find_one(SYSTEM, "Shot", [["id", "is", 77]], ["image"])["image"]
+    assert (
+        "127.0.0.1:8000" in image or "/images/status/transient/" in image or "/thumbnail/" in image
+    )
+    assert str(server.server_address[1]) not in image
+    attachment = destination.find_one(
+        SYSTEM, "Attachment", [], ["filename"], order=[{"field_name": "id", "direction": "desc"}]
+    )
+    assert attachment["filename"] == "pic.png"
+    stored = destination.files.storage.attachment_path(attachment["id"]).read_bytes()
+    assert stored == (cdn / "pic.png").read_bytes()
+    assert importer.report.types["Shot"].files == 1

@@ -114,7 +114,7 @@ def _fill_path_cache_storage(
     if "path" not in values or PATH_CACHE_STORAGE in values:
         return
     storage_field = entity.fields.get(PATH_CACHE_STORAGE)
-    if storage_field is None or storage_field.data_type != "entity":
+    if storage_field is None or not storage_field.traits.is_single_link:
         return
     stored = values["path"][1]
     if not (isinstance(stored, dict) and stored.get("link_type") == "local"):

@@ -26,6 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from callsheet.faults import Fault, SchemaFault, ValueFault
+from callsheet.schema.data_types import same_data_type
 from callsheet.schema.links import ConnectionLink, ReverseEntityLink, TableLink
 from callsheet.schema.model import Field
 from callsheet.store import internal_tables
@@ -92,7 +93,7 @@ def stored_value(store: Store, f: Field, value: Any) -> Any:
     """A record's value in stored form, checked by the field's kind (links not required to
     exist yet). Upload links keep only what names their Attachment: URLs are minted per read."""
     stored = kind_of(f).to_stored(f, value, _LinksUnchecked(store))  # type: ignore[arg-type]
-    if f.data_type == "url" and isinstance(stored, dict) and stored.get("link_type") == "upload":
+    if f.traits.file_link and isinstance(stored, dict) and stored.get("link_type") == "upload":
         stored = {**stored, "url": ""}
     return stored
 
@@ -126,11 +127,11 @@ def prepare_row(
         if value is None or (isinstance(value, list) and not value):
             continue  # empty: the NULL column (or no link rows) says so already
         kind = kind_of(f)
-        if f.data_type == "image":
+        if f.traits.thumbnail:
             # A thumbnail's stored reference (or a URL kept as text): the caller decides.
             row[name] = value if isinstance(value, str) or value is None else None
             continue
-        if not kind.writable or f.data_type == "password":
+        if not kind.writable or f.traits.secret:
             continue  # computed on read, or a secret no read returns
         try:
             stored = stored_value(store, f, value)
@@ -259,7 +260,7 @@ def write_side_values(
     for item in prepared:
         for f, stored in item.values.values():
             kind = kind_of(f)
-            if f.data_type in ("multi_entity", "addressing"):
+            if f.traits.is_multi_link:
                 links = [(link.type, link.id) for link in stored or []]
                 links = list(dict.fromkeys(links))
                 if not links:
@@ -461,7 +462,7 @@ def adopt_field(conn: Connection, store: Store, f: Field) -> str:
         kind_of(f)  # SchemaFault: a data type this Callsheet cannot hold
         store.add_field(conn, f)
         return "added"
-    if present.data_type != f.data_type:
+    if not same_data_type(present.data_type, f.data_type):
         return "clash"
     if present == f:
         return "same"
@@ -521,3 +522,22 @@ def connection_row_ids(
         sa.select(c.id).where(c[f"{column}__type"] == entity_type, c[f"{column}__id"] == entity_id)
     )
     return [row_id for (row_id,) in rows]
+
+
+def external_images(conn: Connection, store: Store, entity_type: str) -> list[tuple[int, str, str]]:
+    """(id, field, URL) of image values that are still another server's URL (a copy's
+    thumbnails not yet fetched)."""
+    entity = store.schema.entity(entity_type)
+    table = store.table(entity_type)
+    found: list[tuple[int, str, str]] = []
+    for f in entity.fields.values():
+        if not f.traits.thumbnail or f.name not in table.c:
+            continue
+        column = table.c[f.name]
+        rows = conn.execute(
+            sa.select(table.c.id, column).where(
+                sa.or_(column.like("http://%"), column.like("https://%"))
+            )
+        )
+        found.extend((int(row_id), f.name, str(value)) for row_id, value in rows)
+    return found

@@ -151,6 +151,8 @@ class Importer:
             for retired in (False, True):
                 self._copy_type(entity_type, retired)
         lap("records")
+        self._fetch_external_thumbnails()
+        lap("thumbnails")
         self._finish_accounts()
         lap("accounts")
         return self.report
@@ -337,7 +339,7 @@ class Importer:
                 f = entity.fields.get(name)
                 if f is None:
                     continue
-                if f.data_type == "image":
+                if f.traits.thumbnail:
                     record[name] = self._fetch_thumbnail(value)
                 elif (
                     entity_type == "Attachment"
@@ -365,14 +367,53 @@ class Importer:
             return value
         match = THUMBNAIL_URL.search(value)
         if match is None:
-            self.report.notes.append(f"thumbnail kept as the source's URL: {value[:80]}")
-            return value
+            return value  # another server's file: fetched once the records are in
         ref = ImageRef(int(match.group(1)), match.group(2))
         room = self._room()
         path = room.storage.thumbnail_path(ref.attachment_id, ref.extension or "jpg")
         if not path.exists():
             self.source.download(value, path)
         return ref.stored()
+
+    def _fetch_external_thumbnails(self) -> None:
+        """Thumbnails the source serves from elsewhere (ShotGrid's cloud storage): downloaded
+        and published here as the destination's own (a new thumbnail Attachment each, as an
+        upload makes). Resumable by construction: only values still holding a URL are fetched."""
+        from callsheet.site.uploads import publish_thumbnail
+
+        room = self._room() if self.site.files is not None else None
+        if room is None:
+            return
+        for entity in self.site.schema:
+            if not any(f.traits.thumbnail for f in entity.fields.values()):
+                continue
+            with self.site.store.read() as conn:
+                pending = bulk.external_images(conn, self.site.store, entity.name)
+            for entity_id, name, url in pending:
+                incoming = room.storage.incoming_dir() / f"import-{entity.name}-{entity_id}-{name}"
+                try:
+                    fetched = self.source.download(url, incoming)
+                except TransferFault as fault:
+                    self.report.problems.append(f"{entity.name} {entity_id} {name}: {fault}")
+                    continue
+                if not fetched:
+                    continue
+                filename = url.split("?", 1)[0].rsplit("/", 1)[-1] or "thumbnail"
+                try:
+                    publish_thumbnail(
+                        self.site,
+                        SYSTEM,
+                        entity.name,
+                        entity_id,
+                        filename,
+                        incoming,
+                        filmstrip=name == "filmstrip_image",
+                    )
+                except Fault as fault:
+                    self.report.problems.append(f"{entity.name} {entity_id} {name}: {fault}")
+                finally:
+                    incoming.unlink(missing_ok=True)
+                self.report.types.setdefault(entity.name, TypeReport()).files += 1
 
     # -- 5. accounts --------------------------------------------------------------------------
     def _finish_accounts(self) -> None:
@@ -387,7 +428,7 @@ class Importer:
             if s.get("firstname") != ENGINE_SCRIPT_NAME
         ]
         if keys:
-            path = self.options.keys_file or Path("imported-script-keys.txt")
+            path = self.options.keys_file or self._default_keys_file()
             _write_private(
                 path,
                 "# Callsheet: new keys of the scripts imported from "
@@ -406,6 +447,11 @@ class Importer:
         )
         with store.write() as conn:
             transfer_progress.mark(conn, "accounts", "*")
+
+    def _default_keys_file(self) -> Path:
+        """Next to the destination's file store (its data folder), never the working folder."""
+        room = self._room()
+        return Path(room.storage.root).parent / "imported-script-keys.txt"
 
     def _ensure_engine_script(self) -> None:
         """Callsheet's own script (the actor of in-process connections), if the source had none."""

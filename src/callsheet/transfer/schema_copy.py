@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from callsheet.faults import Fault
+from callsheet.schema.data_types import same_data_type
 from callsheet.schema.model import Field
 from callsheet.site.bulk_inserts import adopt_fields, adopt_type_names
 from callsheet.site.site import Site
@@ -18,7 +19,17 @@ from callsheet.store.kinds import known_data_types
 
 # Data types whose values are computed by the source and cannot be written (their definitions
 # are copied with the schema; the values are computed here, where Callsheet computes them).
-NOT_COPIED_DATA_TYPES = frozenset({"summary", "pivot_column", "calculated", "password", "query"})
+
+
+def _copied(f: Field) -> bool:
+    """Whether a field's values are copied: computed fields (query, pivot, calculated) are the
+    destination's own to compute, and secrets cannot be read."""
+    return not (f.traits.computed or f.traits.secret)
+
+
+def _holdable(name: str, known: set[str]) -> bool:
+    """Whether this Callsheet has a kind for the data type `name`."""
+    return name in known
 
 
 @dataclass
@@ -110,13 +121,13 @@ def copy_schema(
         for name, answer in answers.items():
             qualified = f"{entity_type}.{name}"
             data_type = _value(answer, "data_type")
-            if data_type not in known:
+            if not (isinstance(data_type, str) and _holdable(data_type, known)):
                 report.skipped[qualified] = (
                     f"data type {data_type!r} cannot be held by this Callsheet"
                 )
                 continue
             present = site.schema.entity(entity_type).fields.get(name)
-            if present is not None and present.data_type != data_type:
+            if present is not None and not same_data_type(present.data_type, data_type):
                 report.skipped[qualified] = (
                     f"the destination's {qualified} is a {present.data_type!r} field, the "
                     f"source's a {data_type!r} field"
@@ -145,7 +156,7 @@ def copied_fields(site: Site, entity_type: str, schema_read: dict[str, Any]) -> 
     for name, answer in (schema_read.get(entity_type) or {}).items():
         data_type = _value(answer, "data_type")
         f = here.get(name)
-        if f is None or f.data_type != data_type or data_type in NOT_COPIED_DATA_TYPES:
+        if f is None or not same_data_type(f.data_type, data_type) or not _copied(f):
             continue
         names.append(name)
     return sorted(set(names) | {"id"})
