@@ -22,6 +22,7 @@ from starlette.routing import Route
 
 from callsheet.faults import Fault
 from callsheet.server.callers import run_authenticating, source_address
+from callsheet.server.direct_uploads import direct_upload_routes
 from callsheet.server.event_stream import api3_events, event_stream_running
 from callsheet.server.files import (
     FileUrlMiddleware,
@@ -103,6 +104,7 @@ def create_app(site: Site, settings: Settings | None = None) -> Starlette:
         Route("/api3/json", not_json_rpc, methods=["GET", "PUT", "DELETE", "PATCH"]),
         Route("/api3/events", api3_events, methods=["GET"]),
         *file_routes(),
+        *direct_upload_routes(),
         *web_routes(),
     ]
     app = Starlette(

@@ -21,6 +21,11 @@ from callsheet.site.auth import authenticate, issue_session_token
 from callsheet.site.site import MAX_PAGE_SIZE, Site
 
 Method = Callable[[Site, Actor, Any, Settings], Any]
+DIRECT_UPLOAD_TYPES: dict[str, Any] = {
+    "Version": ["sg_uploaded_movie"],
+    "Attachment": "*",
+    "*": ["this_file"],
+}
 
 
 class UnknownMethodFault(Fault):
@@ -39,8 +44,10 @@ def server_info() -> dict[str, Any]:
         "callsheet_version": __version__,
         "user_authentication_method": "default",
         "api_max_entities_per_page": MAX_PAGE_SIZE,
-        "s3_direct_uploads_enabled": False,
-        "s3_enabled_upload_types": {},
+        # The cloud flow, served by Callsheet itself (server/direct_uploads.py), for the fields
+        # ShotGrid sends that way (its own value; reference §7.1): big movies go in parts.
+        "s3_direct_uploads_enabled": True,
+        "s3_enabled_upload_types": dict(DIRECT_UPLOAD_TYPES),
         "unified_login_flow_enabled": False,
         "authentication_app_session_launcher_enabled": False,
     }
