@@ -16,7 +16,8 @@ ALLOWED = {
     "store": {"store", "schema", "faults"},
     "files": {"files", "faults"},
     "site": {"site", "store", "schema", "files", "faults"},
-    "server": {"server", "site", "files", "faults", "schema", "store", "client"},
+    "server": {"server", "site", "files", "media", "faults", "schema", "store", "client"},
+    "media": {"media", "files", "faults"},
     "daemon": {"daemon", "faults"},
 }
 FORBIDDEN_EVERYWHERE_BUT_SERVER = ("starlette", "uvicorn")

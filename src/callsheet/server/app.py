@@ -30,6 +30,7 @@ from callsheet.server.files import (
     file_routes,
     remember_loopback_session,
 )
+from callsheet.server.media_workers import media_workers
 from callsheet.server.methods import dispatch
 from callsheet.server.request_guards import BodyLimitMiddleware, HostCheckMiddleware
 from callsheet.server.settings import Settings
@@ -95,8 +96,13 @@ def create_app(site: Site, settings: Settings | None = None) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
-        async with event_stream_running(app, site):
-            yield
+        workers = media_workers(site, settings)
+        try:
+            async with event_stream_running(app, site):
+                yield
+        finally:
+            if workers is not None:
+                workers.stop()
         site.close()
 
     routes = [

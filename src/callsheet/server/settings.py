@@ -37,6 +37,11 @@ class Settings:
     # least, and the public base URL of file links when the server sits behind a proxy.
     thumbnail_delay_s: float = 1.0
     public_url: str | None = None
+    # Transcodes (docs/media.md): worker threads per server process (0: this process makes
+    # none), how long a claimed job is held without a renewal, how often idle workers look.
+    media_workers: int = 2
+    media_lease_s: float = 60.0
+    media_poll_s: float = 1.0
     # Uploads stream to disk; a larger one is refused (docs/configuration.md).
     max_upload_bytes: int = 50 * 1024**3
     # Host names a request may name in its Host header; empty: derived from `host` and

@@ -171,7 +171,54 @@ def upload_file(
         if field_name is not None:
             update_entity(ctx, entity_type, entity_id, {field_name: this_file})
         room.storage.store(room.storage.attachment_path(attachment_id), content)
+        if field_name is not None:
+            from callsheet.site.media import queue_transcode  # media builds on this module
+
+            queue_transcode(ctx, entity_type, entity_id, field_name, attachment_id)
     return attachment_id
+
+
+def attach_file(
+    ctx: WriteContext, site: Site, entity_type: str, entity_id: int, name: str, content: Path
+) -> dict[str, Any]:
+    """A new Attachment on the entity holding `content` (moved in), inside the caller's write;
+    its `this_file` value, ready for a file/link field (media renditions are made this way)."""
+    room = room_of(site)
+    values = _attachment_values(site, entity_type, entity_id, name)
+    values["file_size"] = _size(content)
+    values["display_name"] = name
+    attachment_id = create_entity(ctx, "Attachment", values)
+    this_file = _write_this_file(ctx, attachment_id, name)
+    room.storage.store(room.storage.attachment_path(attachment_id), content)
+    return this_file
+
+
+def attach_image(
+    ctx: WriteContext,
+    site: Site,
+    entity_type: str,
+    entity_id: int,
+    column: str,
+    name: str,
+    image: bytes,
+    extension: str,
+) -> int:
+    """A thumbnail made by Callsheet (already sized) in an image field, with its event row."""
+    room = room_of(site)
+    values = {"filename": name, "file_size": len(image), "display_name": name}
+    attachment_id = create_entity(ctx, "Attachment", values)
+    _write_this_file(ctx, attachment_id, name)
+    room.storage.write(room.storage.attachment_path(attachment_id), image)
+    room.storage.write(room.storage.thumbnail_path(attachment_id, extension), image)
+    _set_thumbnail(ctx, entity_type, entity_id, column, ImageRef(attachment_id, extension))
+    return attachment_id
+
+
+def set_pending_image(
+    ctx: WriteContext, entity_type: str, entity_id: int, column: str, attachment_id: int
+) -> None:
+    """Show the transient placeholder in an image field until a thumbnail is made."""
+    _set_thumbnail(ctx, entity_type, entity_id, column, ImageRef(attachment_id))
 
 
 def publish_thumbnail(

@@ -59,11 +59,17 @@ def _count_failures_per_source(conn: Connection) -> None:
     conn.execute(sa.delete(table))
 
 
+def _add_media_jobs(conn: Connection) -> None:
+    # Issue 16: transcodes run as durable jobs (store/media_jobs.py).
+    internal_tables.media_jobs.create(conn, checkfirst=True)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(2, "every internal table declared and created up front", _declare_internal_tables),
     Migration(
         3, "failed logins counted per source address, in a window", _count_failures_per_source
     ),
+    Migration(4, "media jobs: transcodes claimed by any server process", _add_media_jobs),
 )
 LAYOUT_VERSION = MIGRATIONS[-1].version
 
