@@ -179,7 +179,12 @@ def upload_file(
 
 
 def attach_file(
-    ctx: WriteContext, site: Site, entity_type: str, entity_id: int, name: str, content: Path
+    ctx: WriteContext,
+    site: Site,
+    entity_type: str,
+    entity_id: int,
+    name: str,
+    content: bytes | Path,
 ) -> dict[str, Any]:
     """A new Attachment on the entity holding `content` (moved in), inside the caller's write;
     its `this_file` value, ready for a file/link field (media renditions are made this way)."""

@@ -18,7 +18,7 @@ STATIC_DIR = Path(__file__).parent / "static"
 
 # Each area of the page is one module with a `routes()` function; an area not written yet is
 # simply absent (importlib finds none), so areas can land one at a time.
-AREAS = ("signin", "home", "rpc", "grid", "detail", "admin", "action_menu")
+AREAS = ("signin", "home", "rpc", "grid", "detail", "admin", "action_menu", "review")
 
 
 def web_routes() -> list[BaseRoute]:
