@@ -220,3 +220,20 @@ def test_claims_skip_a_job_another_process_holds(
         ).scalar_one()
         claimed = media.claim(sg.site, "this process", lease_s=60)
         assert claimed is not None and claimed.id != held
+
+
+def test_an_upload_of_2_gib_or_more_leaves_file_size_empty(
+    sg: Shotgun, world: dict[str, Any]
+) -> None:
+    incoming = sg.site.files.storage.incoming_dir()  # type: ignore[union-attr]
+    incoming.mkdir(parents=True, exist_ok=True)
+    big = incoming / "big.mov"
+    with big.open("wb") as out:  # sparse: 2 GiB on paper, nothing on disk
+        out.truncate(2**31)
+    attachment_id = upload_file(
+        sg.site, sg.actor, "Version", world["version"]["id"], "big.mov", big,
+        field_name="sg_uploaded_movie",
+    )  # fmt: skip
+    stored = sg.find_one("Attachment", [["id", "is", attachment_id]], ["file_size", "filename"])
+    assert stored["file_size"] is None and stored["filename"] == "big.mov"
+    assert _file(sg, {"id": attachment_id}).stat().st_size == 2**31
