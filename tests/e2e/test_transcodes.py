@@ -137,6 +137,11 @@ def test_broken_movie_gets_its_error(live: LiveServer, tmp_path: Path) -> None:
     assert read["image"] is None and read["sg_uploaded_movie_mp4"] is None
     job = media_jobs.latest_for(live.site.store, "Version", version["id"])
     assert job is not None and job.state == "failed" and "FFmpeg" in (job.error or "")
+    movie = sg.find_one("Version", [["id", "is", version["id"]]], ["sg_uploaded_movie"])
+    upload = sg.find_one(
+        "Attachment", [["id", "is", movie["sg_uploaded_movie"]["id"]]], ["description"]
+    )
+    assert upload["description"].startswith("Transcoding failed: FFmpeg")
 
 
 def _free_port() -> int:

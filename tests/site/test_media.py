@@ -160,6 +160,8 @@ def test_a_file_ffmpeg_cannot_read_fails_with_its_reason(
     job = media_jobs.latest_for(sg.site.store, "Version", world["version"]["id"])
     assert job is not None and job.state == media_jobs.FAILED
     assert job.error and "FFmpeg" in job.error
+    upload = sg.find_one("Attachment", [["id", "is", job.attachment_id]], ["description"])
+    assert upload["description"] == f"Transcoding failed: {job.error}"
     assert media.claim(sg.site, "another", lease_s=60) is None  # nothing left stuck
 
 

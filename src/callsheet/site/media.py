@@ -10,8 +10,8 @@ the uploader: an Attachment each for the MP4, the WebM and the poster frame in
 `sg_uploaded_movie_mp4`, `sg_uploaded_movie_webm` and `sg_uploaded_movie_image`, the frame
 rate and duration, the frame count when empty, and the thumbnail and filmstrip when the Version
 had none; every write with its event rows. A movie FFmpeg cannot read ends its job `failed` with
-FFmpeg's words and status 2; a job whose server died is claimed again, at most MAX_ATTEMPTS
-times.
+FFmpeg's words, status 2, and those words in the `description` of the movie's Attachment; a job
+whose server died is claimed again, at most MAX_ATTEMPTS times.
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ TRANSCODED_FIELDS = {("Version", "sg_uploaded_movie")}
 STATUS_FIELD = "sg_uploaded_movie_transcoding_status"
 IN_FLIGHT, TRANSCODED, REFUSED = 0, 1, 2
 MAX_ATTEMPTS = 3
+MAX_FAILURE_CHARS = 2000
 WORK_DIR = "media"
 
 
@@ -226,11 +227,18 @@ def fail(site: Site, job: MediaJob, worker: str | None, message: str) -> None:
                 update_entity(ctx, job.entity_type, job.entity_id, {STATUS_FIELD: REFUSED})
             if _pending_on(ctx, job, "image"):
                 update_entity(ctx, job.entity_type, job.entity_id, {"image": None})
+            # the reason, on the record of the upload itself (readable by anyone who sees it)
+            update_entity(ctx, "Attachment", job.attachment_id, {"description": failure(message)})
 
     try:
         write(_actor(site, job))
     except Fault:  # the uploader may no longer write here: record the failure as Callsheet
         write(SYSTEM)
+
+
+def failure(message: str) -> str:
+    """What the uploaded movie's Attachment says when its transcode failed."""
+    return f"Transcoding failed: {message}"[:MAX_FAILURE_CHARS]
 
 
 def transcode_state(site: Site, entity_type: str, entity_id: int) -> dict[str, Any] | None:
