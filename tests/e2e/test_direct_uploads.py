@@ -187,6 +187,50 @@ def test_a_part_sent_again_replaces_the_first_send(
     assert sg.download_attachment(stored["this_file"]) == b"A" * 1000 + b"B" * 10
 
 
+def test_parts_sent_out_of_order_are_joined_and_a_too_large_part_is_refused(
+    live: LiveServer, sg: shotgun_api3.Shotgun, version: dict[str, Any]
+) -> None:
+    info = _form(
+        live,
+        "/upload/api_get_upload_link_info",
+        {
+            "upload_type": "Attachment",
+            "filename": "order.bin",
+            "multipart_upload": "True",
+            **SCRIPT,
+        },
+    )
+    lines = info.split("\n")
+    ids = {
+        "upload_type": lines[3],
+        "filename": "order.bin",
+        "timestamp": lines[2],
+        "upload_id": lines[4],
+    }
+    link = {
+        n: _form(
+            live, "/upload/api_get_upload_link_for_part", {**ids, "part_number": n, **SCRIPT}
+        ).split("\n")[1]
+        for n in (1, 2, 3, 4)
+    }
+    parts = {1: b"1" * 500, 2: b"2" * 500, 3: b"3" * 500, 4: b"4" * 7}
+    etags = {2: _put(link[2], parts[2])[1]}  # before part 1: kept apart, copied in at the end
+    for n in (1, 3, 4):
+        etags[n] = _put(link[n], parts[n])[1]
+    assert _put(link[3], b"x" * 501)[0] == 400  # larger than part 1, where it sits in place
+    etags[3] = _put(link[3], parts[3])[1]
+    joined = ",".join(str(etags[n]) for n in (1, 2, 3, 4))
+    done = _form(live, "/upload/api_complete_multipart_upload", {**ids, "etags": joined, **SCRIPT})
+    assert done == "1\n"
+    linked = _form(
+        live,
+        "/upload/api_link_file",
+        {"entity_type": "Version", "entity_id": version["id"], "upload_link_info": info, **SCRIPT},
+    )
+    stored = sg.find_one("Attachment", [["id", "is", int(linked[2:])]], ["this_file"])
+    assert sg.download_attachment(stored["this_file"]) == b"".join(parts[n] for n in (1, 2, 3, 4))
+
+
 def test_an_upload_is_only_for_the_caller_who_started_it(
     live: LiveServer, version: dict[str, Any]
 ) -> None:

@@ -3,15 +3,18 @@
 `shotgun_api3.upload` asks for an upload link, PUTs the bytes there (in parts of 20,000,000
 bytes above that size, each answered with an `ETag`), completes a multipart upload, then links
 the file to an entity. Callsheet serves those links itself: each upload is a folder under
-`<files>/incoming/direct/<upload_id>/` holding who asked for it (`upload.json`), its parts and,
-once whole, `data`. The state lives on disk, not in a server process, so any process sharing
-the files folder can take the next call. Parts may be sent again (a new PUT replaces the part);
-assembling copies part files into `data` in the kernel (`copy_file_range`), never through memory.
+`<files>/incoming/direct/<upload_id>/` holding who asked for it (`upload.json`), the receipt of
+each part and, once whole, `data`. The state lives on disk, not in a server process, so any
+process sharing the files folder can take the next call. Parts are written straight into their
+place in the whole file (`part_target`), so completing is a rename; parts may be sent again (a
+new PUT replaces the part); parts that could not go in place are joined in the kernel
+(`copy_file_range`). Nothing is ever held in memory.
 Uploads never linked are swept once their links have expired.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -20,12 +23,15 @@ import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from callsheet.faults import Fault, NotFoundFault, PermissionFault, ValueFault
 
 DIRECT_DIR = "direct"
 STATE_FILE = "upload.json"
 DATA_FILE = "data"
+PARTIAL_FILE = "data.partial"  # the whole file while its parts arrive in place
+PART_SIZE_FILE = "part_size"  # part 1's size: where part N goes in place
 PART_PREFIX = "part-"
 # S3 allows 10,000 parts; the client sends 20 MB parts, so that is 200 GB.
 MAX_PARTS = 10_000
@@ -36,6 +42,16 @@ UPLOAD_TYPES = ("Attachment", "Thumbnail")
 
 class UploadStateFault(Fault):
     """A direct upload is unknown, expired, incomplete or used out of order."""
+
+
+@dataclass(frozen=True)
+class PartTarget:
+    """Where a PUT's bytes go: a file, from an offset; at most `limit` bytes when in place."""
+
+    path: Path
+    offset: int
+    limit: int | None
+    in_place: bool
 
 
 @dataclass(frozen=True)
@@ -127,7 +143,7 @@ class DirectUploads:
         return upload
 
     def part_path(self, upload_id: str, part_number: int | None) -> Path:
-        """Where a part (or, for None, the whole file of a single PUT) is kept."""
+        """Where a part sent apart (or, for None, the whole file of a single PUT) is kept."""
         folder = self.folder(upload_id)
         return folder / (DATA_FILE if part_number is None else f"{PART_PREFIX}{part_number}")
 
@@ -135,47 +151,127 @@ class DirectUploads:
         """A fresh file name in the upload's folder for bytes still arriving."""
         return self.folder(upload_id) / f".arriving-{secrets.token_hex(8)}"
 
-    def store_part(self, upload_id: str, part_number: int | None, arrived: Path, etag: str) -> None:
-        """Put bytes that arrived whole in place (replacing an earlier send of the same part)."""
-        target = self.part_path(upload_id, part_number)
-        (target.parent / (target.name + ".etag")).write_text(etag)
-        os.replace(arrived, target)
+    def _part_size(self, upload_id: str) -> int | None:
+        try:
+            return int((self.folder(upload_id) / PART_SIZE_FILE).read_text())
+        except (OSError, ValueError):
+            return None
+
+    def _sidecar(self, upload_id: str, part_number: int) -> Path:
+        return self.folder(upload_id) / f"{PART_PREFIX}{part_number}.json"
+
+    def _received(self, upload_id: str, part_number: int) -> dict[str, Any] | None:
+        try:
+            state: dict[str, Any] = json.loads(self._sidecar(upload_id, part_number).read_text())
+        except (OSError, ValueError):
+            return None
+        return state
+
+    def _received_numbers(self, upload_id: str) -> list[int]:
+        numbers = []
+        for sidecar in self.folder(upload_id).glob(f"{PART_PREFIX}*.json"):
+            number = sidecar.name.removeprefix(PART_PREFIX).removesuffix(".json")
+            if number.isdigit():
+                numbers.append(int(number))
+        return numbers
+
+    def part_target(self, upload_id: str, part_number: int | None) -> PartTarget:
+        """Where the bytes of a PUT go as they arrive.
+
+        Parts go straight into their place in the assembled file when they can: part 1 at 0,
+        part N at N-1 times part 1's size (the official client sends equal parts, the last
+        shorter), so completing copies nothing. A part that arrives before part 1 goes to a file
+        of its own and is copied in at completion. A part sent again replaces the earlier send:
+        its receipt is forgotten until the new bytes are all in.
+        """
+        if part_number is None:
+            return PartTarget(self.temporary_path(upload_id), 0, None, in_place=False)
+        self._sidecar(upload_id, part_number).unlink(missing_ok=True)
+        size = self._part_size(upload_id)
+        if part_number == 1:
+            # Part 1 sets the size of the places; once another part sits in its place, a new
+            # send of part 1 may be smaller (then completion copies) but not larger.
+            others = any(
+                (r := self._received(upload_id, n)) is not None and r["in_place"]
+                for n in self._received_numbers(upload_id)
+                if n != 1
+            )
+            limit = size if others else None
+            return PartTarget(self.folder(upload_id) / PARTIAL_FILE, 0, limit, in_place=True)
+        if size is None:
+            return PartTarget(self.temporary_path(upload_id), 0, None, in_place=False)
+        offset = (part_number - 1) * size
+        return PartTarget(self.folder(upload_id) / PARTIAL_FILE, offset, size, in_place=True)
+
+    def store_part(
+        self, upload_id: str, part_number: int | None, target: PartTarget, size: int, etag: str
+    ) -> None:
+        """Record a PUT whose bytes have all arrived at `target`."""
+        if part_number is None:
+            os.replace(target.path, self.part_path(upload_id, None))
+            return
+        if not target.in_place:
+            os.replace(target.path, self.part_path(upload_id, part_number))
+        elif part_number == 1 and target.limit is None:
+            (self.folder(upload_id) / PART_SIZE_FILE).write_text(str(size))
+        receipt = {"etag": etag, "size": size, "in_place": target.in_place}
+        self._sidecar(upload_id, part_number).write_text(json.dumps(receipt))
 
     def bytes_stored(self, upload_id: str) -> int:
         """How many bytes the upload's parts hold so far."""
         folder = self.folder(upload_id)
-        return sum(p.stat().st_size for p in folder.glob(f"{PART_PREFIX}*[0-9]"))
+        total = 0
+        for sidecar in folder.glob(f"{PART_PREFIX}*.json"):
+            with contextlib.suppress(OSError, ValueError, KeyError):
+                total += int(json.loads(sidecar.read_text())["size"])
+        return total
 
     def complete(self, upload_id: str, owner: str, etags: list[str]) -> int:
-        """Assemble parts 1..N into the whole file, checking each part's ETag; its size."""
+        """The whole file from parts 1..N, each checked against its ETag; its size."""
         upload = self.load(upload_id, owner)
         if not upload.multipart:
             raise UploadStateFault(f"Upload {upload_id} was not started as a multipart upload.")
         if not etags:
             raise ValueFault("api_complete_multipart_upload needs the ETag of every part.")
         folder = self.folder(upload_id)
-        parts = []
+        receipts = []
         for number, etag in enumerate(etags, start=1):
-            path = self.part_path(upload_id, number)
-            stored = path.parent / (path.name + ".etag")
-            if not path.is_file() or not stored.is_file():
+            receipt = self._received(upload_id, number)
+            if receipt is None:
                 raise UploadStateFault(f"Part {number} of upload {upload_id} was never received.")
-            if stored.read_text() != etag:
+            if receipt["etag"] != etag:
                 raise UploadStateFault(
-                    f"Part {number} of upload {upload_id} has ETag {stored.read_text()!r}, "
+                    f"Part {number} of upload {upload_id} has ETag {receipt['etag']!r}, "
                     f"not {etag!r}: send the part again."
                 )
-            parts.append(path)
+            receipts.append(receipt)
+        part_size = self._part_size(upload_id) or 0
+        partial = folder / PARTIAL_FILE
+        sizes = [int(r["size"]) for r in receipts]
+        whole = (len(sizes) - 1) * part_size + sizes[-1]
+        if all(r["in_place"] for r in receipts) and all(n == part_size for n in sizes[:-1]):
+            os.truncate(partial, whole)  # a longer earlier send of the last part may remain
+            os.replace(partial, folder / DATA_FILE)
+        else:
+            self._assemble(upload_id, receipts, part_size)
+        for number in range(1, len(etags) + 1):
+            self._sidecar(upload_id, number).unlink(missing_ok=True)
+            self.part_path(upload_id, number).unlink(missing_ok=True)
+        partial.unlink(missing_ok=True)
+        return (folder / DATA_FILE).stat().st_size
+
+    def _assemble(self, upload_id: str, receipts: list[dict[str, Any]], part_size: int) -> None:
+        """Copy the parts, wherever each was written, into the whole file (in the kernel)."""
+        folder = self.folder(upload_id)
         temporary = self.temporary_path(upload_id)
         with temporary.open("wb") as out:
-            for path in parts:
-                with path.open("rb") as source:
-                    _copy(source.fileno(), out.fileno(), path.stat().st_size)
+            for number, receipt in enumerate(receipts, start=1):
+                in_place = receipt["in_place"]
+                source = folder / PARTIAL_FILE if in_place else self.part_path(upload_id, number)
+                offset = (number - 1) * part_size if in_place else 0
+                with source.open("rb") as part:
+                    _copy(part.fileno(), out.fileno(), offset, int(receipt["size"]))
         os.replace(temporary, folder / DATA_FILE)
-        for path in parts:
-            path.unlink()
-            (path.parent / (path.name + ".etag")).unlink()
-        return (folder / DATA_FILE).stat().st_size
 
     def finished_file(self, upload_id: str, owner: str) -> tuple[DirectUpload, Path]:
         """The upload and its whole file, ready to be linked."""
@@ -206,20 +302,24 @@ class DirectUploads:
                 continue
 
 
-def _copy(source: int, target: int, size: int) -> None:
-    """Append `size` bytes of one file to another inside the kernel when it can."""
-    left = size
+def _copy(source: int, target: int, offset: int, size: int) -> None:
+    """Append `size` bytes of one file, from `offset`, to another, in the kernel when it can."""
+    done = 0
     try:
-        while left > 0:
-            copied = os.copy_file_range(source, target, min(left, COPY_CHUNK_BYTES))
+        while done < size:
+            copied = os.copy_file_range(
+                source, target, min(size - done, COPY_CHUNK_BYTES), offset + done
+            )
             if copied == 0:
                 break
-            left -= copied
+            done += copied
     except OSError:
         pass  # another file system, or no copy_file_range: copy the rest by reads
-    while left > 0:
-        chunk = os.read(source, min(left, 1024 * 1024))
+    while done < size:
+        chunk = os.pread(source, min(size - done, 1024 * 1024), offset + done)
         if not chunk:
             raise NotFoundFault("A part of the upload is shorter than it was.")
-        os.write(target, chunk)
-        left -= len(chunk)
+        written = 0
+        while written < len(chunk):
+            written += os.write(target, chunk[written:])
+        done += len(chunk)

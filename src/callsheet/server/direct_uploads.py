@@ -18,9 +18,9 @@ links, complete it or link it. Bytes stream to disk as they arrive (files/direct
 from __future__ import annotations
 
 import logging
+import os
 import secrets
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -30,7 +30,7 @@ from starlette.routing import Route
 
 from callsheet.faults import Fault, PermissionFault, ValueFault
 from callsheet.files import FileRoom
-from callsheet.files.direct_uploads import DirectUploads, etag_values, part_number_of
+from callsheet.files.direct_uploads import PartTarget, etag_values, part_number_of
 from callsheet.server.callers import run_authenticating, source_address
 from callsheet.server.files import _actor, _small_form, _text
 from callsheet.server.request_guards import BodyTooLargeFault, too_large
@@ -163,34 +163,51 @@ async def link_file(request: Request) -> Response:
     return await _form_call(request, _link)
 
 
+def _write_at(fd: int, data: bytearray, offset: int) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.pwrite(fd, view, offset)
+        view, offset = view[written:], offset + written
+
+
 async def _receive(
-    request: Request, directs: DirectUploads, upload_id: str, limit: int
-) -> tuple[Path, str]:
-    """Stream the body to a new file in the upload's folder; the file and its ETag.
+    request: Request, target: PartTarget, part_number: int | None, limit: int
+) -> tuple[int, str]:
+    """Stream the body to its target (files/direct_uploads.py); its size and ETag.
 
     The ETag names this one send of the part (its size and a random token), not its content:
     the client only hands it back at completion (reference §7.3), where it proves which send of
     each part is meant. Hashing every byte (S3's MD5) would cost a core at 200 MB/s.
     """
-    temporary = directs.temporary_path(upload_id)
+    in_place_limit = target.limit
+    fd = os.open(target.path, os.O_WRONLY | os.O_CREAT, 0o600)
     size = 0
     try:
-        with temporary.open("wb") as out:
-            pending = bytearray()
-            async for chunk in request.stream():
-                size += len(chunk)
-                if size > limit:
-                    raise too_large(limit)
-                pending += chunk
-                if len(pending) >= FLUSH_BYTES:
-                    data, pending = pending, bytearray()
-                    await run_in_threadpool(out.write, data)
-            if pending:
-                await run_in_threadpool(out.write, pending)
+        pending = bytearray()
+        async for chunk in request.stream():
+            arrived = size + len(pending) + len(chunk)
+            if in_place_limit is not None and arrived > in_place_limit:
+                raise ValueFault(
+                    f"Part {part_number} is larger than the upload's parts ({in_place_limit} "
+                    "bytes, the size of part 1): send parts of one size, the last one smaller."
+                )
+            if arrived > limit:
+                raise too_large(limit)
+            pending += chunk
+            if len(pending) >= FLUSH_BYTES:
+                data, pending = pending, bytearray()
+                await run_in_threadpool(_write_at, fd, data, target.offset + size)
+                size += len(data)
+        if pending:
+            await run_in_threadpool(_write_at, fd, pending, target.offset + size)
+            size += len(pending)
     except BaseException:
-        temporary.unlink(missing_ok=True)
+        if not target.in_place:
+            target.path.unlink(missing_ok=True)
         raise
-    return temporary, f"{size:x}-{secrets.token_hex(8)}"
+    finally:
+        os.close(fd)
+    return size, f"{size:x}-{secrets.token_hex(8)}"
 
 
 async def put_upload(request: Request) -> Response:
@@ -218,10 +235,11 @@ async def put_upload(request: Request) -> Response:
         stored = (
             0 if part_number is None else await run_in_threadpool(directs.bytes_stored, upload_id)
         )
-        temporary, etag = await _receive(
-            request, directs, upload_id, settings.max_upload_bytes - stored
+        target = await run_in_threadpool(directs.part_target, upload_id, part_number)
+        size, etag = await _receive(
+            request, target, part_number, settings.max_upload_bytes - stored
         )
-        await run_in_threadpool(directs.store_part, upload_id, part_number, temporary, etag)
+        await run_in_threadpool(directs.store_part, upload_id, part_number, target, size, etag)
     except PermissionFault as fault:
         return PlainTextResponse(f"{fault.message}\n", 403)
     except BodyTooLargeFault as fault:
