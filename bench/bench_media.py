@@ -153,8 +153,9 @@ def bench_player(folder: Path, opens: int) -> bool:
                 )
             browser.close()
         median = statistics.median(times)
+        spread = f"min {min(times):.0f}, max {max(times):.0f}"
         print(f"player start: median {median:.0f} ms of {opens} opens "
-              f"(min {min(times):.0f}, max {max(times):.0f}; target <= {PLAYER_TARGET_MS:.0f})")  # fmt: skip
+              f"({spread}; target <= {PLAYER_TARGET_MS:.0f})")  # fmt: skip
         return median <= PLAYER_TARGET_MS
     finally:
         server.kill()
