@@ -15,38 +15,41 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import BooleanClauseList, Grouping
 
 from callsheet.faults import FilterFault
 from callsheet.schema.model import Schema
 from callsheet.store.kinds import kind_of
-from callsheet.store.kinds.base import Condition as SqlCondition
-from callsheet.store.kinds.base import negate
+from callsheet.store.kinds.base import NEGATIVE_OPERATORS, SqlCondition, negate
 from callsheet.store.paths import FieldPath, Hop, parse_path
 
 if TYPE_CHECKING:
     from sqlalchemy.sql.expression import FromClause
 
+    from callsheet.store.scope import ReadScope
     from callsheet.store.store import Store
 
 MATCH_ALL = {"all": True, "and": True, "any": False, "or": False}
 MAX_DEPTH = 64
-
-# A negative operator on a deep path is the negation of its positive twin: "no linked record
-# matches" (the same rule ShotGrid applies to multi-entity `is_not`).
-POSITIVE_OF = {
-    "is_not": "is",
-    "not_in": "in",
-    "not_contains": "contains",
-    "type_is_not": "type_is",
-    "name_not_contains": "name_contains",
-    "not_in_last": "in_last",
-    "not_in_next": "in_next",
-    "not_between": "between",
-}
+# Both databases store 64-bit integers: a larger filter value could never match, and binding it
+# fails inside the driver. A Fault says so instead.
+MIN_INT64, MAX_INT64 = -(2**63), 2**63 - 1
+# The operators that order values: they have nothing to compare None with.
+ORDERING_OPERATORS = frozenset({"less_than", "greater_than"})
+# SQLite refuses LIKE patterns over 50,000 bytes ("pattern too complex"); a filter text this long
+# is no search anyone types, so both databases refuse it clearly.
+MAX_PATTERN_CHARS = 10_000
+PATTERN_OPERATORS = frozenset(
+    {"contains", "not_contains", "starts_with", "ends_with", "name_contains", "name_not_contains"}
+)
+# SQLite parses `a OR b OR c ...` into a tree as deep as the list is long and refuses depth 1000
+# ("Expression tree is too large"): a group of more children is built as a balanced tree.
+FLAT_GROUP_SIZE = 64
 
 
 @dataclass(frozen=True)
-class Condition:
+class FilterCondition:
     path: FieldPath
     operator: str
     values: tuple[Any, ...]
@@ -56,11 +59,11 @@ class Condition:
 @dataclass(frozen=True)
 class Group:
     match_all: bool
-    children: tuple[Condition | Group, ...]
+    children: tuple[FilterCondition | Group, ...]
     kind: str = "group"
 
 
-FilterNode = Condition | Group
+FilterNode = FilterCondition | Group
 
 
 def parse_filters(
@@ -166,18 +169,40 @@ def _bad(item: Any) -> FilterNode:
 
 def _condition(
     schema: Schema, entity_type: str, path: Any, operator: Any, values: list[Any], operation: str
-) -> Condition:
+) -> FilterCondition:
     if not isinstance(operator, str):
         raise FilterFault(f"Filter on {path!r} needs a relation name, got {operator!r}.")
     parsed = parse_path(schema, entity_type, path, operation=operation)
-    return Condition(parsed, operator, tuple(values))
+    for value in values:
+        _check_value(path, operator, value, 0)
+    if operator in ORDERING_OPERATORS and (not values or values[0] is None):
+        raise FilterFault(f"Filter {path!r} {operator} needs a value to compare with, got None.")
+    return FilterCondition(parsed, operator, tuple(values))
+
+
+def _check_value(path: Any, operator: str, value: Any, depth: int) -> None:
+    """Refuse values no database column can hold (see MAX_INT64, MAX_PATTERN_CHARS)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        if not MIN_INT64 <= value <= MAX_INT64:
+            raise FilterFault(f"Filter {path!r} {operator}: {value} is beyond a 64-bit integer.")
+    elif isinstance(value, str):
+        if operator in PATTERN_OPERATORS and len(value) > MAX_PATTERN_CHARS:
+            raise FilterFault(
+                f"Filter {path!r} {operator}: the text is longer than {MAX_PATTERN_CHARS} "
+                "characters."
+            )
+    elif isinstance(value, dict | list | tuple) and depth < MAX_DEPTH:
+        items = value.values() if isinstance(value, dict) else value
+        for item in items:
+            _check_value(path, operator, item, depth + 1)
 
 
 class FilterCompiler:
     """Compiles a parsed filter tree for rows of one entity table."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, scope: ReadScope) -> None:
         self.store = store
+        self.scope = scope  # the rows the reader may see, on every table a filter reads
 
     def compile(self, node: FilterNode, table: FromClause) -> SqlCondition:
         return getattr(self, f"visit_{node.kind}")(node, table)
@@ -186,16 +211,16 @@ class FilterCompiler:
         parts = [self.compile(child, table) for child in node.children]
         if not parts:
             return sa.true()  # an empty group matches everything
-        return sa.and_(*parts) if node.match_all else sa.or_(*parts)
+        return _balanced(operators.and_ if node.match_all else operators.or_, parts)
 
-    def visit_condition(self, node: Condition, table: FromClause) -> SqlCondition:
+    def visit_condition(self, node: FilterCondition, table: FromClause) -> SqlCondition:
         values = list(node.values)
         if node.path.is_deep:
-            if node.operator in POSITIVE_OF and values != [None]:
-                positive = self.through(
-                    node.path.hops, node, POSITIVE_OF[node.operator], values, table
-                )
-                return negate(positive)
+            # A negative operator on a deep path is the negation of its positive twin: "no
+            # linked record matches" (the rule ShotGrid applies to multi-entity `is_not`).
+            if node.operator in NEGATIVE_OPERATORS and values != [None]:
+                positive = NEGATIVE_OPERATORS[node.operator]
+                return negate(self.through(node.path.hops, node, positive, values, table))
             if node.operator == "is" and values == [None]:
                 # A deep field reads None when the link is empty, of another type or retired, so
                 # `is None` matches exactly the rows where no linked record has a value.
@@ -205,7 +230,7 @@ class FilterCompiler:
     def through(
         self,
         hops: Sequence[Hop],
-        node: Condition,
+        node: FilterCondition,
         operator: str,
         values: list[Any],
         table: FromClause,
@@ -213,11 +238,31 @@ class FilterCompiler:
         """The condition on `table` rows, following `hops` to the final field."""
         if not hops:
             f = node.path.field
-            return kind_of(f).condition(f, table, operator, values, self.store)
+            try:
+                return kind_of(f).condition(f, table, operator, values, self.store, self.scope)
+            except OverflowError:  # e.g. in_last [10**12, "DAY"]: no date is that far away
+                raise FilterFault(
+                    f"Filter {node.path.text!r} {operator} {values!r}: the value is out of range."
+                ) from None
         hop = hops[0]
         target = self.store.table(hop.target_type).alias()
         inner = self.through(hops[1:], node, operator, values, target)
         ids = sa.select(target.c.id).where(
-            target.c._retired_at.is_(None), *self.store.scope.rows(hop.target_type, target), inner
+            target.c._retired_at.is_(None), *self.scope.rows(hop.target_type, target), inner
         )
         return kind_of(hop.field).links_to(hop.field, table, hop.target_type, ids, self.store)
+
+
+def _balanced(operator: Any, parts: list[SqlCondition]) -> SqlCondition:
+    """`parts` joined by AND or OR, as a tree of parenthesised groups of at most FLAT_GROUP_SIZE.
+
+    `sa.or_` flattens nested groups of the same operator back into one long chain, so the
+    groups are built raw (the SQL means the same: AND and OR are associative)."""
+    join = sa.and_ if operator is operators.and_ else sa.or_
+    if len(parts) <= FLAT_GROUP_SIZE:
+        return join(*parts)
+    size = -(-len(parts) // FLAT_GROUP_SIZE)
+    groups = [
+        Grouping(_balanced(operator, parts[i : i + size])) for i in range(0, len(parts), size)
+    ]
+    return BooleanClauseList._construct_raw(operator, groups)
