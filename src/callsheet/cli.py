@@ -13,6 +13,7 @@ from rich.table import Column, Table
 
 from callsheet.faults import Fault
 from callsheet.server import Settings, create_app
+from callsheet.server.settings import SERVE_MEDIA_WORKERS
 from callsheet.site.accounts import (
     create_script,
     create_user,
@@ -242,7 +243,7 @@ def serve(
         allow_cookieless_local_downloads=allow_cookieless_local_downloads or None,
         forwarded_allow_ips=forwarded_allow_ips,
         max_upload_bytes=max_upload_bytes,
-        media_workers=media_workers,
+        media_workers=SERVE_MEDIA_WORKERS if media_workers is None else media_workers,
         media_lease_s=media_lease_s,
     )
     site = _open_site(settings)  # create the site (and fail early) before any worker starts
@@ -318,7 +319,7 @@ def app_from_environment() -> Starlette:
         allowed_hosts=_host_list(environ.get("CALLSHEET_ALLOWED_HOSTS")),
         allow_cookieless_local_downloads=flag in ("1", "true", "yes") or None,
         max_upload_bytes=int(upload) if upload else None,
-        media_workers=int(media_workers) if media_workers else None,
+        media_workers=int(media_workers) if media_workers else SERVE_MEDIA_WORKERS,
         media_lease_s=float(media_lease) if media_lease else None,
     )
     return create_app(_open_site(settings), settings)
