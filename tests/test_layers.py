@@ -16,7 +16,8 @@ ALLOWED = {
     "store": {"store", "schema", "faults"},
     "files": {"files", "faults"},
     "site": {"site", "store", "schema", "files", "faults"},
-    "server": {"server", "site", "files", "faults", "schema", "client"},
+    "server": {"server", "site", "files", "media", "faults", "schema", "client"},
+    "media": {"media", "files", "faults"},
     "daemon": {"daemon", "faults"},
     "transfer": {"transfer", "site", "store", "schema", "files", "faults"},
 }

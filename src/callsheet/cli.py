@@ -13,6 +13,7 @@ from rich.table import Column, Table
 
 from callsheet.faults import Fault
 from callsheet.server import Settings, create_app
+from callsheet.server.settings import SERVE_MEDIA_WORKERS
 from callsheet.site.accounts import (
     create_script,
     create_user,
@@ -150,6 +151,8 @@ SERVE_ENVIRONMENT = {
     "allowed_hosts": "CALLSHEET_ALLOWED_HOSTS",
     "allow_cookieless_local_downloads": "CALLSHEET_ALLOW_COOKIELESS_LOCAL_DOWNLOADS",
     "max_upload_bytes": "CALLSHEET_MAX_UPLOAD_BYTES",
+    "media_workers": "CALLSHEET_MEDIA_WORKERS",
+    "media_lease_s": "CALLSHEET_MEDIA_LEASE_S",
 }
 
 
@@ -196,6 +199,20 @@ def _host_list(text: str | None) -> tuple[str, ...] | None:
     type=int,
     help="The largest upload accepted (default 50 GiB; uploads stream to disk).",
 )
+@click.option(
+    "--media-workers",
+    envvar="CALLSHEET_MEDIA_WORKERS",
+    type=int,
+    help="Transcode threads per server process (default 2; 0: this server makes none).",
+)
+@click.option(
+    "--media-lease",
+    "media_lease_s",
+    envvar="CALLSHEET_MEDIA_LEASE_S",
+    type=float,
+    help="Seconds a transcode stays claimed without a renewal (default 60): after a crash, "
+    "another server process takes the job over once it has passed.",
+)
 def serve(
     data: str | None,
     database: str | None,
@@ -208,6 +225,8 @@ def serve(
     allow_cookieless_local_downloads: bool,
     forwarded_allow_ips: str | None,
     max_upload_bytes: int | None,
+    media_workers: int | None,
+    media_lease_s: float | None,
 ) -> None:
     """Serve the Shotgun API (shotgun_api3's base_url is http://HOST:PORT)."""
     import uvicorn
@@ -224,6 +243,8 @@ def serve(
         allow_cookieless_local_downloads=allow_cookieless_local_downloads or None,
         forwarded_allow_ips=forwarded_allow_ips,
         max_upload_bytes=max_upload_bytes,
+        media_workers=SERVE_MEDIA_WORKERS if media_workers is None else media_workers,
+        media_lease_s=media_lease_s,
     )
     site = _open_site(settings)  # create the site (and fail early) before any worker starts
     try:
@@ -287,6 +308,8 @@ def app_from_environment() -> Starlette:
     environ = os.environ
     flag = environ.get("CALLSHEET_ALLOW_COOKIELESS_LOCAL_DOWNLOADS", "").lower()
     upload = environ.get("CALLSHEET_MAX_UPLOAD_BYTES")
+    media_workers = environ.get("CALLSHEET_MEDIA_WORKERS")
+    media_lease = environ.get("CALLSHEET_MEDIA_LEASE_S")
     settings = _settings(
         None,
         None,
@@ -296,6 +319,8 @@ def app_from_environment() -> Starlette:
         allowed_hosts=_host_list(environ.get("CALLSHEET_ALLOWED_HOSTS")),
         allow_cookieless_local_downloads=flag in ("1", "true", "yes") or None,
         max_upload_bytes=int(upload) if upload else None,
+        media_workers=int(media_workers) if media_workers else SERVE_MEDIA_WORKERS,
+        media_lease_s=float(media_lease) if media_lease else None,
     )
     return create_app(_open_site(settings), settings)
 

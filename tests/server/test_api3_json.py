@@ -40,7 +40,7 @@ def test_info_needs_no_auth_and_is_bare(app: Any) -> None:
     status, answer = call(app, {"method_name": "info", "params": []})
     assert status == 200 and answer["version"] == [8, 50, 0]
     assert (
-        answer["api_max_entities_per_page"] == 500 and answer["s3_direct_uploads_enabled"] is False
+        answer["api_max_entities_per_page"] == 500 and answer["s3_direct_uploads_enabled"] is True
     )
     assert answer["user_authentication_method"] == "default" and "callsheet_version" in answer
 

@@ -14,6 +14,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 
+from callsheet.files.direct_uploads import DirectUploads
 from callsheet.files.signing import DEFAULT_LIFETIME_S, UrlSigner
 from callsheet.files.storage import LocalFiles
 from callsheet.files.thumbnails import ThumbnailWorker
@@ -70,6 +71,8 @@ class FileRoom:
         self.storage = LocalFiles(root)
         self.thumbnails = ThumbnailWorker(thumbnail_delay_s)
         self.url_lifetime_s = url_lifetime_s
+        # the official client's cloud flow, served here (files/direct_uploads.py)
+        self.direct_uploads = DirectUploads(self.storage.incoming_dir(), url_lifetime_s)
         self.public_url = public_url.rstrip("/") if public_url else None
         self._signer: UrlSigner | None = None
 

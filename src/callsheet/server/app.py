@@ -22,6 +22,7 @@ from starlette.routing import Route
 
 from callsheet.faults import Fault
 from callsheet.server.callers import run_authenticating, source_address
+from callsheet.server.direct_uploads import direct_upload_routes
 from callsheet.server.event_stream import api3_events, event_stream_running
 from callsheet.server.files import (
     FileUrlMiddleware,
@@ -29,6 +30,7 @@ from callsheet.server.files import (
     file_routes,
     remember_loopback_session,
 )
+from callsheet.server.media_workers import media_workers
 from callsheet.server.methods import dispatch
 from callsheet.server.request_guards import BodyLimitMiddleware, HostCheckMiddleware
 from callsheet.server.settings import Settings
@@ -96,8 +98,13 @@ def create_app(site: Site, settings: Settings | None = None) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
-        async with event_stream_running(app, site):
-            yield
+        workers = media_workers(site, settings)
+        try:
+            async with event_stream_running(app, site):
+                yield
+        finally:
+            if workers is not None:
+                workers.stop()
         site.close()
 
     routes = [
@@ -106,6 +113,7 @@ def create_app(site: Site, settings: Settings | None = None) -> Starlette:
         Route("/api3/events", api3_events, methods=["GET"]),
         *file_routes(),
         *toolkit_routes(),
+        *direct_upload_routes(),
         *web_routes(),
     ]
     app = Starlette(

@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 import re
 import time
-from contextlib import suppress
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -57,12 +56,6 @@ AUTH_FIELDS = (
     "session_token",
     "sudo_as_login",
     "session_uuid",
-)
-CLOUD_PATHS = (
-    "/upload/api_get_upload_link_info",
-    "/upload/api_get_upload_link_for_part",
-    "/upload/api_complete_multipart_upload",
-    "/upload/api_link_file",
 )
 _THUMBNAIL_NAME = re.compile(r"[0-9]{1,10}\.(jpg|png)")
 _SHARED_ENTITY = re.compile(r"([A-Za-z][A-Za-z0-9_]{0,63})_([0-9]{1,10})")
@@ -241,13 +234,6 @@ async def share_thumbnail(request: Request) -> Response:
         return _text(False, "Callsheet could not share the thumbnail: internal error.")
 
 
-async def cloud_upload_not_available(request: Request) -> Response:
-    """The cloud (S3-style) flow: never selected, since `info` disables it (reference §7.1)."""
-    with suppress(Fault):
-        await _small_form(request)
-    return _text(False, "This Callsheet server takes uploads directly (no cloud upload flow).")
-
-
 async def thumbnail_url_not_available(request: Request) -> Response:
     """The legacy thumbnail URL lookup: only clients of servers older than 3.3 call it."""
     return PlainTextResponse("0\nImage URLs are returned by find (api_return_image_urls).\n")
@@ -368,7 +354,6 @@ def file_routes() -> list[Route]:
         Route("/upload/upload_file", upload_file, methods=["POST"]),
         Route("/upload/publish_thumbnail", publish_thumbnail, methods=["POST"]),
         Route("/upload/share_thumbnail", share_thumbnail, methods=["POST"]),
-        *(Route(path, cloud_upload_not_available, methods=["POST"]) for path in CLOUD_PATHS),
         Route("/upload/get_thumbnail_url", thumbnail_url_not_available),
         Route(TRANSIENT_PATH, transient_placeholder),
         Route("/thumbnail/{name}", thumbnail),

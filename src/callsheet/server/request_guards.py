@@ -23,6 +23,8 @@ from callsheet.server.settings import Settings
 SIGNIN_MAX_BODY_BYTES = 16 * 1024
 SMALL_FORM_MAX_BODY_BYTES = 1024 * 1024
 UPLOAD_PATHS = frozenset({"/upload/upload_file", "/upload/publish_thumbnail"})
+# the PUTs of the cloud flow (server/direct_uploads.py): a whole file or one part
+DIRECT_UPLOAD_PREFIX = "/file_upload/"
 SMALL_FORM_PREFIXES = ("/upload/",)
 
 
@@ -32,7 +34,7 @@ class BodyTooLargeFault(Fault):
 
 def body_limit(path: str, settings: Settings) -> int:
     """The most bytes a request body to `path` may hold."""
-    if path in UPLOAD_PATHS:
+    if path in UPLOAD_PATHS or path.startswith(DIRECT_UPLOAD_PREFIX):
         return settings.max_upload_bytes
     if path == "/signin":
         return SIGNIN_MAX_BODY_BYTES

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from callsheet.site.auth import AuthPolicy
 
 DEFAULT_DATA_DIR = "callsheet-data"
+SERVE_MEDIA_WORKERS = 2
 DATABASE_FILE = "callsheet.sqlite3"
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
 WILDCARD_ADDRESSES = ("", "0.0.0.0", "::")
@@ -37,6 +38,12 @@ class Settings:
     # least, and the public base URL of file links when the server sits behind a proxy.
     thumbnail_delay_s: float = 1.0
     public_url: str | None = None
+    # Transcodes (docs/media.md): worker threads per server process (0: this process makes
+    # none; `callsheet serve` starts SERVE_MEDIA_WORKERS unless told), how long a claimed job is
+    # held without a renewal, how often idle workers look.
+    media_workers: int = 0
+    media_lease_s: float = 60.0
+    media_poll_s: float = 1.0
     # Uploads stream to disk; a larger one is refused (docs/configuration.md).
     max_upload_bytes: int = 50 * 1024**3
     # Host names a request may name in its Host header; empty: derived from `host` and

@@ -50,8 +50,14 @@ class SiteOperations:
             "callsheet_version": __version__,
             "user_authentication_method": "default",
             "api_max_entities_per_page": MAX_PAGE_SIZE,
-            "s3_direct_uploads_enabled": False,
-            "s3_enabled_upload_types": {},
+            # The cloud flow, served by Callsheet itself (server/direct_uploads.py), for the
+            # fields ShotGrid sends that way (its own list; reference §7.1): movies go in parts.
+            "s3_direct_uploads_enabled": True,
+            "s3_enabled_upload_types": {
+                "Version": ["sg_uploaded_movie"],
+                "Attachment": "*",
+                "*": ["this_file"],
+            },
             "unified_login_flow_enabled": False,
             "authentication_app_session_launcher_enabled": False,
         }

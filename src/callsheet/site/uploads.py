@@ -86,6 +86,16 @@ def _size(content: bytes | Path) -> int:
     return len(content) if isinstance(content, bytes) else content.stat().st_size
 
 
+# `Attachment.file_size` is a number field, and a number is 32-bit (the store refuses more): a
+# file of 2 GiB or more (a 4K daily) is stored whole, with its size left empty.
+MAX_NUMBER = 2**31 - 1
+
+
+def _file_size(content: bytes | Path) -> int | None:
+    size = _size(content)
+    return size if size <= MAX_NUMBER else None
+
+
 def _parse_created_at(value: Any) -> datetime | None:
     if value in (None, "", "None"):
         return None
@@ -159,7 +169,7 @@ def upload_file(
     with site.writing(actor) as ctx:
         _check_exists(site, ctx.conn, entity_type, entity_id)
         values = _attachment_values(site, entity_type, entity_id, name)
-        values["file_size"] = _size(content)
+        values["file_size"] = _file_size(content)
         values["display_name"] = clean_filename(display_name) if display_name else name
         tags = [t.strip() for t in (tag_list or "").split(",") if t.strip()]
         if tags:
@@ -171,7 +181,59 @@ def upload_file(
         if field_name is not None:
             update_entity(ctx, entity_type, entity_id, {field_name: this_file})
         room.storage.store(room.storage.attachment_path(attachment_id), content)
+        if field_name is not None:
+            from callsheet.site.media import queue_transcode  # media builds on this module
+
+            queue_transcode(ctx, entity_type, entity_id, field_name, attachment_id)
     return attachment_id
+
+
+def attach_file(
+    ctx: WriteContext,
+    site: Site,
+    entity_type: str,
+    entity_id: int,
+    name: str,
+    content: bytes | Path,
+) -> dict[str, Any]:
+    """A new Attachment on the entity holding `content` (moved in), inside the caller's write;
+    its `this_file` value, ready for a file/link field (media renditions are made this way)."""
+    room = room_of(site)
+    values = _attachment_values(site, entity_type, entity_id, name)
+    values["file_size"] = _file_size(content)
+    values["display_name"] = name
+    attachment_id = create_entity(ctx, "Attachment", values)
+    this_file = _write_this_file(ctx, attachment_id, name)
+    room.storage.store(room.storage.attachment_path(attachment_id), content)
+    return this_file
+
+
+def attach_image(
+    ctx: WriteContext,
+    site: Site,
+    entity_type: str,
+    entity_id: int,
+    column: str,
+    name: str,
+    image: bytes,
+    extension: str,
+) -> int:
+    """A thumbnail made by Callsheet (already sized) in an image field, with its event row."""
+    room = room_of(site)
+    values = {"filename": name, "file_size": len(image), "display_name": name}
+    attachment_id = create_entity(ctx, "Attachment", values)
+    _write_this_file(ctx, attachment_id, name)
+    room.storage.write(room.storage.attachment_path(attachment_id), image)
+    room.storage.write(room.storage.thumbnail_path(attachment_id, extension), image)
+    _set_thumbnail(ctx, entity_type, entity_id, column, ImageRef(attachment_id, extension))
+    return attachment_id
+
+
+def set_pending_image(
+    ctx: WriteContext, entity_type: str, entity_id: int, column: str, attachment_id: int
+) -> None:
+    """Show the transient placeholder in an image field until a thumbnail is made."""
+    _set_thumbnail(ctx, entity_type, entity_id, column, ImageRef(attachment_id))
 
 
 def publish_thumbnail(
@@ -197,7 +259,7 @@ def publish_thumbnail(
         _check_exists(site, ctx.conn, entity_type, entity_id)
         thumbnail = {column: (owner.fields[column], None)}
         ctx.permissions.check_update(ctx, entity_type, entity_id, thumbnail)
-        values = {"filename": name, "file_size": _size(content), "display_name": name}
+        values = {"filename": name, "file_size": _file_size(content), "display_name": name}
         attachment_id = create_entity(ctx, "Attachment", values)
         _write_this_file(ctx, attachment_id, name)
         room.storage.store(room.storage.attachment_path(attachment_id), content)

@@ -166,3 +166,30 @@ transfer_progress = sa.Table(
     sa.Column("note", sa.Text, nullable=True),
     sa.Column("updated_at", sa.DateTime, nullable=False),
 )
+
+# Background media work (issue 16): one row per job, claimed by any server process (FOR UPDATE
+# SKIP LOCKED on PostgreSQL, the write lock on SQLite) and held by a lease its worker renews, so
+# a job whose process died is claimed again once the lease has passed (store/media_jobs.py).
+media_jobs = sa.Table(
+    "_cs_media_jobs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("entity_type", sa.String(64), nullable=False),
+    sa.Column("entity_id", sa.Integer, nullable=False),
+    sa.Column("field_name", sa.String(128), nullable=False),
+    sa.Column("attachment_id", sa.Integer, nullable=False),
+    # who uploaded: the results are written as them (their event rows, their permissions)
+    sa.Column("actor_type", sa.String(32), nullable=False),
+    sa.Column("actor_id", sa.Integer, nullable=False),
+    # queued, running, done, failed
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("worker", sa.String(128), nullable=True),
+    sa.Column("lease_until", sa.DateTime, nullable=True),
+    sa.Column("error", sa.Text, nullable=True),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+    sa.Index("ix_cs_media_jobs_state", "state", "lease_until"),
+    sa.Index("ix_cs_media_jobs_entity", "entity_type", "entity_id"),
+)

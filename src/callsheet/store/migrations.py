@@ -85,6 +85,11 @@ def _add_transfer_progress(conn: Connection) -> None:
     internal_tables.transfer_progress.create(conn, checkfirst=True)
 
 
+def _add_media_jobs(conn: Connection) -> None:
+    # Issue 16: transcodes run as durable jobs (store/media_jobs.py).
+    internal_tables.media_jobs.create(conn, checkfirst=True)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(2, "every internal table declared and created up front", _declare_internal_tables),
     Migration(
@@ -97,6 +102,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         "Toolkit: generic entity links take any type; default Software records",
         toolkit_seed.add_toolkit_defaults,
     ),
+    Migration(7, "media jobs: transcodes claimed by any server process", _add_media_jobs),
 )
 LAYOUT_VERSION = MIGRATIONS[-1].version
 

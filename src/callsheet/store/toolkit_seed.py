@@ -87,7 +87,10 @@ def _add_default_software(conn: Connection) -> None:
     inspector = sa.inspect(conn)
     if not inspector.has_table("Software"):
         return
-    software = sa.Table("Software", sa.MetaData(), autoload_with=conn)
+    # Columns only: reflecting the table's indexes warns on (and skips) SQLite's expression
+    # indexes, such as the one on lower(code) that layout version 4 adds.
+    columns = [sa.Column(c["name"], c["type"]) for c in inspector.get_columns("Software")]
+    software = sa.Table("Software", sa.MetaData(), *columns)
     if conn.execute(sa.select(sa.func.count()).select_from(software)).scalar():
         return  # the site has (or had) its own Software: leave it as its admins made it
     now = conn.execute(sa.select(sa.func.current_timestamp())).scalar()

@@ -19,7 +19,7 @@ STATIC_DIR = Path(__file__).parent / "static"
 # Each area of the page is one module with a `routes()` function; an area not written yet is
 # simply absent (importlib finds none), so areas can land one at a time. `schedule` comes before
 # `grid`, whose /project/{id}/{entity_type} would take /project/{id}/schedule.
-AREAS = ("signin", "home", "rpc", "schedule", "grid", "detail", "admin", "action_menu")
+AREAS = ("signin", "home", "rpc", "schedule", "grid", "detail", "admin", "action_menu", "review")
 
 
 def web_routes() -> list[BaseRoute]:
