@@ -21,7 +21,15 @@ from callsheet.site.site import Site
 @pytest.fixture(params=DIALECTS)
 def source(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[LiveServer]:
     """A populated Callsheet server to copy from."""
-    settings = Settings(threads=8, thumbnail_delay_s=0, data_dir=tmp_path / "source-data")
+    # One transcode worker, as `callsheet serve` runs: the source's movie is done with (here:
+    # refused, it is no movie) before the copy, as on a site whose uploads have settled.
+    settings = Settings(
+        threads=8,
+        thumbnail_delay_s=0,
+        data_dir=tmp_path / "source-data",
+        media_workers=1,
+        media_poll_s=0.2,
+    )
     folder = tmp_path / "source"
     folder.mkdir()
     with live_server(request, request.param, folder, settings) as server:

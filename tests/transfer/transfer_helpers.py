@@ -77,6 +77,11 @@ def populate(sg: shotgun_api3.Shotgun, folder: Path) -> dict[str, Any]:
         if time.monotonic() > deadline:
             raise RuntimeError("thumbnail never finished")
         time.sleep(0.05)
+    status = "sg_uploaded_movie_transcoding_status"
+    while sg.find_one("Version", [["id", "is", version["id"]]], [status])[status] == 0:
+        if time.monotonic() > deadline:  # the transcode worker refuses the fake movie: status 2
+            raise RuntimeError("the movie's transcode never ended")
+        time.sleep(0.05)
     return {
         "project": project,
         "shots": shots,
