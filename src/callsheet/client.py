@@ -13,10 +13,9 @@ import datetime as dt
 import re
 import tempfile
 from collections.abc import Callable
-from functools import cache
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from callsheet import __version__, faults
 from callsheet.site.actor import Actor
@@ -27,9 +26,20 @@ from callsheet.site.site import Site
 _WIRE_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 
 
-@cache
+# One class per fault class, made once: a pure function of the code (no site data), so a
+# second process making its own is the same.
+_CLIENT_FAULT_CLASSES: dict[type[faults.Fault], type[Exception]] = {}
+
+
 def _client_fault_class(fault_class: type[faults.Fault]) -> type[Exception]:
     """A class that is both our fault and shotgun_api3's matching one (when it is installed)."""
+    found = _CLIENT_FAULT_CLASSES.get(fault_class)
+    if found is None:
+        found = _CLIENT_FAULT_CLASSES.setdefault(fault_class, _make_client_fault(fault_class))
+    return found
+
+
+def _make_client_fault(fault_class: type[faults.Fault]) -> type[Exception]:
     try:
         import shotgun_api3
     except ImportError:
@@ -107,6 +117,10 @@ class Shotgun:
 
     BACKOFF = 0.75
     MAX_ATTEMPTS = 3
+
+    if TYPE_CHECKING:
+        # The table's methods are attached below (setattr): type checkers learn of them here.
+        def __getattr__(self, name: str) -> Any: ...
 
     def __init__(self, site: Site, actor: Actor, *, owns_site: bool = True) -> None:
         self.site = site

@@ -201,11 +201,14 @@ class SiteOperations:
 
         return preferences.export_page(self._site, actor, page_id, format, layout_name)
 
-    # -- navigation (Toolkit's tree; not built yet) -------------------------------------------
+    # -- navigation (Toolkit's tree: tk-framework-shotgunutils' hierarchy models) ----------
     def nav_expand(
         self, actor: Actor, path: Any, seed_entity_field: Any = None, entity_fields: Any = None
-    ) -> Any:
-        raise NotAvailableFault("nav_expand is not available on this Callsheet server.")
+    ) -> dict[str, Any]:
+        """The navigation hierarchy's node at `path` with its children (site/navigation.py)."""
+        from callsheet.site import navigation
+
+        return navigation.nav_expand(self._site, actor, path, seed_entity_field, entity_fields)
 
     def nav_search(
         self,
@@ -213,8 +216,13 @@ class SiteOperations:
         root_path: Any,
         search_criteria: Any = None,
         seed_entity_field: Any = None,
-    ) -> Any:
-        raise NotAvailableFault("nav_search is not available on this Callsheet server.")
+    ) -> list[dict[str, Any]]:
+        """Records under `root_path` matching a search string or an entity, with their paths."""
+        from callsheet.site import navigation
+
+        return navigation.nav_search(
+            self._site, actor, root_path, search_criteria, seed_entity_field
+        )
 
     # -- files (in process: the site's file store; over HTTP: server/files.py) ----------------
     def upload(

@@ -649,22 +649,6 @@ class Site(SiteOperations):
             return schema_changes.delete_field(self.store, conn, entity_type, field_name)
 
     # -- actors -------------------------------------------------------------------------------
-    def nav_expand(
-        self, actor: Actor, path: Any, seed_entity_field: Any = None, entity_fields: Any = None
-    ) -> dict[str, Any]:
-        """The navigation hierarchy's node at `path` with its children (site/navigation.py)."""
-        from callsheet.site.navigation import nav_expand
-
-        return nav_expand(self, actor, path, seed_entity_field, entity_fields)
-
-    def nav_search(
-        self, actor: Actor, root_path: Any, search_criteria: Any, seed_entity_field: Any = None
-    ) -> list[dict[str, Any]]:
-        """Records under `root_path` matching a search string or an entity, with their paths."""
-        from callsheet.site.navigation import nav_search
-
-        return nav_search(self, actor, root_path, search_criteria, seed_entity_field)
-
     def actor_for(self, entity_type: str, entity_id: int, session_uuid: str | None = None) -> Actor:
         """The Actor of an existing, live HumanUser or ApiUser."""
         if entity_type not in ("HumanUser", "ApiUser"):
