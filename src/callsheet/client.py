@@ -10,17 +10,18 @@ treats them. When `shotgun_api3` is installed, faults are also instances of its 
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import re
 import tempfile
 from collections.abc import Callable
-from functools import cache
+from functools import cache, wraps
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 from callsheet import __version__, faults
 from callsheet.site.actor import Actor
-from callsheet.site.api import METHODS, ApiMethod
+from callsheet.site.api import BY_NAME, METHODS, ApiMethod
 from callsheet.site.bootstrap import engine_script_id
 from callsheet.site.site import Site
 
@@ -165,7 +166,7 @@ class Shotgun:
         import urllib.request
 
         jar = http.cookiejar.CookieJar()
-        jar.set_cookie(_session_cookie(self.get_session_token()))
+        jar.set_cookie(_session_cookie(self._call(BY_NAME["get_session_token"], {})))
         return urllib.request.HTTPCookieProcessor(jar)
 
     def schema(self, entity_type: str) -> None:
@@ -211,6 +212,45 @@ def _table_method(method: ApiMethod) -> Callable[..., Any]:
 
 for _method in METHODS:
     setattr(Shotgun, _method.name, _table_method(_method))
+
+IMAGE_FIELDS = {"image": "upload_thumbnail", "filmstrip_image": "upload_filmstrip_thumbnail"}
+
+
+def _with_image_uploads(write: Callable[..., Any]) -> Callable[..., Any]:
+    """`create`/`update` as the official client does them: an `image` or `filmstrip_image` in
+    the data is a path to upload as the thumbnail after the write, then read back."""
+    signature = inspect.signature(write)
+
+    @wraps(write)
+    def call(self: Shotgun, *args: Any, **kwargs: Any) -> Any:
+        bound = signature.bind(self, *args, **kwargs)
+        data = bound.arguments.get("data")
+        popped = {}
+        if isinstance(data, dict):
+            # shotgun_api3 pops both on create; on update an `image` of None stays (a clear)
+            keep_none = ("image",) if write.__name__ == "update" else ()
+            popped = {
+                k: data[k]
+                for k in IMAGE_FIELDS
+                if k in data and not (k in keep_none and data[k] is None)
+            }
+            bound.arguments["data"] = {k: v for k, v in data.items() if k not in popped}
+        uploads = {k: v for k, v in popped.items() if v}
+        if popped and write.__name__ == "update" and not bound.arguments["data"]:
+            result = {"type": bound.arguments["entity_type"], "id": bound.arguments["entity_id"]}
+        else:
+            result = write(*bound.args, **bound.kwargs)
+        for name, path in uploads.items():
+            getattr(self, IMAGE_FIELDS[name])(result["type"], result["id"], path)
+            found = self.find_one(result["type"], [["id", "is", result["id"]]], [name])  # type: ignore[attr-defined]
+            result[name] = (found or {}).get(name)
+        return result
+
+    return call
+
+
+Shotgun.create = _with_image_uploads(Shotgun.create)  # type: ignore[attr-defined]
+Shotgun.update = _with_image_uploads(Shotgun.update)  # type: ignore[attr-defined]
 
 
 def _server_caps(info: dict[str, Any]) -> Any:

@@ -190,7 +190,7 @@ METHODS: tuple[ApiMethod, ...] = (
                 "entity_types",
                 "project_ids",
                 required=("text", "entity_types"),
-                limit="max_results",
+                renamed={"limit": "max_results"},
             ),
         ),
     ),
@@ -211,7 +211,9 @@ METHODS: tuple[ApiMethod, ...] = (
         _p("entity_type", "entity_id"),
         "delete",
         Wire(
-            "delete", "delete", mapped("delete", required=("entity_type", "entity_id"), **_ENTITY)
+            "delete",
+            "delete",
+            mapped("delete", required=("entity_type", "entity_id"), renamed=_ENTITY),
         ),
     ),
     ApiMethod(
@@ -219,7 +221,9 @@ METHODS: tuple[ApiMethod, ...] = (
         _p("entity_type", "entity_id"),
         "revive",
         Wire(
-            "revive", "revive", mapped("revive", required=("entity_type", "entity_id"), **_ENTITY)
+            "revive",
+            "revive",
+            mapped("revive", required=("entity_type", "entity_id"), renamed=_ENTITY),
         ),
     ),
     ApiMethod("batch", _p("requests"), "batch", Wire("batch", "batch", api_params.batch)),
@@ -227,13 +231,17 @@ METHODS: tuple[ApiMethod, ...] = (
         "schema_read",
         _p(("project_entity", None)),
         "schema_read",
-        Wire("schema_read", "schema_read", mapped("schema_read", **_PROJECT)),
+        Wire("schema_read", "schema_read", mapped("schema_read", renamed=_PROJECT)),
     ),
     ApiMethod(
         "schema_entity_read",
         _p(("project_entity", None)),
         "schema_entity_read",
-        Wire("schema_entity_read", "schema_entity_read", mapped("schema_entity_read", **_PROJECT)),
+        Wire(
+            "schema_entity_read",
+            "schema_entity_read",
+            mapped("schema_entity_read", renamed=_PROJECT),
+        ),
     ),
     ApiMethod(
         "schema_field_read",
@@ -246,8 +254,7 @@ METHODS: tuple[ApiMethod, ...] = (
                 "schema_field_read",
                 "field_name",
                 required=("entity_type",),
-                entity_type="type",
-                **_PROJECT,
+                renamed={"entity_type": "type", **_PROJECT},
             ),
         ),
     ),
@@ -274,7 +281,7 @@ METHODS: tuple[ApiMethod, ...] = (
                 "schema_field_delete",
                 "field_name",
                 required=("entity_type", "field_name"),
-                entity_type="type",
+                renamed={"entity_type": "type"},
             ),
         ),
     ),
@@ -338,7 +345,7 @@ METHODS: tuple[ApiMethod, ...] = (
                 "max_id",
                 "limit",
                 required=("entity_type", "entity_id"),
-                **_ENTITY,
+                renamed=_ENTITY,
             ),
         ),
     ),

@@ -311,7 +311,7 @@ class SiteOperations:
                 "'source_entity' parameter must be a dict with at least 'type' and 'id' keys."
             )
         targets = [(e["type"], e["id"]) for e in entities]
-        source = (source_entity.get("type"), source_entity["id"])
+        source = cast("tuple[str, int]", (source_entity.get("type"), source_entity["id"]))
         return uploads.share_thumbnail(
             self._site, actor, targets, source, bool(filmstrip_thumbnail)
         )

@@ -468,8 +468,8 @@ class Site(SiteOperations):
 
     def _create_many(self, ctx: WriteContext, run: list[dict[str, Any]]) -> list[dict[str, Any]]:
         entity_type = run[0].get("entity_type")
-        for request in run:
-            check_field_names(request.get("return_fields"), "return_fields")
+        for item in run:
+            check_field_names(item.get("return_fields"), "return_fields")
         datas = [request.get("data") for request in run]
         ids = self._with_schema_retry(lambda: create_entities(ctx, entity_type, datas))
         wanted = [[*(r.get("data") or {}), *(r.get("return_fields") or [])] for r in run]
