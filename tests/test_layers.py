@@ -16,7 +16,7 @@ ALLOWED = {
     "store": {"store", "schema", "faults"},
     "files": {"files", "faults"},
     "site": {"site", "store", "schema", "files", "faults"},
-    "server": {"server", "site", "files", "faults", "schema", "store", "client"},
+    "server": {"server", "site", "files", "faults", "schema", "client"},
     "daemon": {"daemon", "faults"},
 }
 FORBIDDEN_EVERYWHERE_BUT_SERVER = ("starlette", "uvicorn")
@@ -53,14 +53,8 @@ def test_module_imports_only_allowed_rooms(path: Path) -> None:
             assert not forbidden, f"{path.name} imports {name}"
 
 
-# Issue 10 §3: the server reaches the database only through the site, and the site keeps its SQL
-# in store/ modules. These server modules still reach the store; the list only shrinks.
-SERVER_STILL_IMPORTING_STORE = {
-    "server/web/admin/permission_conditions.py",
-    "server/web/grid/columns.py",
-}
-
-
+# Issue 10 §3 (DESIGN.md's rooms): the server reaches the database only through the site, and
+# the site keeps its SQL in store/ modules.
 @pytest.mark.parametrize(
     "path",
     [p for p in MODULES if _room(p) in ("server", "site")],
@@ -69,7 +63,7 @@ SERVER_STILL_IMPORTING_STORE = {
 def test_server_never_reaches_the_store_and_site_keeps_sql_in_store(path: Path) -> None:
     name = str(path.relative_to(PACKAGE))
     imports = _imports(path)
-    if _room(path) == "server" and name not in SERVER_STILL_IMPORTING_STORE:
+    if _room(path) == "server":
         reaching = [i for i in imports if i.startswith(("callsheet.store", "sqlalchemy"))]
         assert not reaching, f"{name} imports {reaching}: ask the site instead"
     if _room(path) == "site":

@@ -588,7 +588,9 @@ def daemon(ctx: click.Context, config_path: str | None, state_path: str | None) 
         raise click.ClickException(str(error)) from error
 
 
-def _daemon_paths(ctx: click.Context, config_path: str | None, state_path: str | None) -> tuple:
+def _daemon_paths(
+    ctx: click.Context, config_path: str | None, state_path: str | None
+) -> tuple[str | None, str | None]:
     return (config_path or ctx.obj["config_path"], state_path or ctx.obj["state_path"])
 
 

@@ -51,3 +51,7 @@ class NotFoundFault(Fault):
 
 class SiteVersionFault(Fault):
     """The database was made by a newer Callsheet (or cannot be brought up to date)."""
+
+
+class LimitFault(Fault):
+    """A request that would cost more than one request may (too many groups, too long a run)."""

@@ -12,6 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from callsheet.faults import Fault
 from callsheet.schema.default import default_schema
 from callsheet.store.filters import FilterCompiler, parse_filters
+from callsheet.store.scope import UNRESTRICTED
 from callsheet.store.store import Store
 
 HOSTILE = 'x\'); DROP TABLE "Shot"; --'
@@ -27,7 +28,7 @@ def store() -> Any:
 def compile_filter(store: Any, entity_type: str, filters: Any, dialect: Any) -> Any:
     group = parse_filters(store.schema, entity_type, filters)
     table = store.table(entity_type)
-    condition = FilterCompiler(store).compile(group, table)
+    condition = FilterCompiler(store, UNRESTRICTED).compile(group, table)
     return sa.select(table.c.id).where(condition).compile(dialect=dialect)
 
 

@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 from web_people import ARTIST_LOGIN, ARTIST_PASSWORD, sign_in
 
 from callsheet.site.accounts import admin_actor, create_user
-from callsheet.site.permissions import Condition, export_rules, roles, set_role_rules
+from callsheet.site.permissions import RuleCondition, export_rules, roles, set_role_rules
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
@@ -207,7 +207,7 @@ def test_copied_role_without_note_create_refuses_notes_through_the_api(
     rules = role_rules(live, "Artist No Notes")
     assert rules.entity("Note").create is False
     assert rules.entity("Note").see is True
-    assert isinstance(rules.entity("Task").update, Condition)  # the rest is the Artist's
+    assert isinstance(rules.entity("Task").update, RuleCondition)  # the rest is the Artist's
     assert rules.assigned_projects_only is True
     if os.environ.get("CALLSHEET_SCREENSHOTS") == "1":
         take_matrix_screenshots(page)
@@ -299,7 +299,7 @@ def test_conditions_settings_and_field_rules_save_all_or_nothing(
     assert rules.entity("Playlist").create is True
     assert rules.entity("Sequence").create is False
     update_rule = rules.entity("Shot").update
-    assert isinstance(update_rule, Condition)
+    assert isinstance(update_rule, RuleCondition)
     assert update_rule.filters == [["created_by", "is", "$me"]]
     assert rules.field("Shot", "description").see is False
     assert rules.field("Shot", "sg_status_list").see is True

@@ -126,7 +126,7 @@ class LinkRegistry:
         self._sides: dict[str, tuple[str, str]] | None = None
         for entity in schema:
             for f in entity.fields.values():
-                if f.data_type == "multi_entity":
+                if f.traits.link == "multi":
                     storage = _storage_for(schema, entity, f.name)
                     self._storage[(entity.name, f.name)] = storage
         for (owner, name), storage in self._storage.items():
@@ -217,21 +217,21 @@ def _has_entity_fields(schema: Schema, type_name: str, *fields: str) -> bool:
     if type_name not in schema:
         return False
     entity = schema.entity(type_name)
-    return all(f in entity.fields and entity.fields[f].data_type == "entity" for f in fields)
+    return all(f in entity.fields and entity.fields[f].traits.is_single_link for f in fields)
 
 
 def _points_back(schema: Schema, owner_type: str, target_type: str, target_field: str) -> bool:
     if target_type not in schema:
         return False
     f = schema.entity(target_type).fields.get(target_field)
-    return f is not None and f.data_type == "entity" and owner_type in f.valid_types
+    return f is not None and f.traits.is_single_link and owner_type in f.valid_types
 
 
 def _table_accepts(schema: Schema, owner_type: str, table_type: str, table_field: str) -> bool:
     if table_type not in schema:
         return False
     f = schema.entity(table_type).fields.get(table_field)
-    return f is not None and f.data_type == "multi_entity" and owner_type in f.valid_types
+    return f is not None and f.traits.link == "multi" and owner_type in f.valid_types
 
 
 def _connection_for(schema: Schema, entity: EntityType, name: str) -> ConnectionLink | None:
@@ -243,7 +243,7 @@ def _connection_for(schema: Schema, entity: EntityType, name: str) -> Connection
         sides = [
             f
             for f in connection.fields.values()
-            if f.data_type == "entity" and f.name not in _BOOKKEEPING_LINKS
+            if f.traits.is_single_link and f.name not in _BOOKKEEPING_LINKS
         ]
         if len(sides) != 2:
             continue

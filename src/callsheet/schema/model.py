@@ -12,9 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from callsheet.faults import SchemaFault
-
-# Data types whose values are computed by ShotGrid's web page, read-only through the API.
-COMPUTED_DATA_TYPES = frozenset({"summary", "pivot_column", "calculated"})
+from callsheet.schema.data_types import DataTypeTraits, traits_of
 
 # Fields the server maintains on every entity; never writable by `update`.
 SYSTEM_FIELDS = frozenset({"id", "created_at", "updated_at", "created_by", "updated_by"})
@@ -72,8 +70,13 @@ class Field:
         return self.properties.get("default_value")
 
     @property
+    def traits(self) -> DataTypeTraits:
+        """The plain facts of the field's data type (schema/data_types.py)."""
+        return traits_of(self.data_type)
+
+    @property
     def is_computed(self) -> bool:
-        return self.data_type in COMPUTED_DATA_TYPES
+        return self.traits.computed
 
     @property
     def qualified_name(self) -> str:

@@ -10,7 +10,7 @@ from typing import Any
 
 from callsheet.schema.model import EntityType, Field
 from callsheet.site.permissions.access import SECRET_FIELDS
-from callsheet.site.write_context import LINK_TYPES, WriteContext, read_form
+from callsheet.site.write_context import WriteContext, read_form
 from callsheet.store.events import EventRow, meta_value
 from callsheet.store.kinds import LinkRef, kind_of
 from callsheet.store.kinds.computed import PASSWORD_MASK
@@ -71,13 +71,13 @@ def log_create(
     for f, stored in values.values():
         if f.name in NOT_LOGGED_ON_CREATE or stored in (None, [], False):
             continue
-        if f.data_type in LINK_TYPES:
+        if f.traits.is_multi_link:
             log_links(ctx, entity, ref, project, f, [], list(stored), in_create=True)
             continue
-        side_loaded = getattr(kind_of(f), "side_loaded", False)
-        new = stored if side_loaded else read_form(ctx, f, kind_of(f).to_columns(f, stored))
+        kind = kind_of(f)
+        new = stored if kind.side_loaded else read_form(ctx, f, kind.to_columns(f, stored))
         log_change(ctx, entity, ref, project, f, None, new, in_create=True)
-        if f.data_type == "entity":
+        if f.traits.is_single_link:
             log_entity_backrefs(ctx, ref, f, None, new, in_create=True)
 
 
@@ -218,7 +218,7 @@ def _log_backref(
         "entity_id": target.id,
         "field_data_type": partner_field.data_type,
     }
-    if partner_field.data_type in LINK_TYPES:
+    if partner_field.traits.is_multi_link:
         meta["added"] = [source_dict] if added else []
         meta["removed"] = [] if added else [source_dict]
     else:

@@ -68,7 +68,7 @@ def _linked_write(
     path = parse_path(ctx.store.schema, entity.name, name, operation=operation)
     for hop in path.hops:
         link = hop.field
-        if link.data_type != "entity":
+        if not link.traits.is_single_link:
             raise SchemaFault(
                 f"API {operation}() {entity.name}.{name}: {link.qualified_name} is a "
                 f"{link.data_type} field; fields of linked entities can only be written through "

@@ -11,35 +11,13 @@ from typing import Any
 
 from callsheet.faults import SchemaFault, ValueFault
 from callsheet.schema.answers import field_answer, schema_entity_read_answer
+from callsheet.schema.data_types import CREATABLE_DATA_TYPES, traits_of
 from callsheet.schema.model import Field
 from callsheet.schema.naming import system_name_for
-from callsheet.store.kinds import kind_of, known_data_types
+from callsheet.store.kinds import kind_of
 from callsheet.store.store import Store
 from callsheet.store.types import Connection
 
-# Data types a custom field may have (computed kinds are made in the web page, not the API).
-CREATABLE_DATA_TYPES = (
-    "checkbox",
-    "currency",
-    "date",
-    "date_time",
-    "duration",
-    "entity",
-    "float",
-    "footage",
-    "list",
-    "multi_entity",
-    "number",
-    "percent",
-    "status_list",
-    "tag_list",
-    "text",
-    "timecode",
-    "url",
-    "serializable",
-    "color",
-    "uuid",
-)
 # Properties a caller may set, flat (reference/data-model.md §2.1).
 WRITABLE_PROPERTIES = frozenset(
     {
@@ -162,7 +140,9 @@ def create_field(
 ) -> str:
     """Add a custom field; returns its system name (`sg_...`)."""
     entity = store.schema.entity(entity_type, operation="schema_field_create")
-    if data_type not in CREATABLE_DATA_TYPES or data_type not in known_data_types():
+    # Computed kinds are made in ShotGrid's web page, not the API (schema/data_types.py).
+    traits = traits_of(data_type) if isinstance(data_type, str) else None
+    if traits is None or not traits.creatable:
         raise SchemaFault(
             f"Cannot create a field of data type {data_type!r}; "
             f"valid data types: {list(CREATABLE_DATA_TYPES)}."
@@ -170,11 +150,11 @@ def create_field(
     props = _check_properties(properties)
     name = system_name_for(display_name, entity.fields)
     base_properties: dict[str, Any] = {"default_value": None, "summary_default": "none"}
-    if data_type in ("entity", "multi_entity"):
+    if traits.is_link:
         base_properties["valid_types"] = []
-    if data_type in ("list", "status_list"):
+    if traits.choices:
         base_properties["valid_values"] = []
-    if data_type == "status_list":
+    if traits.statuses:
         base_properties["display_values"] = {}
         base_properties["hidden_values"] = []
     new_field = Field(
@@ -199,7 +179,7 @@ def create_field(
 
 def _check_default(store: Store, f: Field) -> None:
     default = f.default_value
-    if default is None or f.data_type in ("entity", "multi_entity"):
+    if default is None or f.traits.is_link:
         return
     try:
         kind_of(f).to_stored(f, default, store)

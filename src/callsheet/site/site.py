@@ -35,7 +35,6 @@ from callsheet.store.kinds import LinkRef
 from callsheet.store.paths import parse_path
 from callsheet.store.query import ReadRequest, Sort, read, read_point
 from callsheet.store.query import count as run_count
-from callsheet.store.scope import scoped
 from callsheet.store.store import Store, now_utc
 from callsheet.store.summaries import summarize as run_summarize
 from callsheet.store.text_search import search_terms as run_text_search_terms
@@ -234,13 +233,12 @@ class Site(SiteOperations):
         """One page of a find: the records the actor may see and whether more follow."""
         permissions = self.permissions_for(actor)
         request = permissions.readable(request)
-        store = scoped(self.store, permissions.scope)
-        point = read_point(store, request)
+        point = read_point(self.store, request, permissions.scope)
         if point is not None:
             records, more = point, False
         else:
             with self.store.read() as conn:
-                records, more = read(conn, store, request)
+                records, more = read(conn, self.store, request, permissions.scope)
         resolve_file_values(self, request.entity_type, request.fields, records, permissions.scope)
         if request.entity_type == "EventLogEntry":
             hide_unseen_links(self, permissions.scope, request.fields, records)
@@ -325,7 +323,7 @@ class Site(SiteOperations):
         permissions = self.permissions_for(actor)
         request = permissions.readable(request)
         with self.store.read() as conn:
-            return run_count(conn, scoped(self.store, permissions.scope), request)
+            return run_count(conn, self.store, request, permissions.scope)
 
     def find_one(
         self,
@@ -360,7 +358,7 @@ class Site(SiteOperations):
         request = self.read_request(entity_type, [["id", "is", entity_id]], list(fields))
         request = ctx.permissions.written(request)
         with self.store.read() as conn:
-            records, _ = read(conn, scoped(self.store, ctx.permissions.scope), request)
+            records, _ = read(conn, self.store, request, ctx.permissions.scope)
         if not records:
             return {"type": entity_type, "id": entity_id}
         resolve_file_values(self, entity_type, request.fields, records, ctx.permissions.scope)
@@ -476,9 +474,9 @@ class Site(SiteOperations):
         fields = list(dict.fromkeys(name for names in wanted for name in names))
         request = self.read_request(entity_type, [["id", "in", ids]], fields)
         request = ctx.permissions.written(request)
-        store = scoped(self.store, ctx.permissions.scope)
         with self.store.read() as conn:
-            records = {record["id"]: record for record in read(conn, store, request)[0]}
+            found, _ = read(conn, self.store, request, ctx.permissions.scope)
+            records = {record["id"]: record for record in found}
         results = []
         for entity_id, names in zip(ids, wanted, strict=True):
             record = records.get(entity_id, {"type": entity_type, "id": entity_id})
@@ -536,9 +534,10 @@ class Site(SiteOperations):
                 if isinstance(items, list | tuple):
                     names = [item.get("field") for item in items if isinstance(item, dict)]
                     permissions.check_paths(entity_type, names)
-            store = scoped(self.store, permissions.scope)
             with self.store.read() as conn:
-                return run_summarize(conn, store, request, summary_fields, grouping)
+                return run_summarize(
+                    conn, self.store, request, summary_fields, grouping, permissions.scope
+                )
 
         return self._with_schema_retry(run)
 
@@ -576,7 +575,7 @@ class Site(SiteOperations):
             entity_types = visible
         with self.store.read() as conn:
             return run_text_search(
-                conn, scoped(self.store, permissions.scope), text, entity_types, project_ids, limit
+                conn, self.store, text, entity_types, project_ids, limit, permissions.scope
             )
 
     # -- schema -------------------------------------------------------------------------------

@@ -153,7 +153,7 @@ def upload_file(
         field_name = None
     if field_name is not None:
         f = site.schema.entity(entity_type).field(field_name, operation="upload")
-        if f.data_type != "url":
+        if not f.traits.file_link:
             raise SchemaFault(f"{f.qualified_name} is not a file/link field; cannot upload to it.")
     values_created_at = _parse_created_at(created_at)
     with site.writing(actor) as ctx:
@@ -309,12 +309,12 @@ def resolve_file_values(
     images, links = [], []
     for name in fields:
         try:
-            data_type = parse_path(site.schema, entity_type, name).field.data_type
+            traits = parse_path(site.schema, entity_type, name).field.traits
         except Fault:
             continue
-        if data_type == "image":
+        if traits.thumbnail:
             images.append(name)
-        elif data_type == "url":
+        elif traits.file_link:
             links.append(name)
     uploaded: list[tuple[dict[str, Any], str, dict[str, Any]]] = []
     for record in records:

@@ -14,13 +14,13 @@ from callsheet.store import rows
 from callsheet.store.events import EventLogWriter
 from callsheet.store.kinds import LinkRef, kind_of
 from callsheet.store.query import display_names
+from callsheet.store.scope import UNRESTRICTED
 from callsheet.store.store import RETIRED_COLUMN, Store
 from callsheet.store.types import Connection
 
 if TYPE_CHECKING:
     from callsheet.site.permissions import ActorPermissions
 
-LINK_TYPES = ("multi_entity", "addressing")
 # Event logs cannot be changed or deleted, not even by admins [PY event types].
 READ_ONLY_TYPES = frozenset({"EventLogEntry"})
 
@@ -49,7 +49,8 @@ class WriteContext:
         if ref is None:
             return None
         if ref not in self._names:
-            found = display_names(self.conn, self.store, {ref.type: {ref.id}})
+            # the engine's own view: event rows name what was written, whoever wrote it
+            found = display_names(self.conn, self.store, {ref.type: {ref.id}}, UNRESTRICTED)
             self._names[ref] = found.get(ref)
         return self._names[ref]
 

@@ -23,7 +23,6 @@ from callsheet.site.credential_changes import note_changed_fields
 from callsheet.site.linked_writes import LinkedWrite, linked_updates, split_linked
 from callsheet.site.retirement import retire_entity, revive_entity
 from callsheet.site.write_context import (
-    LINK_TYPES,
     READ_ONLY_TYPES,
     WriteContext,
     current_row,
@@ -31,7 +30,6 @@ from callsheet.site.write_context import (
 )
 from callsheet.store import rows
 from callsheet.store.kinds import LinkRef, kind_of
-from callsheet.store.kinds.text import UuidKind
 from callsheet.store.links import read_links, write_links
 
 __all__ = [
@@ -85,7 +83,7 @@ def check_values(
             continue
         refuse = name in MAINTAINED_FIELDS or (not creating and name in CREATE_ONLY_SYSTEM_FIELDS)
         if not refuse and not creating and not f.editable and name not in EDITABLE_ANYWAY:
-            refuse = f.data_type not in ("image",)
+            refuse = not f.traits.thumbnail  # None clears a read-only thumbnail
         kind = kind_of(f)
         if refuse or not kind.writable:
             raise SchemaFault(
@@ -296,7 +294,7 @@ def _apply_defaults(
     generated, defaults = _defaults_of(ctx, entity)
     for f in generated:
         if f.name not in values:
-            value = UuidKind.new_value(f)
+            value = kind_of(f).generated_value(f)
             if value:
                 values[f.name] = (f, value)
     for f, stored in defaults:
@@ -318,11 +316,11 @@ def _defaults_of(
     for f in entity.fields.values():
         if not kind_of(f).writable:
             continue
-        if f.data_type == "uuid":
+        if f.traits.generated:
             generated.append(f)
             continue
         default = CREATE_DEFAULTS.get((entity.name, f.name), f.default_value)
-        if default is None or default is False or f.data_type in ("image", "url", "serializable"):
+        if default is None or default is False or not f.traits.create_default:
             continue
         try:
             defaults.append((f, kind_of(f).to_stored(f, default, ctx.store)))
@@ -352,12 +350,12 @@ def _write_side_values(
     ctx: WriteContext, ref: LinkRef, values: dict[str, tuple[Field, Any]], *, creating: bool
 ) -> None:
     for f, stored in values.values():
-        if f.data_type in LINK_TYPES and creating:
+        if f.traits.is_multi_link and creating:
             write_links(
                 ctx.conn, ctx.store, ref.type, ref.id, f.name, [], list(stored), ctx.stamp()
             )
-        elif getattr(kind_of(f), "side_loaded", False):
-            kind_of(f).write(ctx.conn, ctx.store, f, ref.id, stored)  # type: ignore[attr-defined]
+        elif kind_of(f).side_loaded:
+            kind_of(f).write(ctx.conn, ctx.store, f, ref.id, stored)
 
 
 # -- update -----------------------------------------------------------------------------------
@@ -400,7 +398,7 @@ def update_entity(
     link_changes: list[tuple[Field, list[LinkRef], list[LinkRef]]] = []
     for name, (f, stored) in values.items():
         kind = kind_of(f)
-        if f.data_type in LINK_TYPES:
+        if f.traits.is_multi_link:
             stored_links = [
                 LinkRef(*link)
                 for link in read_links(ctx.conn, ctx.store, entity_type, f.name, [entity_id])[
@@ -428,16 +426,16 @@ def update_entity(
             if set(new) != set(old):
                 link_changes.append((f, old, new))
             continue
-        if getattr(kind, "side_loaded", False):
-            old = kind.load(ctx.conn, ctx.store, f, [entity_id])[entity_id]  # type: ignore[attr-defined]
+        if kind.side_loaded:
+            old = kind.load(ctx.conn, ctx.store, f, [entity_id])[entity_id]
             if old != stored:
-                kind.write(ctx.conn, ctx.store, f, entity_id, stored)  # type: ignore[attr-defined]
+                kind.write(ctx.conn, ctx.store, f, entity_id, stored)
                 changes.append((f, old, stored))
             continue
         columns = kind.to_columns(f, stored)
         old_read = read_form(ctx, f, dict(current))
         new_read = read_form(ctx, f, columns)
-        if old_read != new_read or f.data_type == "password":
+        if old_read != new_read or f.traits.secret:  # a new secret reads as the old mask
             row.update(columns)
             changes.append((f, old_read, new_read))
     if secret_given:
@@ -454,7 +452,7 @@ def update_entity(
     project = project_of(ctx, entity, {**dict(current), **row}, ref)
     for f, old, new in changes:
         log_change(ctx, entity, ref, project, f, old, new, in_create=False)
-        if f.data_type == "entity":
+        if f.traits.is_single_link:
             log_entity_backrefs(ctx, ref, f, old, new, in_create=False)
     for f, old, new in link_changes:
         log_links(ctx, entity, ref, project, f, old, new, in_create=False)

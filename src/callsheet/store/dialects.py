@@ -5,14 +5,19 @@
   docs on pysqlite's transaction handling); a pathless database is one in-memory connection
   shared under a lock.
 - Date buckets for summarize groupings.
+- A time limit on the statements of one request: SQLite's progress handler interrupts a statement
+  past its deadline, PostgreSQL's `statement_timeout` cancels it; either way the work stops (it
+  does not go on after the client left) and the caller gets a LimitFault.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 import uuid
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,7 +28,11 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.sql.functions import FunctionElement
 
+from callsheet.faults import LimitFault
+
 BUSY_TIMEOUT_S = 30.0
+# SQLite calls the progress handler once per this many virtual-machine instructions.
+PROGRESS_STEPS = 1_000
 WRITE_OPTION = "callsheet_write"
 READ_OPTION = "callsheet_read"
 
@@ -57,6 +66,41 @@ class Dialect:
         """Held around each transaction where the database allows only one at a time."""
         return self._lock if self.in_memory else nullcontext()
 
+    @contextmanager
+    def time_limit(self, conn: sa.Connection, seconds: float, operation: str) -> Iterator[None]:
+        """Stop the statements run on `conn` inside the block once `seconds` have passed.
+
+        Past the limit the running statement is interrupted (SQLite) or cancelled (PostgreSQL)
+        and a LimitFault naming `operation` is raised instead of the driver's error.
+        """
+        deadline = time.monotonic() + seconds
+        if self.is_sqlite:
+            raw: sqlite3.Connection = conn.connection.driver_connection  # type: ignore[assignment]
+            raw.set_progress_handler(lambda: int(time.monotonic() >= deadline), PROGRESS_STEPS)
+            try:
+                yield
+            except sa.exc.OperationalError as error:
+                if time.monotonic() < deadline or "interrupted" not in str(error.orig):
+                    raise
+                raise _time_limit_fault(operation, seconds) from None
+            finally:
+                raw.set_progress_handler(None, 0)
+            return
+        # Inside a transaction the setting ends with it; on an autocommit connection (reads) it
+        # is the session's, so it is put back afterwards.
+        local = conn.in_transaction()
+        milliseconds = max(1, int(seconds * 1000))  # 0 would mean "no limit"
+        conn.execute(sa.select(sa.func.set_config("statement_timeout", f"{milliseconds}ms", local)))
+        try:
+            yield
+        except sa.exc.OperationalError as error:
+            if getattr(error.orig, "sqlstate", None) != "57014":  # query_canceled
+                raise
+            raise _time_limit_fault(operation, seconds) from None
+        finally:
+            if not local:
+                conn.execute(sa.select(sa.func.set_config("statement_timeout", "0", False)))
+
     def date_bucket(self, column: Any, unit: str) -> Any:
         """The first day of the day/week/month/quarter/year holding `column`, as 'YYYY-MM-DD'."""
         if self.is_sqlite:
@@ -82,6 +126,13 @@ class Dialect:
             "year": "year",
         }[unit]
         return sa.func.to_char(sa.func.date_trunc(trunc, column), "YYYY-MM-DD")
+
+
+def _time_limit_fault(operation: str, seconds: float) -> LimitFault:
+    return LimitFault(
+        f"API {operation} stopped after {seconds:g} s, the limit for one request: filter the "
+        "rows first or ask for less."
+    )
 
 
 class UnicodeLower(FunctionElement[str]):

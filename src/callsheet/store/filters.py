@@ -21,13 +21,13 @@ from sqlalchemy.sql.elements import BooleanClauseList, Grouping
 from callsheet.faults import FilterFault
 from callsheet.schema.model import Schema
 from callsheet.store.kinds import kind_of
-from callsheet.store.kinds.base import Condition as SqlCondition
-from callsheet.store.kinds.base import negate
+from callsheet.store.kinds.base import NEGATIVE_OPERATORS, SqlCondition, negate
 from callsheet.store.paths import FieldPath, Hop, parse_path
 
 if TYPE_CHECKING:
     from sqlalchemy.sql.expression import FromClause
 
+    from callsheet.store.scope import ReadScope
     from callsheet.store.store import Store
 
 MATCH_ALL = {"all": True, "and": True, "any": False, "or": False}
@@ -47,22 +47,9 @@ PATTERN_OPERATORS = frozenset(
 # ("Expression tree is too large"): a group of more children is built as a balanced tree.
 FLAT_GROUP_SIZE = 64
 
-# A negative operator on a deep path is the negation of its positive twin: "no linked record
-# matches" (the same rule ShotGrid applies to multi-entity `is_not`).
-POSITIVE_OF = {
-    "is_not": "is",
-    "not_in": "in",
-    "not_contains": "contains",
-    "type_is_not": "type_is",
-    "name_not_contains": "name_contains",
-    "not_in_last": "in_last",
-    "not_in_next": "in_next",
-    "not_between": "between",
-}
-
 
 @dataclass(frozen=True)
-class Condition:
+class FilterCondition:
     path: FieldPath
     operator: str
     values: tuple[Any, ...]
@@ -72,11 +59,11 @@ class Condition:
 @dataclass(frozen=True)
 class Group:
     match_all: bool
-    children: tuple[Condition | Group, ...]
+    children: tuple[FilterCondition | Group, ...]
     kind: str = "group"
 
 
-FilterNode = Condition | Group
+FilterNode = FilterCondition | Group
 
 
 def parse_filters(
@@ -182,7 +169,7 @@ def _bad(item: Any) -> FilterNode:
 
 def _condition(
     schema: Schema, entity_type: str, path: Any, operator: Any, values: list[Any], operation: str
-) -> Condition:
+) -> FilterCondition:
     if not isinstance(operator, str):
         raise FilterFault(f"Filter on {path!r} needs a relation name, got {operator!r}.")
     parsed = parse_path(schema, entity_type, path, operation=operation)
@@ -190,7 +177,7 @@ def _condition(
         _check_value(path, operator, value, 0)
     if operator in ORDERING_OPERATORS and (not values or values[0] is None):
         raise FilterFault(f"Filter {path!r} {operator} needs a value to compare with, got None.")
-    return Condition(parsed, operator, tuple(values))
+    return FilterCondition(parsed, operator, tuple(values))
 
 
 def _check_value(path: Any, operator: str, value: Any, depth: int) -> None:
@@ -213,8 +200,9 @@ def _check_value(path: Any, operator: str, value: Any, depth: int) -> None:
 class FilterCompiler:
     """Compiles a parsed filter tree for rows of one entity table."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, scope: ReadScope) -> None:
         self.store = store
+        self.scope = scope  # the rows the reader may see, on every table a filter reads
 
     def compile(self, node: FilterNode, table: FromClause) -> SqlCondition:
         return getattr(self, f"visit_{node.kind}")(node, table)
@@ -225,14 +213,14 @@ class FilterCompiler:
             return sa.true()  # an empty group matches everything
         return _balanced(operators.and_ if node.match_all else operators.or_, parts)
 
-    def visit_condition(self, node: Condition, table: FromClause) -> SqlCondition:
+    def visit_condition(self, node: FilterCondition, table: FromClause) -> SqlCondition:
         values = list(node.values)
         if node.path.is_deep:
-            if node.operator in POSITIVE_OF and values != [None]:
-                positive = self.through(
-                    node.path.hops, node, POSITIVE_OF[node.operator], values, table
-                )
-                return negate(positive)
+            # A negative operator on a deep path is the negation of its positive twin: "no
+            # linked record matches" (the rule ShotGrid applies to multi-entity `is_not`).
+            if node.operator in NEGATIVE_OPERATORS and values != [None]:
+                positive = NEGATIVE_OPERATORS[node.operator]
+                return negate(self.through(node.path.hops, node, positive, values, table))
             if node.operator == "is" and values == [None]:
                 # A deep field reads None when the link is empty, of another type or retired, so
                 # `is None` matches exactly the rows where no linked record has a value.
@@ -242,7 +230,7 @@ class FilterCompiler:
     def through(
         self,
         hops: Sequence[Hop],
-        node: Condition,
+        node: FilterCondition,
         operator: str,
         values: list[Any],
         table: FromClause,
@@ -251,7 +239,7 @@ class FilterCompiler:
         if not hops:
             f = node.path.field
             try:
-                return kind_of(f).condition(f, table, operator, values, self.store)
+                return kind_of(f).condition(f, table, operator, values, self.store, self.scope)
             except OverflowError:  # e.g. in_last [10**12, "DAY"]: no date is that far away
                 raise FilterFault(
                     f"Filter {node.path.text!r} {operator} {values!r}: the value is out of range."
@@ -260,7 +248,7 @@ class FilterCompiler:
         target = self.store.table(hop.target_type).alias()
         inner = self.through(hops[1:], node, operator, values, target)
         ids = sa.select(target.c.id).where(
-            target.c._retired_at.is_(None), *self.store.scope.rows(hop.target_type, target), inner
+            target.c._retired_at.is_(None), *self.scope.rows(hop.target_type, target), inner
         )
         return kind_of(hop.field).links_to(hop.field, table, hop.target_type, ids, self.store)
 

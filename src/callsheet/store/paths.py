@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from callsheet.faults import FilterFault, SchemaFault
 from callsheet.schema.model import Field, Schema
 
-LINK_DATA_TYPES = ("entity", "multi_entity", "addressing")
-
 
 @dataclass(frozen=True)
 class Hop:
@@ -24,7 +22,7 @@ class Hop:
 
     @property
     def through_multi_entity(self) -> bool:
-        return self.field.data_type != "entity"
+        return not self.field.traits.is_single_link
 
 
 @dataclass(frozen=True)
@@ -60,7 +58,7 @@ def parse_path(
     for position in range(0, len(tokens) - 1, 2):
         link_name, target_type = tokens[position], tokens[position + 1]
         link = current.field(link_name, operation=operation)
-        if link.data_type not in LINK_DATA_TYPES:
+        if not link.traits.is_link:
             raise FilterFault(
                 f"API {operation}() {link.qualified_name} is not a link, so {text!r} cannot "
                 "follow it."

@@ -21,10 +21,11 @@ from sqlalchemy.sql.expression import FromClause
 from callsheet.faults import FilterFault
 
 if TYPE_CHECKING:
+    from callsheet.store.scope import ReadScope
     from callsheet.store.store import Store
 
 # The find's own conditions, for another alias of its table: which rows count as siblings.
-Scope = Callable[[FromClause], list[Any]]
+SiblingConditions = Callable[[FromClause], list[Any]]
 
 # (entity type, latest_by) -> (partition columns, ordering columns, newest first)
 _LATEST: dict[tuple[str, str], tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -50,17 +51,25 @@ def preset_conditions(
     entity_type: str,
     table: FromClause,
     presets: Sequence[Any] | None,
-    scope: Scope,
+    siblings: SiblingConditions,
+    scope: ReadScope,
 ) -> list[Any]:
     """SQL conditions for the presets; a Fault names an unknown or malformed one."""
     if not presets:
         return []
     if not isinstance(presets, list | tuple):
         raise FilterFault("additional_filter_presets must be a list of dicts.")
-    return [_one(store, entity_type, table, preset, scope) for preset in presets]
+    return [_one(store, entity_type, table, preset, siblings, scope) for preset in presets]
 
 
-def _one(store: Store, entity_type: str, table: FromClause, preset: Any, scope: Scope) -> Any:
+def _one(
+    store: Store,
+    entity_type: str,
+    table: FromClause,
+    preset: Any,
+    siblings: SiblingConditions,
+    scope: ReadScope,
+) -> Any:
     if not isinstance(preset, dict) or not isinstance(preset.get("preset_name"), str):
         raise FilterFault(
             f"Invalid additional_filter_presets entry {preset!r}: needs a 'preset_name'."
@@ -76,7 +85,7 @@ def _one(store: Store, entity_type: str, table: FromClause, preset: Any, scope: 
                 f"{preset.get('latest_by')!r}; valid latest_by values: {valid}."
             )
         partition, ordering = _LATEST[key]
-        return _is_latest(store, entity_type, table, partition, ordering, scope)
+        return _is_latest(store, entity_type, table, partition, ordering, siblings)
     if name == "CUT_SHOT_VERSIONS" and entity_type == "Version":
         cut_id = preset.get("cut_id")
         if isinstance(cut_id, bool) or not isinstance(cut_id, int):
@@ -87,7 +96,7 @@ def _one(store: Store, entity_type: str, table: FromClause, preset: Any, scope: 
         versions = sa.select(items.c.version__id).where(
             items.c.cut__id == cut_id,
             items.c._retired_at.is_(None),
-            *store.scope.rows("CutItem", items),
+            *scope.rows("CutItem", items),
         )
         return table.c.id.in_(versions)
     raise FilterFault(
@@ -101,7 +110,7 @@ def _is_latest(
     table: FromClause,
     partition: tuple[str, ...],
     ordering: tuple[str, ...],
-    scope: Scope,
+    siblings: SiblingConditions,
 ) -> Any:
     """No sibling in scope and in the same partition comes later in `ordering` (ties: higher
     id wins)."""
@@ -120,7 +129,7 @@ def _is_latest(
         later.append(sa.and_(*equal_before, sibling.c[col] > table.c[col]))
     newer = (
         sa.select(sibling.c.id)
-        .where(*scope(sibling), *same_partition, sa.or_(*later))
+        .where(*siblings(sibling), *same_partition, sa.or_(*later))
         .correlate(table)
     )
     return ~sa.exists(newer)

@@ -21,9 +21,9 @@ from sqlalchemy.sql.expression import FromClause
 from callsheet.faults import FilterFault, SchemaFault
 from callsheet.store.filters import FilterCompiler, Group
 from callsheet.store.kinds import LinkRef, kind_of
-from callsheet.store.links import read_links
-from callsheet.store.paths import LINK_DATA_TYPES, FieldPath, Hop, parse_path
+from callsheet.store.paths import FieldPath, Hop, parse_path
 from callsheet.store.presets import preset_conditions
+from callsheet.store.scope import ReadScope
 from callsheet.store.store import RETIRED_COLUMN, Store
 
 
@@ -53,6 +53,7 @@ class _Joins:
     """LEFT OUTER JOINs for deep return fields and sorts, one alias per link path."""
 
     root: sa.Table
+    scope: ReadScope  # the reader's: a linked row it may not see joins as an empty link
     aliases: dict[tuple[tuple[str, str], ...], FromClause] = field(default_factory=dict)
     from_clause: Any = None
 
@@ -68,11 +69,11 @@ class _Joins:
                 target = store.table(hop.target_type).alias()
                 link = kind_of(hop.field)
                 on = sa.and_(
-                    link.type_column(hop.field, current) == hop.target_type,  # type: ignore[attr-defined]
+                    link.type_column(hop.field, current) == hop.target_type,
                     link.value_column(hop.field, current) == target.c.id,
                     target.c[RETIRED_COLUMN].is_(None),
                     # a linked row the reader may not see reads as an empty link
-                    *store.scope.rows(hop.target_type, target),
+                    *self.scope.rows(hop.target_type, target),
                 )
                 self.from_clause = self.from_clause.outerjoin(target, on)
                 self.aliases[prefix] = target
@@ -133,7 +134,7 @@ class ReadPlan:
     def needs_links(self) -> bool:
         """Whether rows need more than the main query: side-loaded values or link names."""
         return any(
-            c.owner_index is not None or (c.path.field.data_type == "entity" and not c.names)
+            c.owner_index is not None or (c.path.field.traits.is_single_link and not c.names)
             for c in self.columns
         )
 
@@ -184,28 +185,33 @@ class PreparedLookup:
         ]
 
 
-def base_conditions(store: Store, request: ReadRequest, table: sa.Table) -> list[Any]:
-    """Retirement, archived projects and presets: what every read of the type applies."""
-    conditions = _scope_conditions(store, request, table)
+def base_conditions(
+    store: Store, request: ReadRequest, table: sa.Table, scope: ReadScope
+) -> list[Any]:
+    """Retirement, archived projects, the reader's scope and presets: what every read of the
+    type applies."""
+    conditions = _scope_conditions(store, request, table, scope)
     if request.presets:
 
-        def scope(sibling: FromClause) -> list[Any]:
+        def siblings(sibling: FromClause) -> list[Any]:
             return [
-                *_scope_conditions(store, request, sibling),
-                FilterCompiler(store).compile(request.filters, sibling),
+                *_scope_conditions(store, request, sibling, scope),
+                FilterCompiler(store, scope).compile(request.filters, sibling),
             ]
 
         conditions.extend(
-            preset_conditions(store, request.entity_type, table, request.presets, scope)
+            preset_conditions(store, request.entity_type, table, request.presets, siblings, scope)
         )
     return conditions
 
 
-def _scope_conditions(store: Store, request: ReadRequest, table: FromClause) -> list[Any]:
+def _scope_conditions(
+    store: Store, request: ReadRequest, table: FromClause, scope: ReadScope
+) -> list[Any]:
     """Retirement, archived projects and the rows the reader may see (store/scope.py)."""
     retired = table.c[RETIRED_COLUMN]
     conditions: list[Any] = [retired.is_not(None) if request.retired_only else retired.is_(None)]
-    conditions.extend(store.scope.rows(request.entity_type, table))
+    conditions.extend(scope.rows(request.entity_type, table))
     if not request.include_archived_projects:
         conditions.append(archived_condition(store, request.entity_type, table))
     return conditions
@@ -216,31 +222,31 @@ def archived_condition(store: Store, entity_type: str, table: FromClause) -> Any
     if entity_type == "Project":
         return table.c.archived.is_not(sa.true())
     entity = store.schema.entity(entity_type)
-    if not entity.is_project_entity or entity.fields["project"].data_type != "entity":
+    if not entity.is_project_entity or not entity.fields["project"].traits.is_single_link:
         return sa.true()
     projects = store.table("Project").alias()
     archived = sa.select(projects.c.id).where(projects.c.archived.is_(sa.true()))
     return sa.or_(table.c.project__id.is_(None), table.c.project__id.not_in(archived))
 
 
-def plan_read(store: Store, request: ReadRequest) -> ReadPlan:
+def plan_read(store: Store, request: ReadRequest, scope: ReadScope) -> ReadPlan:
     """Columns, joins and ordering of a find (no filter values): cached on the store by shape."""
     key = (
         "read",
         request.entity_type,
         tuple(request.fields),
         tuple((sort.path.text, sort.descending) for sort in request.sorts),
-        store.scope.key,
+        scope.key,
     )
     plan = store.cached_plan(key)
     if plan is None:
-        plan = store.cache_plan(key, _build_plan(store, request))
+        plan = store.cache_plan(key, _build_plan(store, request, scope))
     return plan
 
 
-def _build_plan(store: Store, request: ReadRequest) -> ReadPlan:
+def _build_plan(store: Store, request: ReadRequest, scope: ReadScope) -> ReadPlan:
     table = store.table(request.entity_type)
-    joins = _Joins(table)
+    joins = _Joins(table, scope)
     selected: list[Any] = [table.c.id]
     columns: list[_Column] = []
     for key in _unique(request.fields):
@@ -256,7 +262,7 @@ def _build_plan(store: Store, request: ReadRequest) -> ReadPlan:
         kind = kind_of(path.field)
         parts = kind.select_columns(path.field, owner)
         owner_index = None
-        if getattr(kind, "side_loaded", False) or path.field.data_type in LINK_DATA_TYPES[1:]:
+        if kind.read_apart:
             owner_index = len(selected)
             selected.append(owner.c.id)
         column = _Column(key, path, len(selected), len(parts), owner_index)
@@ -282,7 +288,7 @@ def _joined_names(
 ) -> tuple[tuple[str, int, int], ...]:
     """Join each target type of an entity field to select its id (alive?) and display name."""
     f = path.field
-    if f.data_type != "entity":
+    if not f.traits.is_single_link:
         return ()
     targets = [t for t in f.valid_types if t in store.schema]
     if not targets or len(targets) > MAX_JOINED_LINK_TYPES:
@@ -313,7 +319,9 @@ def _is_id_lookup(request: ReadRequest) -> bool:
     )
 
 
-def _lookup_statement(store: Store, plan: ReadPlan, dialect: Any) -> PreparedLookup:
+def _lookup_statement(
+    store: Store, plan: ReadPlan, dialect: Any, scope: ReadScope
+) -> PreparedLookup:
     if plan.by_id is None:  # the plan's key holds the scope's: its conditions can be fixed here
         table = plan.table
         statement = (
@@ -322,7 +330,7 @@ def _lookup_statement(store: Store, plan: ReadPlan, dialect: Any) -> PreparedLoo
             .where(
                 table.c[RETIRED_COLUMN].is_(None),
                 table.c.id == sa.bindparam("cs_id"),
-                *store.scope.rows(table.name, table),
+                *scope.rows(table.name, table),
             )
         )
         plan.by_id = PreparedLookup.compile(statement, dialect)
@@ -333,15 +341,15 @@ def _point_lookup(request: ReadRequest) -> bool:
     return _is_id_lookup(request) and not request.retired_only and request.include_archived_projects
 
 
-def read_point(store: Store, request: ReadRequest) -> list[dict[str, Any]] | None:
+def read_point(store: Store, request: ReadRequest, scope: ReadScope) -> list[dict[str, Any]] | None:
     """A find by id answered by prepared statements on a raw connection, when the requested
     fields need no side loads (multi-entity, tags); None when they do (use `read`)."""
     if not _point_lookup(request):
         return None
-    plan = plan_read(store, request)
+    plan = plan_read(store, request, scope)
     if any(c.owner_index is not None for c in plan.columns):
         return None
-    lookup = _lookup_statement(store, plan, store.engine.dialect)
+    lookup = _lookup_statement(store, plan, store.engine.dialect, scope)
     entity_id = request.filters.children[0].values[0]  # type: ignore[union-attr]
     with store.raw_read() as driver_connection:
         rows = lookup.run(driver_connection, cs_id=entity_id)
@@ -349,15 +357,16 @@ def read_point(store: Store, request: ReadRequest) -> list[dict[str, Any]] | Non
         for record in records:  # polymorphic links too wide to join: one lookup each
             for key, value in record.items():
                 if isinstance(value, LinkRef):
-                    record[key] = _name_lookup(store, value.type).entity(driver_connection, value)
+                    lookup_name = _name_lookup(store, value.type, scope)
+                    record[key] = lookup_name.entity(driver_connection, value)
     return records
 
 
-def _name_lookup(store: Store, entity_type: str) -> NameLookup:
-    key = ("name", entity_type, store.scope.key)
+def _name_lookup(store: Store, entity_type: str, scope: ReadScope) -> NameLookup:
+    key = ("name", entity_type, scope.key)
     lookup = store.cached_plan(key)
     if lookup is None:
-        lookup = store.cache_plan(key, NameLookup.build(store, entity_type))
+        lookup = store.cache_plan(key, NameLookup.build(store, entity_type, scope))
     return lookup  # type: ignore[no-any-return]
 
 
@@ -369,7 +378,7 @@ class NameLookup:
     statement: PreparedLookup | None
 
     @classmethod
-    def build(cls, store: Store, entity_type: str) -> NameLookup:
+    def build(cls, store: Store, entity_type: str, scope: ReadScope) -> NameLookup:
         if entity_type not in store.schema:
             return cls(entity_type, None)
         table = store.table(entity_type)
@@ -378,7 +387,7 @@ class NameLookup:
         statement = sa.select(table.c.id, name).where(
             table.c.id == sa.bindparam("cs_id"),
             table.c[RETIRED_COLUMN].is_(None),
-            *store.scope.rows(entity_type, table),
+            *scope.rows(entity_type, table),
         )
         return cls(entity_type, PreparedLookup.compile(statement, store.engine.dialect))
 
@@ -389,18 +398,21 @@ class NameLookup:
         return {"type": ref.type, "id": ref.id, "name": rows[0][1]} if rows else None
 
 
-def read(conn: Connection, store: Store, request: ReadRequest) -> tuple[list[dict[str, Any]], bool]:
-    """Run a find; returns the page's records and whether more rows follow."""
-    plan = plan_read(store, request)
+def read(
+    conn: Connection, store: Store, request: ReadRequest, scope: ReadScope
+) -> tuple[list[dict[str, Any]], bool]:
+    """Run a find for a reader who sees `scope`; returns the page's records and whether more
+    rows follow."""
+    plan = plan_read(store, request, scope)
     table = plan.table
     if _point_lookup(request):
-        lookup = _lookup_statement(store, plan, conn.dialect)
+        lookup = _lookup_statement(store, plan, conn.dialect, scope)
         entity_id = request.filters.children[0].values[0]  # type: ignore[union-attr]
         rows = lookup.run(conn.connection.driver_connection, cs_id=entity_id)
         has_more = False
     else:
-        conditions = base_conditions(store, request, table)
-        conditions.append(FilterCompiler(store).compile(request.filters, table))
+        conditions = base_conditions(store, request, table, scope)
+        conditions.append(FilterCompiler(store, scope).compile(request.filters, table))
         statement = (
             sa.select(*plan.selected)
             .select_from(plan.joins.from_clause)
@@ -419,7 +431,7 @@ def read(conn: Connection, store: Store, request: ReadRequest) -> tuple[list[dic
     records = [_record(request.entity_type, row, columns) for row in rows]
     if plan.needs_links:
         _load_side_values(conn, store, rows, columns, records)
-        resolve_links(conn, store, records)
+        resolve_links(conn, store, records, scope)
     return records, has_more
 
 
@@ -465,20 +477,16 @@ def _load_side_values(
         owners = [row[column.owner_index] for row in rows]
         ids = sorted({i for i in owners if i is not None})
         kind = kind_of(f)
-        if f.data_type in ("multi_entity", "addressing"):
-            loaded: dict[int, Any] = {
-                owner: [LinkRef(t, i) for t, i in links]
-                for owner, links in read_links(conn, store, f.entity_type, f.name, ids).items()
-            }
-        else:
-            loaded = kind.load(conn, store, f, ids)  # type: ignore[attr-defined]
+        loaded = kind.load(conn, store, f, ids)
         for record, owner in zip(records, owners, strict=True):
             record[column.key] = (
                 loaded.get(owner, kind.empty_value(f)) if owner is not None else None
             )
 
 
-def resolve_links(conn: Connection, store: Store, records: list[dict[str, Any]]) -> None:
+def resolve_links(
+    conn: Connection, store: Store, records: list[dict[str, Any]], scope: ReadScope
+) -> None:
     """Replace LinkRefs with {"type", "id", "name"}; drop links to retired or missing entities."""
     wanted: dict[str, set[int]] = defaultdict(set)
     for record in records:
@@ -491,7 +499,7 @@ def resolve_links(conn: Connection, store: Store, records: list[dict[str, Any]])
                         wanted[item.type].add(item.id)
     if not wanted:
         return
-    names = display_names(conn, store, wanted)
+    names = display_names(conn, store, wanted, scope)
     for record in records:
         for key, value in record.items():
             if isinstance(value, LinkRef):
@@ -501,9 +509,9 @@ def resolve_links(conn: Connection, store: Store, records: list[dict[str, Any]])
 
 
 def display_names(
-    conn: Connection, store: Store, wanted: dict[str, set[int]]
+    conn: Connection, store: Store, wanted: dict[str, set[int]], scope: ReadScope
 ) -> dict[LinkRef, dict[str, Any]]:
-    """Entity dicts of the live entities among `wanted` the reader may see, keyed by LinkRef."""
+    """Entity dicts of the live entities among `wanted` that `scope` shows, keyed by LinkRef."""
     names: dict[LinkRef, dict[str, Any]] = {}
     for entity_type, ids in wanted.items():
         if entity_type not in store.schema:
@@ -517,7 +525,7 @@ def display_names(
                 sa.select(table.c.id, name_column).where(
                     table.c.id.in_(id_list[start : start + 900]),
                     table.c[RETIRED_COLUMN].is_(None),
-                    *store.scope.rows(entity_type, table),
+                    *scope.rows(entity_type, table),
                 )
             )
             for entity_id, name in rows:
@@ -529,10 +537,11 @@ def display_names(
     return names
 
 
-def count(conn: Connection, store: Store, request: ReadRequest) -> int:
-    """How many rows a find matches, in one COUNT query (the `entity_count` of paging_info)."""
+def count(conn: Connection, store: Store, request: ReadRequest, scope: ReadScope) -> int:
+    """How many rows a find matches for a reader who sees `scope`, in one COUNT query (the
+    `entity_count` of paging_info)."""
     table = store.table(request.entity_type)
-    conditions = base_conditions(store, request, table)
-    conditions.append(FilterCompiler(store).compile(request.filters, table))
+    conditions = base_conditions(store, request, table, scope)
+    conditions.append(FilterCompiler(store, scope).compile(request.filters, table))
     statement = sa.select(sa.func.count()).select_from(table).where(*conditions)
     return int(conn.execute(statement).scalar_one())

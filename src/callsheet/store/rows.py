@@ -25,7 +25,9 @@ def insert_row(conn: Connection, store: Store, entity_type: str, row: Mapping[st
     """Insert one row; its new id."""
     table = store.table(entity_type)
     # Parameters apart from the statement, so SQLAlchemy reuses the compiled INSERT.
-    return int(conn.execute(table.insert(), dict(row)).inserted_primary_key[0])
+    inserted = conn.execute(table.insert(), dict(row)).inserted_primary_key
+    assert inserted is not None  # every entity table has an autoincrement id
+    return int(inserted[0])
 
 
 def insert_rows(
@@ -63,7 +65,8 @@ def entity_row(
     if not MIN_ID <= entity_id <= MAX_ID:
         return None
     table = store.table(entity_type)
-    return conn.execute(sa.select(table).where(table.c.id == entity_id)).mappings().first()
+    found = conn.execute(sa.select(table).where(table.c.id == entity_id)).mappings().first()
+    return None if found is None else dict(found)
 
 
 def project_id_of(conn: Connection, store: Store, entity_type: str, entity_id: int) -> int | None:
@@ -103,7 +106,7 @@ def live_connection(
 ) -> int | None:
     """The live connection row linking each side field to its (type, id), if there is one."""
     c = store.table(connection_type).c
-    conditions = [c[RETIRED_COLUMN].is_(None)]
+    conditions: list[sa.ColumnElement[bool]] = [c[RETIRED_COLUMN].is_(None)]
     for side, (target_type, target_id) in sides.items():
         conditions += [c[f"{side}__type"] == target_type, c[f"{side}__id"] == target_id]
     return conn.execute(sa.select(c.id).where(*conditions)).scalar()  # type: ignore[no-any-return]

@@ -5,9 +5,10 @@ asks a `ReadScope` for conditions on a table and puts them where rows are read: 
 main query, the ON of every deep-link join, the subqueries of deep filters and link filters, the
 lookups of linked entities' names. Rows are never filtered in Python.
 
-A read gets the scope through a `ScopedStore`, the store as one reader sees it: the same tables,
-schema, plans and connections, plus `scope`. The plain `Store` has the unrestricted scope, so
-code that reads for the engine itself (event rows, write checks) sees everything.
+Every store function that reads rows for a reader takes the reader's scope as an explicit
+argument (`query.read`, `summaries.summarize`, `text_search`, `FilterCompiler`, each kind's
+filters): nothing finds it by looking around. The engine's own reads (event rows, write checks,
+a rule's own condition) pass `UNRESTRICTED` and see everything.
 """
 
 from __future__ import annotations
@@ -17,8 +18,6 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from sqlalchemy.sql.expression import FromClause
-
-    from callsheet.store.store import Store
 
 
 class ReadScope:
@@ -34,21 +33,3 @@ class ReadScope:
 
 
 UNRESTRICTED = ReadScope()
-
-
-class ScopedStore:
-    """A Store seen through a ReadScope: everything the store has, plus the reader's scope."""
-
-    def __init__(self, store: Store, scope: ReadScope) -> None:
-        self.store = store
-        self.scope = scope
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.store, name)
-
-
-def scoped(store: Store, scope: ReadScope) -> Store:
-    """The store as a reader with `scope` sees it (the store itself when nothing is hidden)."""
-    if scope.key is None:
-        return store
-    return ScopedStore(store, scope)  # type: ignore[return-value]

@@ -22,16 +22,17 @@ from callsheet.schema.model import Field, Schema, field_to_data
 from callsheet.store import internal_tables, migrations
 from callsheet.store.dialects import WRITE_OPTION, Dialect, create_dialect
 from callsheet.store.event_signals import EVENTS_CHANNEL, EventSignals, EventWatcher
+from callsheet.store.indexes import value_indexes
 from callsheet.store.kinds import kind_of
-from callsheet.store.scope import UNRESTRICTED, ReadScope
 from callsheet.store.secrets import hash_secret
 
 RETIRED_COLUMN = "_retired_at"
 EVENT_COUNTER = "event_log"
 
-# Text columns worth an index: identities and statuses are what studios filter on most.
-INDEXED_TEXT_FIELDS = frozenset({"code", "sg_status_list", "login", "event_type", "content"})
-
+# What one summarize may cost (issue 10 §1.7): groups per grouping level, and the time all its
+# statements may take. A Store attribute each, so a site (or a test) may set its own.
+SUMMARY_GROUP_LIMIT = 10_000
+READ_TIME_LIMIT_S = 60.0
 
 # Table objects and link registries depend only on the schema, so stores opened on databases
 # with the same schema (every test, every in-process connect()) share them.
@@ -42,8 +43,8 @@ _LINK_REGISTRIES: dict[int, LinkRegistry] = {}
 class Store:
     """SQL storage for one site: tables, columns, transactions."""
 
-    # The store itself reads every row; a reader's view with fewer is store/scope.py's.
-    scope: ReadScope = UNRESTRICTED
+    summary_group_limit: int = SUMMARY_GROUP_LIMIT
+    read_time_limit_s: float = READ_TIME_LIMIT_S
 
     def __init__(self, dialect: Dialect, schema: Schema) -> None:
         self.dialect = dialect
@@ -182,9 +183,11 @@ class Store:
         for f in entity.fields.values():
             if f.name == "id":
                 continue
-            columns.extend(kind_of(f).columns(f))
-            if f.name in INDEXED_TEXT_FIELDS and f.data_type in ("text", "status_list"):
-                indexes.append(sa.Index(f"ix_{entity_type}_{f.name}", f.name))
+            kind = kind_of(f)
+            field_columns = kind.columns(f)
+            columns.extend(field_columns)
+            if len(field_columns) == 1:
+                indexes += value_indexes(entity_type, f.name, kind, field_columns[0])
         key = (entity_type, self._fingerprints[entity_type])
         if key not in _TABLES:
             _TABLES[key] = sa.Table(entity_type, sa.MetaData(), *columns, *indexes)

@@ -2,51 +2,35 @@
 
 One query gives the totals; one query per grouping level gives that level's groups (grouped by
 every key up to it), so each parent's summaries are computed over its rows, not added up from
-children (a maximum or a status roll-up does not add up). Results follow
-reference/data-model.md §3.6: `{"summaries": {...}, "groups": [{"group_name", "group_value",
-"summaries", ["groups"]}]}`.
+children (a maximum or a status roll-up does not add up). The levels are then nested by one pass
+over each level's rows (indexed by their parent's key), so the work grows with the number of
+groups, not with its square. Each field's kind (store/kinds/) gives the aggregate, the group key
+and the answer's form. Results follow reference/data-model.md §3.6: `{"summaries": {...},
+"groups": [{"group_name", "group_value", "summaries", ["groups"]}]}`.
+
+The cost of one request is bounded: at most `Store.summary_group_limit` groups per level (a
+LimitFault past it) and `Store.read_time_limit_s` for all its statements (store/dialects.py).
 """
 
 from __future__ import annotations
 
-import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
-from sqlalchemy.sql.expression import FromClause
 
-from callsheet.faults import FilterFault
-from callsheet.schema.model import Field
+from callsheet.faults import FilterFault, LimitFault
 from callsheet.store.filters import FilterCompiler
 from callsheet.store.kinds import LinkRef, kind_of
-from callsheet.store.kinds.links import live_target
-from callsheet.store.links import link_relation
 from callsheet.store.paths import FieldPath, parse_path
 from callsheet.store.query import ReadRequest, _Joins, base_conditions, display_names
+from callsheet.store.scope import ReadScope
 from callsheet.store.store import Store
 
-BUCKET_SIZES = {
-    "tens": 10,
-    "hundreds": 100,
-    "thousands": 1_000,
-    "tensofthousands": 10_000,
-    "hundredsofthousands": 100_000,
-    "millions": 1_000_000,
-}
-DATE_BUCKETS = {
-    "day": "day",
-    "oneday": "day",
-    "clustered_date": "day",
-    "fivedays": "day",
-    "week": "week",
-    "month": "month",
-    "quarter": "quarter",
-    "year": "year",
-}
-FINAL_STATUS = "fin"
-MIXED_STATUS = "ip"
+# Summaries whose value over the whole is the sum of their values over the first level's groups.
+ADDITIVE_SUMMARIES = frozenset({"record_count", "count", "sum", "checked", "unchecked"})
 
 
 @dataclass
@@ -64,19 +48,39 @@ class _Grouping:
 
 
 def summarize(
-    conn: Connection, store: Store, request: ReadRequest, summary_fields: Any, grouping: Any
+    conn: Connection,
+    store: Store,
+    request: ReadRequest,
+    summary_fields: Any,
+    grouping: Any,
+    scope: ReadScope,
+) -> dict[str, Any]:
+    """The answer of shotgun_api3's `summarize` over the rows of `request` that `scope` shows
+    (LimitFault: too costly)."""
+    with store.dialect.time_limit(conn, store.read_time_limit_s, "summarize()"):
+        return _summarize(conn, store, request, summary_fields, grouping, scope)
+
+
+def _summarize(
+    conn: Connection,
+    store: Store,
+    request: ReadRequest,
+    summary_fields: Any,
+    grouping: Any,
+    scope: ReadScope,
 ) -> dict[str, Any]:
     table = store.table(request.entity_type)
-    summaries = _parse_summaries(store, request.entity_type, summary_fields)
+    summaries = _parse_summaries(store, request.entity_type, summary_fields, scope)
     groupings = _parse_groupings(store, request.entity_type, grouping)
-    joins = _Joins(table)
+    joins = _Joins(table, scope)
     where = [
-        *base_conditions(store, request, table),
-        FilterCompiler(store).compile(request.filters, table),
+        *base_conditions(store, request, table, scope),
+        FilterCompiler(store, scope).compile(request.filters, table),
     ]
     aggregates = [_aggregate(store, table, joins, s) for s in summaries]
-    keys = [_group_key(store, table, joins, g) for g in groupings]
-    levels = []
+    keys = [_group_key(store, joins, g) for g in groupings]
+    levels: list[list[Any]] = []
+    limit = store.summary_group_limit
     for depth in range(1, len(groupings) + 1):
         key_columns = [col for key in keys[:depth] for col in key]
         statement = (
@@ -84,8 +88,16 @@ def summarize(
             .select_from(joins.from_clause)
             .where(*where)
             .group_by(*key_columns)
+            .limit(limit + 1)  # one more than allowed tells "too many" without reading them all
         )
-        levels.append(conn.execute(statement).all())
+        rows = list(conn.execute(statement).all())
+        if len(rows) > limit:
+            raise LimitFault(
+                f"API summarize() {request.entity_type}: the grouping "
+                f"{[g.path.field.name for g in groupings[:depth]]} makes more than {limit} "
+                "groups; group by fewer or coarser fields, or filter the rows first."
+            )
+        levels.append(rows)
     if levels and all(summary.kind in ADDITIVE_SUMMARIES for summary in summaries):
         # Counts and sums of the whole are the sums of the first level's groups: no second scan.
         width = len(keys[0])
@@ -106,12 +118,10 @@ def summarize(
     }
     if not groupings:
         return result
-    names = _group_link_names(conn, store, groupings, keys, levels)
-    result["groups"] = _nest(summaries, groupings, keys, levels, names, 0, ())
+    names = _group_link_names(conn, store, groupings, keys, levels, scope)
+    children = [_by_parent(keys, levels, depth) for depth in range(len(groupings))]
+    result["groups"] = _nest(summaries, groupings, keys, children, names, 0, ())
     return result
-
-
-ADDITIVE_SUMMARIES = frozenset({"record_count", "count", "sum", "checked", "unchecked"})
 
 
 def _add_up(values: Any) -> Any:
@@ -119,7 +129,9 @@ def _add_up(values: Any) -> Any:
     return sum(present) if present else None
 
 
-def _parse_summaries(store: Store, entity_type: str, summary_fields: Any) -> list[_Summary]:
+def _parse_summaries(
+    store: Store, entity_type: str, summary_fields: Any, scope: ReadScope
+) -> list[_Summary]:
     if summary_fields is None:
         return []
     if not isinstance(summary_fields, list | tuple):
@@ -130,21 +142,18 @@ def _parse_summaries(store: Store, entity_type: str, summary_fields: Any) -> lis
             raise FilterFault(f"Invalid summary {item!r}: expected {{'field': ..., 'type': ...}}.")
         path = parse_path(store.schema, entity_type, item["field"], operation="summarize")
         summary_type = item.get("type")
-        kind = kind_of(path.field)
-        if summary_type != "record_count" and summary_type not in kind.summaries:
-            valid = ["record_count", *(s for s in kind.summaries if s != "record_count")]
-            raise FilterFault(
-                f"API summarize() {path.field.qualified_name} of data type "
-                f"'{path.field.data_type}' doesn't support summary type {summary_type!r}. "
-                f"Valid types: {valid}"
-            )
+        if not isinstance(summary_type, str):
+            raise FilterFault(f"Invalid summary {item!r}: 'type' must be a summary type name.")
+        if summary_type != "record_count":
+            # Asks the kind now, so an unsupported type is a Fault before any SQL exists.
+            owner = store.table(path.field.entity_type)
+            kind = kind_of(path.field)
+            kind.summary_expression(path.field, summary_type, owner, owner, store, scope)
         if path.through_multi_entity:
             raise FilterFault(
                 f"API summarize() cannot summarize through a multi-entity link: {item['field']!r}."
             )
-        chosen[item["field"]] = _Summary(
-            item["field"], summary_type, path
-        )  # last one per field wins
+        chosen[item["field"]] = _Summary(item["field"], summary_type, path)  # last one wins
     return list(chosen.values())
 
 
@@ -174,121 +183,23 @@ def _parse_groupings(store: Store, entity_type: str, grouping: Any) -> list[_Gro
     return parsed
 
 
-def _column(
-    store: Store, table: sa.Table, joins: _Joins, path: FieldPath
-) -> tuple[FromClause, Any]:
-    owner = joins.table_for(store, path.hops)
-    return owner, kind_of(path.field).value_column(path.field, owner)
-
-
 def _aggregate(store: Store, table: sa.Table, joins: _Joins, summary: _Summary) -> Any:
-    f = summary.path.field
     if summary.kind == "record_count":
         return sa.func.count(table.c.id)
-    if f.data_type in ("multi_entity", "addressing", "tag_list"):
-        return _count_with_links(store, table, joins, summary)
-    _owner, column = _column(store, table, joins, summary.path)
-    kind = summary.kind
-    if kind == "count":
-        return sa.func.count(column)
-    if kind == "sum":
-        return sa.func.sum(column)
-    if kind in ("maximum", "latest"):
-        return sa.func.max(column)
-    if kind in ("minimum", "earliest"):
-        return sa.func.min(column)
-    if kind == "average":
-        return sa.func.avg(column)
-    if kind == "checked":
-        return sa.func.sum(sa.case((column.is_(sa.true()), 1), else_=0))
-    if kind == "unchecked":
-        return sa.func.sum(sa.case((column.is_(sa.true()), 0), else_=1))
-    if kind in ("status_percentage", "status_percentage_as_float", "percentage"):
-        if kind != "percentage":
-            hit = column == FINAL_STATUS
-        elif f.data_type == "checkbox":
-            hit = column.is_(sa.true())  # the share of checked rows
-        else:
-            hit = column.is_not(None)
-        return (
-            sa.func.sum(sa.case((hit, 1), else_=0))
-            * 100.0
-            / sa.func.nullif(sa.func.count(table.c.id), 0)
-        )
-    if kind == "status_list":
-        # One status when every row agrees, ShotGrid's "in progress" for any mix.
-        return sa.case(
-            (sa.func.count(sa.distinct(column)) > 1, MIXED_STATUS), else_=sa.func.min(column)
-        )
-    raise FilterFault(f"Unknown summary type {kind!r}.")
-
-
-def _count_with_links(store: Store, table: sa.Table, joins: _Joins, summary: _Summary) -> Any:
     f = summary.path.field
-    if f.data_type == "tag_list":
-        c = store.tag_table.c
-        owners = sa.select(c.owner_id).where(c.owner_type == f.entity_type, c.owner_field == f.name)
-    else:
-        rel = link_relation(store, f.entity_type, f.name)
-        owners = sa.select(rel.c.owner_id)
-        if store.scope.key is not None:  # links to rows the reader may not see do not count
-            owners = owners.where(live_target(rel.c.target_type, rel.c.target_id, f, store))
     owner = joins.table_for(store, summary.path.hops)
-    return sa.func.sum(sa.case((owner.c.id.in_(owners), 1), else_=0))
+    return kind_of(f).summary_expression(f, summary.kind, owner, table, store, joins.scope)
 
 
 def _summary_value(summary: _Summary, value: Any) -> Any:
-    kind = summary.kind
     f = summary.path.field
-    if kind in ("record_count", "count", "checked", "unchecked"):
-        return int(value or 0)
-    if kind == "status_list":
-        return value
-    if kind in ("status_percentage", "percentage"):
-        return round(value) if value is not None else 0
-    if kind == "status_percentage_as_float":
-        return float(value) if value is not None else 0.0
-    if value is None:
-        return None if kind not in ("sum",) else 0
-    if kind in ("earliest", "latest"):
-        return kind_of(f).from_columns(f, [_as_stored(f, value)])
-    if kind == "average":
-        return float(value)
-    if kind == "sum" and f.data_type in ("float", "currency"):
-        return float(value)
-    return value
+    return kind_of(f).summary_value(f, summary.kind, value)
 
 
-def _as_stored(f: Field, value: Any) -> Any:
-    if isinstance(value, str) and f.data_type == "date":
-        return dt.date.fromisoformat(value[:10])
-    if isinstance(value, str) and f.data_type == "date_time":
-        return dt.datetime.fromisoformat(value)
-    return value
-
-
-def _group_key(store: Store, table: sa.Table, joins: _Joins, grouping: _Grouping) -> list[Any]:
+def _group_key(store: Store, joins: _Joins, grouping: _Grouping) -> list[Any]:
     f = grouping.path.field
     owner = joins.table_for(store, grouping.path.hops)
-    kind = kind_of(f)
-    if f.data_type == "entity":
-        type_column = kind.type_column(f, owner)  # type: ignore[attr-defined]
-        if grouping.kind == "entitytype":
-            return [type_column]
-        return [type_column, kind.value_column(f, owner)]
-    column = kind.value_column(f, owner)
-    # Buckets are computed only for rows that have a value: SQLAlchemy's SQLite floor() is a
-    # Python function that fails on NULL, and formatted date buckets would turn NULL into text.
-    if grouping.kind in BUCKET_SIZES:
-        size = BUCKET_SIZES[grouping.kind]
-        bucket = sa.cast(sa.func.floor(column / size) * size, sa.Integer)
-        return [sa.case((column.is_(None), sa.null()), else_=bucket)]
-    if grouping.kind in DATE_BUCKETS:
-        bucket = store.dialect.date_bucket(column, DATE_BUCKETS[grouping.kind])
-        return [sa.case((column.is_(None), sa.null()), else_=bucket)]
-    if grouping.kind == "firstletter":
-        return [sa.func.upper(sa.func.substr(column, 1, 1))]
-    return [column]
+    return kind_of(f).group_key(f, grouping.kind, owner, store)
 
 
 def _group_link_names(
@@ -297,37 +208,51 @@ def _group_link_names(
     groupings: list[_Grouping],
     keys: list[list[Any]],
     levels: list[list[Any]],
+    scope: ReadScope,
 ) -> dict[LinkRef, dict[str, Any]]:
     wanted: dict[str, set[int]] = {}
-    for depth in range(len(groupings)):
-        if len(keys[depth]) != 2:
-            continue
+    for depth, grouping in enumerate(groupings):
+        f = grouping.path.field
+        kind = kind_of(f)
         start = sum(len(k) for k in keys[:depth])
+        end = start + len(keys[depth])
         for row in levels[depth]:
-            entity_type, entity_id = row[start], row[start + 1]
-            if entity_id is not None:
-                wanted.setdefault(entity_type, set()).add(entity_id)
-    return display_names(conn, store, wanted) if wanted else {}
+            ref = kind.group_link(f, grouping.kind, row[start:end])
+            if ref is not None:
+                wanted.setdefault(ref.type, set()).add(ref.id)
+    return display_names(conn, store, wanted, scope) if wanted else {}
+
+
+def _by_parent(
+    keys: list[list[Any]], levels: list[list[Any]], depth: int
+) -> dict[tuple[Any, ...], list[Any]]:
+    """The rows of one level, keyed by their parent group's key (one pass over the rows)."""
+    start = sum(len(k) for k in keys[:depth])
+    children: dict[tuple[Any, ...], list[Any]] = defaultdict(list)
+    for row in levels[depth]:
+        children[tuple(row[:start])].append(row)
+    return children
 
 
 def _nest(
     summaries: list[_Summary],
     groupings: list[_Grouping],
     keys: list[list[Any]],
-    levels: list[list[Any]],
+    children: list[dict[tuple[Any, ...], list[Any]]],
     names: dict[LinkRef, dict[str, Any]],
     depth: int,
     prefix: tuple[Any, ...],
 ) -> list[dict[str, Any]]:
     start = sum(len(k) for k in keys[:depth])
     width = len(keys[depth])
+    grouping = groupings[depth]
+    f = grouping.path.field
+    kind = kind_of(f)
     groups = []
-    for row in levels[depth]:
-        if tuple(row[:start]) != prefix:
-            continue
+    for row in children[depth].get(prefix, ()):
         key = tuple(row[start : start + width])
         aggregates = row[start + width :]
-        name, value = _group_label(groupings[depth], key, names)
+        name, value = kind.group_label(f, grouping.kind, key, names)
         group: dict[str, Any] = {
             "group_name": name,
             "group_value": value,
@@ -337,11 +262,11 @@ def _nest(
         }
         if depth + 1 < len(groupings):
             group["groups"] = _nest(
-                summaries, groupings, keys, levels, names, depth + 1, prefix + key
+                summaries, groupings, keys, children, names, depth + 1, prefix + key
             )
-        groups.append((key, group))
-    groups.sort(key=lambda item: _sort_key(item[1]), reverse=groupings[depth].descending)
-    return [group for _, group in groups]
+        groups.append(group)
+    groups.sort(key=_sort_key, reverse=grouping.descending)
+    return groups
 
 
 def _sort_key(group: dict[str, Any]) -> tuple[int, str]:
@@ -351,25 +276,3 @@ def _sort_key(group: dict[str, Any]) -> tuple[int, str]:
     if isinstance(value, int | float):
         return (0, f"{value:030.6f}")
     return (0, str(group["group_name"]).lower())
-
-
-def _group_label(
-    grouping: _Grouping, key: tuple[Any, ...], names: dict[LinkRef, dict[str, Any]]
-) -> tuple[str, Any]:
-    f = grouping.path.field
-    if all(k is None for k in key):
-        return "", None
-    if len(key) == 2:  # an entity grouping
-        ref = LinkRef(key[0], key[1])
-        entity = names.get(ref)
-        if entity is None:
-            return "", None
-        return str(entity["name"]), {**entity, "valid": "valid"}
-    value = key[0]
-    if grouping.kind == "exact":
-        value = kind_of(f).from_columns(f, [_as_stored(f, value)])
-        if isinstance(value, dt.datetime):
-            return value.strftime("%Y-%m-%d %H:%M:%S UTC"), value
-        if isinstance(value, bool):
-            return ("Yes" if value else "No"), value
-    return str(value), value

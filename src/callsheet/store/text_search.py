@@ -12,6 +12,7 @@ from callsheet.faults import FilterFault
 from callsheet.store.dialects import fold_case
 from callsheet.store.filters import FilterCompiler, parse_filters
 from callsheet.store.query import ReadRequest, base_conditions
+from callsheet.store.scope import ReadScope
 
 if TYPE_CHECKING:
     from callsheet.store.store import Store
@@ -32,6 +33,7 @@ def text_search(
     entity_types: Any,
     project_ids: Sequence[int] | None,
     limit: int | None,
+    scope: ReadScope,
 ) -> dict[str, Any]:
     """{'matches': [...], 'terms': [...]}, matches in the order the types were given."""
     terms = search_terms(text)
@@ -48,8 +50,8 @@ def text_search(
         table = store.table(entity_type)
         request = ReadRequest(entity_type, parse_filters(store.schema, entity_type, filters or []))
         conditions = [
-            *base_conditions(store, request, table),
-            FilterCompiler(store).compile(request.filters, table),
+            *base_conditions(store, request, table, scope),
+            FilterCompiler(store, scope).compile(request.filters, table),
         ]
         name = table.c[name_field]
         conditions += [fold_case(name, term).contains(term, autoescape=True) for term in terms]

@@ -52,14 +52,23 @@ class VisibilityRules(Protocol):
 
     actor_type: str
     actor_id: int
-    is_admin: bool
-    # Readers who may see the projects they are members of only (and what belongs to them).
-    assigned_projects_only: bool
-    # Field names the reader may not see, by entity type ("*" for every type): event rows about
-    # changes of those fields are hidden too.
-    hidden_fields: Mapping[str, Collection[str]]
-    # Event types only the person who caused them sees (an Action Menu Item's payload).
-    private_event_types: Collection[str]
+
+    @property
+    def is_admin(self) -> bool: ...
+
+    @property
+    def assigned_projects_only(self) -> bool:
+        """Readers who may see the projects they are members of only (and what belongs to
+        them)."""
+
+    @property
+    def hidden_fields(self) -> Mapping[str, Collection[str]]:
+        """Field names the reader may not see, by entity type ("*" for every type): event rows
+        about changes of those fields are hidden too."""
+
+    @property
+    def private_event_types(self) -> Collection[str]:
+        """Event types only the person who caused them sees (an Action Menu Item's payload)."""
 
     @property
     def visibility_key(self) -> Hashable:
@@ -121,16 +130,16 @@ class VisibilityScope(ReadScope):
             names = tuple(
                 f.name
                 for f in entity.fields.values()
-                if f.data_type == "entity" and f.name not in _BOOKKEEPING
+                if f.traits.is_single_link and f.name not in _BOOKKEEPING
             )
-        return [entity.fields[n] for n in names if entity.fields[n].data_type == "entity"]
+        return [entity.fields[n] for n in names if entity.fields[n].traits.is_single_link]
 
     def _project_column(self, entity_type: str) -> str | None:
         """Where a row names its project: `id` for Project, `project__id` for project entities."""
         if entity_type == "Project":
             return "id"
         entity = self.schema.entity(entity_type)
-        if entity.is_project_entity and entity.fields["project"].data_type == "entity":
+        if entity.is_project_entity and entity.fields["project"].traits.is_single_link:
             return "project__id"
         return None
 
@@ -237,7 +246,7 @@ def condition_sql(store: Store, condition: Group | bool, table: Any) -> Any:
         return sa.false()
     try:
         # The plain store: a rule's own condition sees every row (no recursion into scopes).
-        return FilterCompiler(store).compile(condition, table)
+        return FilterCompiler(store, UNRESTRICTED).compile(condition, table)
     except Fault:
         return sa.false()
 

@@ -15,22 +15,24 @@
 from callsheet.site.permissions.access import SECRET_FIELDS, ActorPermissions
 from callsheet.site.permissions.book import RuleBook
 from callsheet.site.permissions.exchange import (
+    check_role_rules,
     copy_role,
     export_rules,
     import_rules,
     roles,
     set_role_rules,
 )
-from callsheet.site.permissions.rules import Condition, EntityRules, FieldRules, RoleRules
+from callsheet.site.permissions.rules import EntityRules, FieldRules, RoleRules, RuleCondition
 
 __all__ = [
     "SECRET_FIELDS",
     "ActorPermissions",
-    "Condition",
     "EntityRules",
     "FieldRules",
     "RoleRules",
     "RuleBook",
+    "RuleCondition",
+    "check_role_rules",
     "copy_role",
     "export_rules",
     "import_rules",

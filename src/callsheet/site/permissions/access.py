@@ -27,9 +27,9 @@ from callsheet.site.permissions.rules import (
     ME,
     MY_ID,
     MY_ROLE,
-    Condition,
     RoleRules,
     Rule,
+    RuleCondition,
     substitute,
 )
 from callsheet.store.filters import Group, parse_filters
@@ -52,7 +52,6 @@ SECRET_FIELDS = frozenset({("ApiUser", "salted_password"), ("ActionMenuItem", "s
 ADMIN_ONLY_FIELDS = frozenset({"created_by", "created_at"})
 RULES_TYPE = "PermissionRuleSet"
 MAX_CACHED_FIELD_LISTS = 512
-LINK_DATA_TYPES = ("entity", "multi_entity", "addressing")
 VERBS = {"create": "create", "update": "update", "retire": "retire", "revive": "revive"}
 
 
@@ -122,7 +121,7 @@ class ActorPermissions:
         return self.rules.entity(entity_type).rule(action) is not False
 
     def rule(self, entity_type: str, action: str) -> Rule:
-        """The role's rule for an action: True, False or a Condition."""
+        """The role's rule for an action: True, False or a RuleCondition."""
         if not self.may(entity_type, action):
             return False
         return True if self.system else self.rules.entity(entity_type).rule(action)
@@ -156,7 +155,7 @@ class ActorPermissions:
         if key not in self._groups:
             rule = self.rules.entity(entity_type).rule(action)
             group: Group | bool = True
-            if isinstance(rule, Condition):
+            if isinstance(rule, RuleCondition):
                 try:
                     filters = substitute(rule.filters, self.placeholders())
                     group = parse_filters(self.site.schema, entity_type, filters)
@@ -191,7 +190,7 @@ class ActorPermissions:
         return self.may(entity_type, "see")
 
     def see_condition(self, entity_type: str) -> Group | bool:
-        if not isinstance(self.rules.entity(entity_type).see, Condition):
+        if not isinstance(self.rules.entity(entity_type).see, RuleCondition):
             return True
         return self.condition(entity_type, "see")
 
@@ -319,7 +318,7 @@ class ActorPermissions:
     def check_created(self, ctx: WriteContext, entity_type: str, ids: Sequence[int]) -> None:
         """After an insert, in the same transaction: the new rows meet the create condition."""
         rule = self.rule(entity_type, "create")
-        if not isinstance(rule, Condition) or not ids:
+        if not isinstance(rule, RuleCondition) or not ids:
             return
         condition = self.condition(entity_type, "create")
         matched = matching_ids(ctx.conn, ctx.store, entity_type, ids, condition=condition)
@@ -356,7 +355,7 @@ class ActorPermissions:
     def _check_fields(
         self, entity_type: str, action: str, rule: Rule, values: Mapping[str, tuple[Field, Any]]
     ) -> None:
-        allowed = rule.fields if isinstance(rule, Condition) and action == "update" else None
+        allowed = rule.fields if isinstance(rule, RuleCondition) and action == "update" else None
         no_field_rules = allowed is None and not self.rules.fields  # only the fixed rule applies
         if no_field_rules and (self.is_admin or ADMIN_ONLY_FIELDS.isdisjoint(values)):
             return
@@ -369,7 +368,7 @@ class ActorPermissions:
     def _row_allowed(
         self, ctx: WriteContext, entity_type: str, entity_id: int, action: str, rule: Rule
     ) -> bool:
-        condition = self.condition(entity_type, action) if isinstance(rule, Condition) else True
+        condition = self.condition(entity_type, action) if isinstance(rule, RuleCondition) else True
         found = matching_ids(
             ctx.conn, ctx.store, entity_type, [entity_id], scope=self.scope, condition=condition
         )
@@ -384,10 +383,10 @@ class ActorPermissions:
         for f, stored in values.values():
             # a file/link value naming an upload links to that Attachment: its reads sign a URL
             # that serves the file to anyone, so only an Attachment the writer sees may be named
-            attachment = upload_attachment_id(stored) if f.data_type == "url" else None
+            attachment = upload_attachment_id(stored) if f.traits.file_link else None
             if attachment is not None:
                 wanted.setdefault("Attachment", set()).add(attachment)
-            if f.data_type not in LINK_DATA_TYPES or stored is None:
+            if not f.traits.is_link or stored is None:
                 continue
             for ref in stored if isinstance(stored, list) else [stored]:
                 if isinstance(ref, LinkRef):
@@ -424,7 +423,7 @@ def _mentions_any(value: Any, names: frozenset[str]) -> bool:
 
 
 def _describe(rule: Rule) -> str:
-    if not isinstance(rule, Condition):
+    if not isinstance(rule, RuleCondition):
         return str(rule)
     text = f"{rule.filters}"
     if rule.fields is not None:

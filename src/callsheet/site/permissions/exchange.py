@@ -71,8 +71,14 @@ def parse_document(site: Site, data: Any) -> list[RoleRules]:
         raise ValueFault(f"Unknown permissions format {data.get('format')!r}; expected {FORMAT}.")
     parsed = [RoleRules.from_data(name, role) for name, role in data["roles"].items()]
     for rules in parsed:
-        rules.check(site.store)
+        check_role_rules(site, rules)
     return parsed
+
+
+def check_role_rules(site: Site, rules: RoleRules) -> None:
+    """Fault unless every type, field and condition of `rules` works on the site's schema
+    (conditions are compiled, so an operator a field does not have is caught too)."""
+    rules.check(site.store)
 
 
 def import_rules(site: Site, actor: Actor, data: Any) -> list[str]:
@@ -86,7 +92,7 @@ def import_rules(site: Site, actor: Actor, data: Any) -> list[str]:
 def set_role_rules(site: Site, actor: Actor, rules: RoleRules) -> int:
     """Give one role these rules (creating the role when its name is new); its id."""
     _require_admin(site, actor)
-    rules.check(site.store)
+    check_role_rules(site, rules)
     return _write_roles(site, actor, [rules])[0]
 
 

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from callsheet.faults import Fault, ValueFault
 from callsheet.store.filters import FilterCompiler, parse_filters
+from callsheet.store.scope import UNRESTRICTED
 
 if TYPE_CHECKING:
     from callsheet.store.store import Store
@@ -37,7 +38,7 @@ ANY_TYPE = "*"
 
 
 @dataclass(frozen=True)
-class Condition:
+class RuleCondition:
     """Allowed where `filters` match the entity (and, for updates, only for `fields`)."""
 
     filters: Any
@@ -50,7 +51,7 @@ class Condition:
         return data
 
 
-Rule = bool | Condition
+Rule = bool | RuleCondition
 
 
 @dataclass(frozen=True)
@@ -197,11 +198,11 @@ class RoleRules:
             entity = schema.entity(entity_type, operation="permissions")
             for action in ACTIONS:
                 rule = rules.rule(action)
-                if not isinstance(rule, Condition):
+                if not isinstance(rule, RuleCondition):
                     continue
                 try:
                     group = parse_filters(schema, entity_type, substitute(rule.filters, _EXAMPLE))
-                    FilterCompiler(store).compile(group, store.table(entity_type))
+                    FilterCompiler(store, UNRESTRICTED).compile(group, store.table(entity_type))
                 except Fault as fault:
                     raise ValueFault(
                         f"Role {self.name!r}: the {action} condition on {entity_type}: "
@@ -235,7 +236,7 @@ def substitute(filters: Any, values: Mapping[str, Any]) -> Any:
 
 
 def _rule_data(rule: Rule) -> Any:
-    return rule.to_data() if isinstance(rule, Condition) else rule
+    return rule.to_data() if isinstance(rule, RuleCondition) else rule
 
 
 def _mapping(role: str, what: str, value: Any) -> dict[str, Any]:
@@ -265,7 +266,7 @@ def _rule(role: str, where: str, value: Any) -> Rule:
             not isinstance(fields, list) or not all(isinstance(f, str) for f in fields)
         ):
             raise ValueFault(f"Role {role!r}: {where} 'fields' must be a list of field names.")
-        return Condition(filters, tuple(fields) if fields is not None else None)
+        return RuleCondition(filters, tuple(fields) if fields is not None else None)
     raise ValueFault(
         f"Role {role!r}: {where} must be true, false or {{when: [filters], fields: [...]}}, "
         f"got {value!r}."

@@ -12,12 +12,14 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from callsheet.faults import FilterFault, ValueFault
+from callsheet.schema.data_types import FLAG_OPERATORS
 from callsheet.schema.model import Field
-from callsheet.store.kinds.base import Condition, FieldKind, register
+from callsheet.store.kinds.base import FieldKind, SqlCondition, register
 
 if TYPE_CHECKING:
     from sqlalchemy.sql.expression import FromClause
 
+    from callsheet.store.scope import ReadScope
     from callsheet.store.store import Store
 
 PASSWORD_MASK = "*******"
@@ -76,7 +78,7 @@ class ImageKind(FieldKind):
     """A thumbnail: set by upload only; `None` clears it. Reads as a URL or None."""
 
     data_types = ("image",)
-    operators = ("is", "is_not")
+    operators = FLAG_OPERATORS
     sortable = False
     summaries = ("record_count", "count")
     groupings = ()
@@ -103,16 +105,10 @@ class ImageKind(FieldKind):
             )
 
     def filter_is(
-        self, field: Field, table: FromClause, values: list[Any], store: Store
-    ) -> Condition:
+        self, field: Field, table: FromClause, values: list[Any], store: Store, scope: ReadScope
+    ) -> SqlCondition:
         self._null_only(field, values, "is")
         return table.c[field.name].is_(None)
-
-    def filter_is_not(
-        self, field: Field, table: FromClause, values: list[Any], store: Store
-    ) -> Condition:
-        self._null_only(field, values, "is_not")
-        return table.c[field.name].is_not(None)
 
 
 register(ComputedKind())

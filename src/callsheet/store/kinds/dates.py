@@ -15,33 +15,17 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import sqlalchemy as sa
 
 from callsheet.faults import FilterFault, ValueFault
+from callsheet.schema.data_types import DATE_OPERATORS
 from callsheet.schema.model import Field
-from callsheet.store.kinds.base import Condition, ScalarKind, one_value, or_null, register
+from callsheet.store.kinds.base import ScalarKind, SqlCondition, one_value, register
 
 if TYPE_CHECKING:
     from sqlalchemy.sql.expression import FromClause
 
+    from callsheet.store.scope import ReadScope
     from callsheet.store.store import Store
 
 UNITS = ("HOUR", "DAY", "WEEK", "MONTH", "YEAR")
-DATE_OPERATORS = (
-    "is",
-    "is_not",
-    "greater_than",
-    "less_than",
-    "between",
-    "not_between",
-    "in",
-    "not_in",
-    "in_last",
-    "not_in_last",
-    "in_next",
-    "not_in_next",
-    "in_calendar_day",
-    "in_calendar_week",
-    "in_calendar_month",
-    "in_calendar_year",
-)
 DATE_GROUPINGS = (
     "exact",
     "day",
@@ -116,11 +100,44 @@ class DateKind(ScalarKind):
     groupings = DATE_GROUPINGS
     window_unit_floor: ClassVar[bool] = False
 
-    def to_moment(self, stored: Any) -> dt.datetime:
-        raise NotImplementedError
-
     def from_moment(self, moment: dt.datetime) -> Any:
         raise NotImplementedError
+
+    # -- summaries and groupings --------------------------------------------------------------
+    def summary_earliest(
+        self, field: Field, owner: FromClause, table: FromClause, store: Store, scope: ReadScope
+    ) -> Any:
+        return sa.func.min(self.value_column(field, owner))
+
+    def summary_latest(
+        self, field: Field, owner: FromClause, table: FromClause, store: Store, scope: ReadScope
+    ) -> Any:
+        return sa.func.max(self.value_column(field, owner))
+
+    def _bucket(self, field: Field, owner: FromClause, store: Store, unit: str) -> list[Any]:
+        # Only rows with a value get a bucket: a formatted bucket would turn NULL into text.
+        column = self.value_column(field, owner)
+        bucket = store.dialect.date_bucket(column, unit)
+        return [sa.case((column.is_(None), sa.null()), else_=bucket)]
+
+    # ShotGrid's one-day groupings (oneday, clustered_date, fivedays) answer as days on the probed
+    # hosted site (reference/data-model.md §3.6).
+    def group_day(self, field: Field, owner: FromClause, store: Store) -> list[Any]:
+        return self._bucket(field, owner, store, "day")
+
+    group_oneday = group_clustered_date = group_fivedays = group_day
+
+    def group_week(self, field: Field, owner: FromClause, store: Store) -> list[Any]:
+        return self._bucket(field, owner, store, "week")
+
+    def group_month(self, field: Field, owner: FromClause, store: Store) -> list[Any]:
+        return self._bucket(field, owner, store, "month")
+
+    def group_quarter(self, field: Field, owner: FromClause, store: Store) -> list[Any]:
+        return self._bucket(field, owner, store, "quarter")
+
+    def group_year(self, field: Field, owner: FromClause, store: Store) -> list[Any]:
+        return self._bucket(field, owner, store, "year")
 
     def _relative(self, field: Field, operator: str, values: list[Any]) -> tuple[int, str]:
         if len(values) == 1 and isinstance(values[0], list | tuple):
@@ -146,46 +163,40 @@ class DateKind(ScalarKind):
         end: dt.datetime,
         *,
         end_inclusive: bool,
-    ) -> Condition:
+    ) -> SqlCondition:
         column = self.value_column(field, table)
         low, high = self.from_moment(start), self.from_moment(end)
         if end_inclusive:
             return sa.and_(column >= low, column <= high)
         return sa.and_(column >= low, column < high)
 
-    def _last(self, field: Field, table: FromClause, values: list[Any], operator: str) -> Condition:
+    def _last(
+        self, field: Field, table: FromClause, values: list[Any], operator: str
+    ) -> SqlCondition:
         amount, unit = self._relative(field, operator, values)
         now = utc_now()
         return self._window(field, table, shift(now, -amount, unit), now, end_inclusive=True)
 
-    def _next(self, field: Field, table: FromClause, values: list[Any], operator: str) -> Condition:
+    def _next(
+        self, field: Field, table: FromClause, values: list[Any], operator: str
+    ) -> SqlCondition:
         amount, unit = self._relative(field, operator, values)
         now = utc_now()
         return self._window(field, table, now, shift(now, amount, unit), end_inclusive=True)
 
     def filter_in_last(
-        self, field: Field, table: FromClause, values: list[Any], store: Store
-    ) -> Condition:
+        self, field: Field, table: FromClause, values: list[Any], store: Store, scope: ReadScope
+    ) -> SqlCondition:
         return self._last(field, table, values, "in_last")
 
-    def filter_not_in_last(
-        self, field: Field, table: FromClause, values: list[Any], store: Store
-    ) -> Condition:
-        column = self.value_column(field, table)
-        return or_null(column, sa.not_(self._last(field, table, values, "not_in_last")))
-
     def filter_in_next(
-        self, field: Field, table: FromClause, values: list[Any], store: Store
-    ) -> Condition:
+        self, field: Field, table: FromClause, values: list[Any], store: Store, scope: ReadScope
+    ) -> SqlCondition:
         return self._next(field, table, values, "in_next")
 
-    def filter_not_in_next(
-        self, field: Field, table: FromClause, values: list[Any], store: Store
-    ) -> Condition:
-        column = self.value_column(field, table)
-        return or_null(column, sa.not_(self._next(field, table, values, "not_in_next")))
-
-    def _calendar(self, field: Field, table: FromClause, values: list[Any], unit: str) -> Condition:
+    def _calendar(
+        self, field: Field, table: FromClause, values: list[Any], unit: str
+    ) -> SqlCondition:
         operator = f"in_calendar_{unit.lower()}"
         offset = one_value(field, operator, values)
         if isinstance(offset, bool) or not isinstance(offset, int):
@@ -197,23 +208,23 @@ class DateKind(ScalarKind):
         return self._window(field, table, start, end, end_inclusive=False)
 
     def filter_in_calendar_day(
-        self, field: Field, table: FromClause, values: list[Any], store: Store
-    ) -> Condition:
+        self, field: Field, table: FromClause, values: list[Any], store: Store, scope: ReadScope
+    ) -> SqlCondition:
         return self._calendar(field, table, values, "DAY")
 
     def filter_in_calendar_week(
-        self, field: Field, table: FromClause, values: list[Any], store: Store
-    ) -> Condition:
+        self, field: Field, table: FromClause, values: list[Any], store: Store, scope: ReadScope
+    ) -> SqlCondition:
         return self._calendar(field, table, values, "WEEK")
 
     def filter_in_calendar_month(
-        self, field: Field, table: FromClause, values: list[Any], store: Store
-    ) -> Condition:
+        self, field: Field, table: FromClause, values: list[Any], store: Store, scope: ReadScope
+    ) -> SqlCondition:
         return self._calendar(field, table, values, "MONTH")
 
     def filter_in_calendar_year(
-        self, field: Field, table: FromClause, values: list[Any], store: Store
-    ) -> Condition:
+        self, field: Field, table: FromClause, values: list[Any], store: Store, scope: ReadScope
+    ) -> SqlCondition:
         return self._calendar(field, table, values, "YEAR")
 
 
@@ -252,6 +263,9 @@ class CalendarDateKind(DateKind):
     def event_value(self, field: Field, stored: Any) -> Any:
         return stored.isoformat() if isinstance(stored, dt.date) else stored
 
+    def from_aggregate(self, field: Field, value: Any) -> Any:
+        return dt.date.fromisoformat(value[:10]) if isinstance(value, str) else value
+
     def from_moment(self, moment: dt.datetime) -> Any:
         return moment.date()
 
@@ -263,7 +277,7 @@ class CalendarDateKind(DateKind):
         end: dt.datetime,
         *,
         end_inclusive: bool,
-    ) -> Condition:
+    ) -> SqlCondition:
         # Dates have day resolution: a window "includes today", so compare whole days.
         column = self.value_column(field, table)
         if end_inclusive:
@@ -314,6 +328,17 @@ class DateTimeKind(DateKind):
 
     def event_value(self, field: Field, stored: Any) -> Any:
         return None if stored is None else stored.replace(tzinfo=dt.UTC)
+
+    def from_aggregate(self, field: Field, value: Any) -> Any:
+        return dt.datetime.fromisoformat(value) if isinstance(value, str) else value
+
+    def group_label(
+        self, field: Field, grouping_type: str, key: Any, names: Any
+    ) -> tuple[str, Any]:
+        name, value = super().group_label(field, grouping_type, key, names)
+        if isinstance(value, dt.datetime):
+            return value.strftime("%Y-%m-%d %H:%M:%S UTC"), value
+        return name, value
 
     def from_moment(self, moment: dt.datetime) -> Any:
         return moment

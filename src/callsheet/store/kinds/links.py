@@ -8,43 +8,33 @@ callsheet.store.links.link_relation. Read values hold `LinkRef`s that the reader
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
 from callsheet.faults import FilterFault, ValueFault
+from callsheet.schema.data_types import LINK_OPERATORS
 from callsheet.schema.model import Field
 from callsheet.store.dialects import fold_case
 from callsheet.store.kinds.base import (
-    Condition,
     FieldKind,
+    SqlCondition,
     negate,
     one_value,
     register,
     value_list,
 )
 from callsheet.store.kinds.numbers import INT32_MAX, INT32_MIN
-from callsheet.store.links import link_relation
+from callsheet.store.links import link_relation, read_links
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
     from sqlalchemy.sql.expression import FromClause
 
+    from callsheet.store.scope import ReadScope
     from callsheet.store.store import Store
-
-LINK_OPERATORS = (
-    "is",
-    "is_not",
-    "type_is",
-    "type_is_not",
-    "name_contains",
-    "name_not_contains",
-    "name_is",
-    "name_starts_with",
-    "name_ends_with",
-    "in",
-    "not_in",
-)
 
 
 class LinkRef(NamedTuple):
@@ -86,8 +76,8 @@ def entity_ref(field: Field, value: Any, *, for_filter: bool = False) -> LinkRef
 
 def name_condition(
     target: FromClause, store: Store, target_type: str, operator: str, text: Any, field: Field
-) -> Condition | None:
-    """Condition on `target` rows whose display name matches (None: the type has no name)."""
+) -> SqlCondition | None:
+    """SqlCondition on `target` rows whose display name matches (None: the type has no name)."""
     name_field = store.schema.entity(target_type).display_name_field
     if name_field is None:
         return None
@@ -108,15 +98,15 @@ def _name_targets(field: Field, store: Store) -> list[str]:
     return [t for t in field.valid_types if t in store.schema] or []
 
 
-def live_ids(store: Store, entity_type: str) -> Any:
+def live_ids(store: Store, entity_type: str, scope: ReadScope) -> Any:
     """SELECT id of the live (not retired) entities of a type that the reader may see."""
     target = store.table(entity_type).alias()
     return sa.select(target.c.id).where(
-        target.c._retired_at.is_(None), *store.scope.rows(entity_type, target)
+        target.c._retired_at.is_(None), *scope.rows(entity_type, target)
     )
 
 
-def is_live(store: Store, ref: LinkRef) -> Condition:
+def is_live(store: Store, ref: LinkRef, scope: ReadScope) -> SqlCondition:
     """True when the linked entity exists, is not retired and may be seen (else it reads None)."""
     if ref.type not in store.schema:
         return sa.false()
@@ -125,14 +115,18 @@ def is_live(store: Store, ref: LinkRef) -> Condition:
         sa.select(target.c.id).where(
             target.c.id == ref.id,
             target.c._retired_at.is_(None),
-            *store.scope.rows(ref.type, target),
+            *scope.rows(ref.type, target),
         )
     )
 
 
 def live_target(
-    type_column: ColumnElement[Any], id_column: ColumnElement[Any], field: Field, store: Store
-) -> Condition:
+    type_column: ColumnElement[Any],
+    id_column: ColumnElement[Any],
+    field: Field,
+    store: Store,
+    scope: ReadScope,
+) -> SqlCondition:
     """The link in (type_column, id_column) points at a live entity of one of the valid types.
 
     Reads drop links to retired entities (reference/data-model.md §4.2), so filters treat them as
@@ -143,7 +137,7 @@ def live_target(
         return id_column.is_not(None)
     return sa.or_(
         *(
-            sa.and_(type_column == entity_type, id_column.in_(live_ids(store, entity_type)))
+            sa.and_(type_column == entity_type, id_column.in_(live_ids(store, entity_type, scope)))
             for entity_type in types
         )
     )
@@ -191,78 +185,92 @@ class EntityKind(FieldKind):
 
     def links_to(
         self, field: Field, table: FromClause, target_type: str, target_ids: Any, store: Store
-    ) -> Condition:
+    ) -> SqlCondition:
         """Rows whose link points at a `target_type` row selected by `target_ids`."""
         return sa.and_(
             self.type_column(field, table) == target_type,
             self.value_column(field, table).in_(target_ids),
         )
 
-    def _matches(self, field: Field, table: FromClause, ref: LinkRef, store: Store) -> Condition:
+    def group_exact(self, field: Field, owner: FromClause, store: Store) -> list[Any]:
+        return [self.type_column(field, owner), self.value_column(field, owner)]
+
+    def group_entitytype(self, field: Field, owner: FromClause, store: Store) -> list[Any]:
+        return [self.type_column(field, owner)]
+
+    def group_link(self, field: Field, grouping_type: str, key: Any) -> Any:
+        if grouping_type != "exact" or key[1] is None:
+            return None
+        return LinkRef(key[0], key[1])
+
+    def group_label(
+        self, field: Field, grouping_type: str, key: Any, names: Any
+    ) -> tuple[str, Any]:
+        if grouping_type != "exact":
+            return super().group_label(field, grouping_type, key, names)
+        entity = names.get(LinkRef(key[0], key[1])) if key[1] is not None else None
+        if entity is None:  # empty, or a link to an entity that is retired or hidden
+            return "", None
+        return str(entity["name"]), {**entity, "valid": "valid"}
+
+    def _matches(
+        self, field: Field, table: FromClause, ref: LinkRef, store: Store, scope: ReadScope
+    ) -> SqlCondition:
         return sa.and_(
             self.type_column(field, table) == ref.type,
             self.value_column(field, table) == ref.id,
-            is_live(store, ref),
+            is_live(store, ref, scope),
         )
 
-    def _set(self, field: Field, table: FromClause, store: Store) -> Condition:
+    def _set(self, field: Field, table: FromClause, store: Store, scope: ReadScope) -> SqlCondition:
         """The link is set and its target is live (what reads show as a value)."""
         return live_target(
-            self.type_column(field, table), self.value_column(field, table), field, store
+            self.type_column(field, table), self.value_column(field, table), field, store, scope
         )
 
     def filter_is(
-        self, field: Field, table: FromClause, values: list[Any], store: Store
-    ) -> Condition:
+        self, field: Field, table: FromClause, values: list[Any], store: Store, scope: ReadScope
+    ) -> SqlCondition:
         value = one_value(field, "is", values)
         if value is None:
-            return negate(self._set(field, table, store))
-        return self._matches(field, table, entity_ref(field, value, for_filter=True), store)
-
-    def filter_is_not(
-        self, field: Field, table: FromClause, values: list[Any], store: Store
-    ) -> Condition:
-        return negate(self.filter_is(field, table, values, store))
+            return negate(self._set(field, table, store, scope))
+        return self._matches(field, table, entity_ref(field, value, for_filter=True), store, scope)
 
     def filter_in(
-        self, field: Field, table: FromClause, values: list[Any], store: Store
-    ) -> Condition:
+        self, field: Field, table: FromClause, values: list[Any], store: Store, scope: ReadScope
+    ) -> SqlCondition:
         items = value_list(field, "in", values)
         parts = [
-            negate(self._set(field, table, store))
+            negate(self._set(field, table, store, scope))
             if item is None
-            else self._matches(field, table, entity_ref(field, item, for_filter=True), store)
+            else self._matches(field, table, entity_ref(field, item, for_filter=True), store, scope)
             for item in items
         ]
         return sa.or_(*parts)
 
-    def filter_not_in(
-        self, field: Field, table: FromClause, values: list[Any], store: Store
-    ) -> Condition:
-        return negate(self.filter_in(field, table, values, store))
-
     def filter_type_is(
-        self, field: Field, table: FromClause, values: list[Any], store: Store
-    ) -> Condition:
+        self, field: Field, table: FromClause, values: list[Any], store: Store, scope: ReadScope
+    ) -> SqlCondition:
         value = one_value(field, "type_is", values)
         if value is None:
-            return negate(self._set(field, table, store))
+            return negate(self._set(field, table, store, scope))
         entity_type = _type_name(field, value)
         if entity_type not in store.schema:
             return sa.false()
         return sa.and_(
             self.type_column(field, table) == entity_type,
-            self.value_column(field, table).in_(live_ids(store, entity_type)),
+            self.value_column(field, table).in_(live_ids(store, entity_type, scope)),
         )
 
-    def filter_type_is_not(
-        self, field: Field, table: FromClause, values: list[Any], store: Store
-    ) -> Condition:
-        return negate(self.filter_type_is(field, table, values, store))
-
     def _name(
-        self, field: Field, table: FromClause, operator: str, values: list[Any], store: Store
-    ) -> Condition:
+        self,
+        field: Field,
+        table: FromClause,
+        operator: str,
+        values: list[Any],
+        store: Store,
+        scope: ReadScope,
+    ) -> SqlCondition:
         text = one_value(field, operator, values)
         parts = []
         for target_type in _name_targets(field, store):
@@ -271,35 +279,30 @@ class EntityKind(FieldKind):
             if condition is None:
                 continue
             ids = sa.select(target.c.id).where(
-                target.c._retired_at.is_(None), *store.scope.rows(target_type, target), condition
+                target.c._retired_at.is_(None), *scope.rows(target_type, target), condition
             )
             parts.append(self.links_to(field, table, target_type, ids, store))
         return sa.or_(*parts) if parts else sa.false()
 
     def filter_name_contains(
-        self, field: Field, table: FromClause, values: list[Any], store: Store
-    ) -> Condition:
-        return self._name(field, table, "name_contains", values, store)
-
-    def filter_name_not_contains(
-        self, field: Field, table: FromClause, values: list[Any], store: Store
-    ) -> Condition:
-        return negate(self._name(field, table, "name_not_contains", values, store))
+        self, field: Field, table: FromClause, values: list[Any], store: Store, scope: ReadScope
+    ) -> SqlCondition:
+        return self._name(field, table, "name_contains", values, store, scope)
 
     def filter_name_is(
-        self, field: Field, table: FromClause, values: list[Any], store: Store
-    ) -> Condition:
-        return self._name(field, table, "name_is", values, store)
+        self, field: Field, table: FromClause, values: list[Any], store: Store, scope: ReadScope
+    ) -> SqlCondition:
+        return self._name(field, table, "name_is", values, store, scope)
 
     def filter_name_starts_with(
-        self, field: Field, table: FromClause, values: list[Any], store: Store
-    ) -> Condition:
-        return self._name(field, table, "name_starts_with", values, store)
+        self, field: Field, table: FromClause, values: list[Any], store: Store, scope: ReadScope
+    ) -> SqlCondition:
+        return self._name(field, table, "name_starts_with", values, store, scope)
 
     def filter_name_ends_with(
-        self, field: Field, table: FromClause, values: list[Any], store: Store
-    ) -> Condition:
-        return self._name(field, table, "name_ends_with", values, store)
+        self, field: Field, table: FromClause, values: list[Any], store: Store, scope: ReadScope
+    ) -> SqlCondition:
+        return self._name(field, table, "name_ends_with", values, store, scope)
 
 
 def _type_name(field: Field, value: Any) -> str:
@@ -315,7 +318,14 @@ class MultiEntityKind(EntityKind):
 
     data_types = ("multi_entity", "addressing")
     sortable = False
+    read_apart = True
     groupings = ()
+
+    def load(
+        self, conn: Connection, store: Store, field: Field, owner_ids: Sequence[int]
+    ) -> dict[int, Any]:
+        links = read_links(conn, store, field.entity_type, field.name, owner_ids)
+        return {owner: [LinkRef(t, i) for t, i in pairs] for owner, pairs in links.items()}
 
     def columns(self, field: Field) -> list[sa.Column[Any]]:
         return []
@@ -355,9 +365,21 @@ class MultiEntityKind(EntityKind):
     def _rel(self, field: Field, store: Store) -> sa.Subquery:
         return link_relation(store, field.entity_type, field.name)
 
+    def summary_count(
+        self, field: Field, owner: FromClause, table: FromClause, store: Store, scope: ReadScope
+    ) -> Any:
+        """Rows with at least one link; links to rows the reader may not see do not count."""
+        rel = self._rel(field, store)
+        owners = sa.select(rel.c.owner_id)
+        if scope.key is not None:
+            owners = owners.where(
+                live_target(rel.c.target_type, rel.c.target_id, field, store, scope)
+            )
+        return sa.func.sum(sa.case((owner.c.id.in_(owners), 1), else_=0))
+
     def links_to(
         self, field: Field, table: FromClause, target_type: str, target_ids: Any, store: Store
-    ) -> Condition:
+    ) -> SqlCondition:
         rel = self._rel(field, store)
         return table.c.id.in_(
             sa.select(rel.c.owner_id).where(
@@ -366,55 +388,47 @@ class MultiEntityKind(EntityKind):
         )
 
     def _contains(
-        self, field: Field, table: FromClause, refs: list[LinkRef], store: Store
-    ) -> Condition:
+        self, field: Field, table: FromClause, refs: list[LinkRef], store: Store, scope: ReadScope
+    ) -> SqlCondition:
         rel = self._rel(field, store)
         pairs = [
-            sa.and_(rel.c.target_type == r.type, rel.c.target_id == r.id, is_live(store, r))
+            sa.and_(rel.c.target_type == r.type, rel.c.target_id == r.id, is_live(store, r, scope))
             for r in refs
         ]
         return table.c.id.in_(sa.select(rel.c.owner_id).where(sa.or_(*pairs)))
 
-    def _any(self, field: Field, table: FromClause, store: Store) -> Condition:
+    def _any(self, field: Field, table: FromClause, store: Store, scope: ReadScope) -> SqlCondition:
         """Rows with at least one link to a live entity (links to retired ones are dropped)."""
         rel = self._rel(field, store)
-        live = live_target(rel.c.target_type, rel.c.target_id, field, store)
+        live = live_target(rel.c.target_type, rel.c.target_id, field, store, scope)
         return table.c.id.in_(sa.select(rel.c.owner_id).where(live))
 
     def filter_is(
-        self, field: Field, table: FromClause, values: list[Any], store: Store
-    ) -> Condition:
+        self, field: Field, table: FromClause, values: list[Any], store: Store, scope: ReadScope
+    ) -> SqlCondition:
         value = one_value(field, "is", values)
         if value is None:
-            return negate(self._any(field, table, store))
-        return self._contains(field, table, [entity_ref(field, value, for_filter=True)], store)
-
-    def filter_is_not(
-        self, field: Field, table: FromClause, values: list[Any], store: Store
-    ) -> Condition:
-        return negate(self.filter_is(field, table, values, store))
+            return negate(self._any(field, table, store, scope))
+        return self._contains(
+            field, table, [entity_ref(field, value, for_filter=True)], store, scope
+        )
 
     def filter_in(
-        self, field: Field, table: FromClause, values: list[Any], store: Store
-    ) -> Condition:
+        self, field: Field, table: FromClause, values: list[Any], store: Store, scope: ReadScope
+    ) -> SqlCondition:
         items = value_list(field, "in", values)
         refs = [entity_ref(field, item, for_filter=True) for item in items if item is not None]
-        parts = [self._contains(field, table, refs, store)] if refs else []
+        parts = [self._contains(field, table, refs, store, scope)] if refs else []
         if None in items:
-            parts.append(negate(self._any(field, table, store)))
+            parts.append(negate(self._any(field, table, store, scope)))
         return sa.or_(*parts)
 
-    def filter_not_in(
-        self, field: Field, table: FromClause, values: list[Any], store: Store
-    ) -> Condition:
-        return negate(self.filter_in(field, table, values, store))
-
     def filter_type_is(
-        self, field: Field, table: FromClause, values: list[Any], store: Store
-    ) -> Condition:
+        self, field: Field, table: FromClause, values: list[Any], store: Store, scope: ReadScope
+    ) -> SqlCondition:
         value = one_value(field, "type_is", values)
         if value is None:
-            return negate(self._any(field, table, store))
+            return negate(self._any(field, table, store, scope))
         entity_type = _type_name(field, value)
         if entity_type not in store.schema:
             return sa.false()
@@ -422,14 +436,9 @@ class MultiEntityKind(EntityKind):
         return table.c.id.in_(
             sa.select(rel.c.owner_id).where(
                 rel.c.target_type == entity_type,
-                rel.c.target_id.in_(live_ids(store, entity_type)),
+                rel.c.target_id.in_(live_ids(store, entity_type, scope)),
             )
         )
-
-    def filter_type_is_not(
-        self, field: Field, table: FromClause, values: list[Any], store: Store
-    ) -> Condition:
-        return negate(self.filter_type_is(field, table, values, store))
 
 
 register(EntityKind())

@@ -9,21 +9,24 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from callsheet.faults import FilterFault, ValueFault
+from callsheet.schema.data_types import TAG_OPERATORS
 from callsheet.schema.model import Field
 from callsheet.store.dialects import fold_case
-from callsheet.store.kinds.base import Condition, FieldKind, one_value, register
+from callsheet.store.kinds.base import FieldKind, SqlCondition, one_value, register
 
 if TYPE_CHECKING:
     from sqlalchemy.sql.expression import FromClause
 
+    from callsheet.store.scope import ReadScope
     from callsheet.store.store import Store
 
 
 class TagListKind(FieldKind):
     data_types = ("tag_list",)
-    operators = ("is", "is_not", "name_contains", "name_not_contains", "name_is", "name_id")
+    operators = TAG_OPERATORS
     sortable = False
     side_loaded = True
+    read_apart = True
     summaries = ("record_count", "count")
     groupings = ()
 
@@ -70,8 +73,9 @@ class TagListKind(FieldKind):
         return result
 
     def write(
-        self, conn: Connection, store: Store, field: Field, owner_id: int, tags: list[str]
+        self, conn: Connection, store: Store, field: Field, owner_id: int, stored: Any
     ) -> None:
+        tags: list[str] = stored
         table = store.tag_table
         c = table.c
         conn.execute(
@@ -96,7 +100,19 @@ class TagListKind(FieldKind):
                 ],
             )
 
-    def _tagged(self, field: Field, table: FromClause, store: Store, condition: Any) -> Condition:
+    def summary_count(
+        self, field: Field, owner: FromClause, table: FromClause, store: Store, scope: ReadScope
+    ) -> Any:
+        """Rows with at least one tag."""
+        c = store.tag_table.c
+        owners = sa.select(c.owner_id).where(
+            c.owner_type == field.entity_type, c.owner_field == field.name
+        )
+        return sa.func.sum(sa.case((owner.c.id.in_(owners), 1), else_=0))
+
+    def _tagged(
+        self, field: Field, table: FromClause, store: Store, condition: Any
+    ) -> SqlCondition:
         c = store.tag_table.c
         return table.c.id.in_(
             sa.select(c.owner_id).where(
@@ -111,8 +127,8 @@ class TagListKind(FieldKind):
         return value
 
     def filter_is(
-        self, field: Field, table: FromClause, values: list[Any], store: Store
-    ) -> Condition:
+        self, field: Field, table: FromClause, values: list[Any], store: Store, scope: ReadScope
+    ) -> SqlCondition:
         tag = self._text(field, "is", values)
         if tag is None:
             return sa.not_(self._tagged(field, table, store, sa.true()))
@@ -120,29 +136,19 @@ class TagListKind(FieldKind):
             field, table, store, fold_case(store.tag_table.c.tag, tag) == tag.lower()
         )
 
-    def filter_is_not(
-        self, field: Field, table: FromClause, values: list[Any], store: Store
-    ) -> Condition:
-        return sa.not_(self.filter_is(field, table, values, store))
-
     def filter_name_is(
-        self, field: Field, table: FromClause, values: list[Any], store: Store
-    ) -> Condition:
-        return self.filter_is(field, table, values, store)
+        self, field: Field, table: FromClause, values: list[Any], store: Store, scope: ReadScope
+    ) -> SqlCondition:
+        return self.filter_is(field, table, values, store, scope)
 
     filter_name_id = filter_name_is  # the reference's operator table spells it `name_id`
 
     def filter_name_contains(
-        self, field: Field, table: FromClause, values: list[Any], store: Store
-    ) -> Condition:
+        self, field: Field, table: FromClause, values: list[Any], store: Store, scope: ReadScope
+    ) -> SqlCondition:
         tag = self._text(field, "name_contains", values) or ""
         condition = fold_case(store.tag_table.c.tag, tag).contains(tag.lower(), autoescape=True)
         return self._tagged(field, table, store, condition)
-
-    def filter_name_not_contains(
-        self, field: Field, table: FromClause, values: list[Any], store: Store
-    ) -> Condition:
-        return sa.not_(self.filter_name_contains(field, table, values, store))
 
 
 register(TagListKind())

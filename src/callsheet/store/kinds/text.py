@@ -15,13 +15,15 @@ import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
 from callsheet.faults import FilterFault, ValueFault
+from callsheet.schema.data_types import EQUALITY_OPERATORS, TEXT_OPERATORS
 from callsheet.schema.model import Field
 from callsheet.store.dialects import fold_case
-from callsheet.store.kinds.base import Condition, ScalarKind, one_value, or_null, register
+from callsheet.store.kinds.base import ScalarKind, SqlCondition, one_value, register
 
 if TYPE_CHECKING:
     from sqlalchemy.sql.expression import FromClause
 
+    from callsheet.store.scope import ReadScope
     from callsheet.store.store import Store
 
 
@@ -44,6 +46,11 @@ def _text(field: Field, value: Any) -> str | None:
     value = value.strip()
     return value or None
 
+
+# The status summaries' words (reference/data-model.md §3.6): a final status, and the status a
+# mixed group rolls up to.
+FINAL_STATUS = "fin"
+MIXED_STATUS = "ip"
 
 # Colour names ShotGrid accepts besides "r,g,b" (and "pipeline_step" on Tasks).
 LEGACY_COLOR_NAMES = frozenset(
@@ -69,17 +76,10 @@ def _check_color(field: Field, text: str) -> None:
 
 class TextKind(ScalarKind):
     data_types = ("text",)
-    operators = (
-        "is",
-        "is_not",
-        "contains",
-        "not_contains",
-        "starts_with",
-        "ends_with",
-        "in",
-        "not_in",
-    )
+    operators = TEXT_OPERATORS
     sql_type = sa.Text
+    name_indexed = True  # codes, statuses, logins: what studios filter on most
+    compared_folded = True
     groupings = ("exact", "firstletter")
 
     def to_stored(self, field: Field, value: Any, store: Store) -> Any:
@@ -100,35 +100,28 @@ class TextKind(ScalarKind):
         column = self.value_column(field, table)
         return column, _text_filter(field, one_value(field, operator, values))
 
+    def group_firstletter(self, field: Field, owner: FromClause, store: Store) -> list[Any]:
+        return [sa.func.upper(sa.func.substr(self.value_column(field, owner), 1, 1))]
+
     def filter_contains(
-        self, field: Field, table: FromClause, values: list[Any], store: Store
-    ) -> Condition:
+        self, field: Field, table: FromClause, values: list[Any], store: Store, scope: ReadScope
+    ) -> SqlCondition:
         column, text = self._like(field, table, "contains", values)
         if text is None:
             return column.is_not(None)  # `contains ""` means "has any value" [GT]
         return fold_case(column, text).contains(text.lower(), autoescape=True)
 
-    def filter_not_contains(
-        self, field: Field, table: FromClause, values: list[Any], store: Store
-    ) -> Condition:
-        column, text = self._like(field, table, "not_contains", values)
-        if text is None:
-            return column.is_(None)
-        return or_null(
-            column, sa.not_(fold_case(column, text).contains(text.lower(), autoescape=True))
-        )
-
     def filter_starts_with(
-        self, field: Field, table: FromClause, values: list[Any], store: Store
-    ) -> Condition:
+        self, field: Field, table: FromClause, values: list[Any], store: Store, scope: ReadScope
+    ) -> SqlCondition:
         column, text = self._like(field, table, "starts_with", values)
         if text is None:
             return column.is_not(None)
         return fold_case(column, text).startswith(text.lower(), autoescape=True)
 
     def filter_ends_with(
-        self, field: Field, table: FromClause, values: list[Any], store: Store
-    ) -> Condition:
+        self, field: Field, table: FromClause, values: list[Any], store: Store, scope: ReadScope
+    ) -> SqlCondition:
         column, text = self._like(field, table, "ends_with", values)
         if text is None:
             return column.is_not(None)
@@ -151,7 +144,8 @@ class ChoiceKind(TextKind):
     """list and status_list: one value out of `valid_values` (checked case-sensitively on write)."""
 
     data_types = ("list", "status_list")
-    operators = ("is", "is_not", "in", "not_in")
+    operators = EQUALITY_OPERATORS
+    compared_folded = False  # valid values are compared as stored (compare_value below)
     groupings = ("exact",)
 
     summaries = (
@@ -161,6 +155,28 @@ class ChoiceKind(TextKind):
         "status_percentage",
         "status_percentage_as_float",
     )
+
+    def summary_status_list(
+        self, field: Field, owner: FromClause, table: FromClause, store: Store, scope: ReadScope
+    ) -> Any:
+        # One status when every row agrees, ShotGrid's "in progress" for any mix.
+        column = self.value_column(field, owner)
+        return sa.case(
+            (sa.func.count(sa.distinct(column)) > 1, MIXED_STATUS), else_=sa.func.min(column)
+        )
+
+    def summary_status_percentage(
+        self, field: Field, owner: FromClause, table: FromClause, store: Store, scope: ReadScope
+    ) -> Any:
+        """The share of rows whose status is final ("fin"), in percent."""
+        final = self.value_column(field, owner) == FINAL_STATUS
+        return (
+            sa.func.sum(sa.case((final, 1), else_=0))
+            * 100.0
+            / sa.func.nullif(sa.func.count(table.c.id), 0)
+        )
+
+    summary_status_percentage_as_float = summary_status_percentage
 
     def to_stored(self, field: Field, value: Any, store: Store) -> Any:
         text = _text(field, value)
@@ -203,7 +219,7 @@ class ExactTextKind(TextKind):
     """Text compared case-sensitively (entity_type, color)."""
 
     data_types = ("entity_type", "color")
-    operators = ("is", "is_not", "in", "not_in")
+    operators = EQUALITY_OPERATORS
 
     def compared(
         self, column: ColumnElement[Any], values: list[Any]
@@ -228,7 +244,7 @@ _UUID_NOISE = re.compile(r"[{}\-\s]")
 
 class UuidKind(TextKind):
     data_types = ("uuid",)
-    operators = ("is", "is_not", "in", "not_in")
+    operators = EQUALITY_OPERATORS
     summaries: ClassVar[tuple[str, ...]] = ("record_count", "count")
 
     def to_stored(self, field: Field, value: Any, store: Store) -> Any:
@@ -251,8 +267,7 @@ class UuidKind(TextKind):
         except ValueFault as fault:
             raise FilterFault(f"API read() invalid filter value: {fault.message}") from None
 
-    @staticmethod
-    def new_value(field: Field) -> str | None:
+    def generated_value(self, field: Field) -> str | None:
         """Server-generated on create: a fresh UUID for `uuid` fields (not session ids)."""
         return str(uuid.uuid4()) if field.name == "uuid" else None
 
@@ -262,7 +277,7 @@ _FOOTAGE = re.compile(r"^\d+-\d+$")
 
 class FootageKind(TextKind):
     data_types = ("footage",)
-    operators = ("is", "is_not", "in", "not_in")
+    operators = EQUALITY_OPERATORS
 
     def to_stored(self, field: Field, value: Any, store: Store) -> Any:
         text = _text(field, value)

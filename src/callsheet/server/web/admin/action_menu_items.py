@@ -221,7 +221,7 @@ async def _save(request: Request, session: WebSession, item_id: int | None) -> R
         saved_id = await run_in_threadpool(save)
     except Fault as fault:
         # the token is never echoed back into the page, not even after a mistake
-        posted = {key: value for key, value in fields.items() if key != "secret_token"}
+        posted: dict[str, Any] = {k: v for k, v in fields.items() if k != "secret_token"}
         posted.update({name: fields.get(name) == "on" for name in CHECKBOXES})
         posted["permissions_groups"] = [int(v) for v in group_values if v.isdigit()]
         posted["projects"] = [int(v) for v in project_values if v.isdigit()]

@@ -16,10 +16,15 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from callsheet.faults import Fault, ValueFault
+from callsheet.schema.data_types import (
+    CHOICE_DATA_TYPES,
+    CREATABLE_DATA_TYPES,
+    CREATABLE_LINK_TYPES,
+    traits_of,
+)
 from callsheet.server.web.admin.access import form_list, notice_of, redirect, render_admin, text
 from callsheet.server.web.handlers import page, read_page_form
 from callsheet.server.web.sessions import WebSession
-from callsheet.site.schema_changes import CREATABLE_DATA_TYPES
 from callsheet.site.site import Site
 
 DEFAULT_ENTITY_TYPE = "Shot"
@@ -55,8 +60,8 @@ DATA_TYPE_LABELS = {
     "url_template": "URL Template",
     "system_task_type": "System Task Type",
 }
-VALUE_TYPES = ("list", "status_list")
-LINK_TYPES = ("entity", "multi_entity")
+VALUE_TYPES = CHOICE_DATA_TYPES
+LINK_TYPES = CREATABLE_LINK_TYPES
 NOTICES = {
     "created": "Field added.",
     "renamed": "Field renamed.",
@@ -166,7 +171,7 @@ def new_field_properties(
     description = text(fields, "description")
     if description:
         properties["description"] = description
-    if data_type in VALUE_TYPES:
+    if traits_of(data_type).choices:
         values = split_values(fields.get("valid_values", ""))
         if not values:
             raise ValueFault(f"A {_label(data_type)} field needs at least one value.")
@@ -176,7 +181,7 @@ def new_field_properties(
             if default not in values:
                 raise ValueFault(f"The default value {default!r} is not one of the values.")
             properties["default_value"] = default
-    if data_type in LINK_TYPES:
+    if traits_of(data_type).is_link:
         if not valid_types:
             raise ValueFault(f"An {_label(data_type)} field needs at least one entity type.")
         properties["valid_types"] = valid_types

@@ -16,8 +16,8 @@ from typing import Any
 
 from callsheet.faults import Fault, ValueFault
 from callsheet.schema.model import Schema
-from callsheet.site.permissions import Condition, EntityRules, RoleRules
-from callsheet.store.store import Store
+from callsheet.site.permissions import EntityRules, RoleRules, RuleCondition, check_role_rules
+from callsheet.site.site import Site
 
 ME, MY_ID, MY_ROLE = "$me", "$my_id", "$my_role"
 ANY_TYPE = "*"
@@ -131,6 +131,9 @@ PRESETS = (
 )
 PRESET_BY_KEY = {preset.key: preset for preset in PRESETS}
 
+# Which presets a type can use is a pure function of the schema snapshot (an immutable object
+# that a schema change replaces), so it is remembered per snapshot: another process holds its
+# own snapshots and works the same answers out itself; nothing here can go stale.
 _presets_cache: weakref.WeakKeyDictionary[Schema, dict[str, list[Preset]]] = (
     weakref.WeakKeyDictionary()
 )
@@ -139,7 +142,7 @@ _presets_cache: weakref.WeakKeyDictionary[Schema, dict[str, list[Preset]]] = (
 # -- describing ------------------------------------------------------------------------------
 
 
-def describe_rule(schema: Schema, entity_type: str, rule: Condition) -> str:
+def describe_rule(schema: Schema, entity_type: str, rule: RuleCondition) -> str:
     """A conditional rule as the page shows it: "only those they created (fields: Status)"."""
     if _filters_empty(rule.filters):
         phrase = "always"
@@ -228,7 +231,7 @@ def _is_multi(schema: Schema, entity_type: str, path: str) -> bool:
     tokens = path.split(".")
     owner = tokens[-3] if len(tokens) >= 3 else entity_type
     try:
-        return schema.field(owner, tokens[-1]).data_type in ("multi_entity", "addressing")
+        return schema.field(owner, tokens[-1]).traits.is_multi_link
     except Fault:
         return False
 
@@ -267,30 +270,30 @@ def _field_label(schema: Schema, entity_type: str, name: str) -> str:
 # -- offering and checking -------------------------------------------------------------------
 
 
-def presets_for(store: Store, entity_type: str) -> list[Preset]:
+def presets_for(site: Site, entity_type: str) -> list[Preset]:
     """The presets the type can use: it has their fields (cached per schema)."""
-    by_type = _presets_cache.setdefault(store.schema, {})
+    by_type = _presets_cache.setdefault(site.schema, {})
     if entity_type not in by_type:
         by_type[entity_type] = [
             preset
             for preset in PRESETS
             if (not preset.types or entity_type in preset.types)
-            and _valid_on(store, entity_type, preset.filters)
+            and _valid_on(site, entity_type, preset.filters)
         ]
     return by_type[entity_type]
 
 
-def _valid_on(store: Store, entity_type: str, filters: Any) -> bool:
+def _valid_on(site: Site, entity_type: str, filters: Any) -> bool:
     if entity_type == ANY_TYPE:
         return False
     try:
-        _role_with(entity_type, "see", Condition(filters)).check(store)
+        check_role_rules(site, _role_with(entity_type, "see", RuleCondition(filters)))
     except Fault:
         return False
     return True
 
 
-def _role_with(entity_type: str, action: str, rule: Condition) -> RoleRules:
+def _role_with(entity_type: str, action: str, rule: RuleCondition) -> RoleRules:
     return RoleRules(
         name="(condition)",
         code="condition",
@@ -299,8 +302,8 @@ def _role_with(entity_type: str, action: str, rule: Condition) -> RoleRules:
     )
 
 
-def condition_from(value: Any) -> Condition:
-    """A Condition from the page's `{when, fields}`; a ValueFault names what is malformed."""
+def condition_from(value: Any) -> RuleCondition:
+    """A RuleCondition from the page's `{when, fields}`; a ValueFault names what is malformed."""
     if not isinstance(value, dict) or "when" not in value:
         raise ValueFault("A condition is {when: [filters], fields: [field names]}.")
     filters, fields = value["when"], value.get("fields")
@@ -310,16 +313,16 @@ def condition_from(value: Any) -> Condition:
         not isinstance(fields, list) or not all(isinstance(f, str) and f for f in fields)
     ):
         raise ValueFault(f"A condition's fields must be a list of field names, got {fields!r}.")
-    return Condition(filters, tuple(fields) if fields is not None else None)
+    return RuleCondition(filters, tuple(fields) if fields is not None else None)
 
 
-def check_condition(store: Store, entity_type: str, action: str, rule: Condition) -> None:
+def check_condition(site: Site, entity_type: str, action: str, rule: RuleCondition) -> None:
     """Fault unless the engine can use this condition on `entity_type` (the rules' own check:
     its fields exist and it compiles), in words that name the type and the action."""
     if entity_type == ANY_TYPE:
         return
     try:
-        _role_with(entity_type, action, rule).check(store)
+        check_role_rules(site, _role_with(entity_type, action, rule))
     except Fault as fault:
         message = fault.message.removeprefix("Role '(condition)': ")
         for prefix in ("API read() ", "API permissions() "):
@@ -327,9 +330,9 @@ def check_condition(store: Store, entity_type: str, action: str, rule: Condition
         raise ValueFault(message[:1].upper() + message[1:]) from None
 
 
-def preset_keys(store: Store, entity_type: str) -> list[str]:
+def preset_keys(site: Site, entity_type: str) -> list[str]:
     """The keys of the presets a type can use."""
-    return [preset.key for preset in presets_for(store, entity_type)]
+    return [preset.key for preset in presets_for(site, entity_type)]
 
 
 def preset_data() -> dict[str, dict[str, Any]]:

@@ -40,8 +40,8 @@ from callsheet.server.web.sessions import WebSession
 from callsheet.site.accounts import DEFAULT_PERSON_ROLE, DEFAULT_SCRIPT_ROLE
 from callsheet.site.permissions import (
     SECRET_FIELDS,
-    Condition,
     RoleRules,
+    RuleCondition,
     copy_role,
     exchange,
     export_rules,
@@ -303,7 +303,7 @@ async def rules_import(request: Request, session: WebSession) -> Response:
 
 def _rule_data(site: Site, entity_type: str, rule: Any) -> Any:
     """A rule as the page's script holds it: true, false or {when, fields, text}."""
-    if not isinstance(rule, Condition):
+    if not isinstance(rule, RuleCondition):
         return bool(rule)
     data = rule.to_data()
     data["text"] = describe_rule(site.schema, entity_type, rule)
@@ -346,7 +346,7 @@ def role_model(site: Site, role_id: int, rules: RoleRules) -> dict[str, Any]:
 def _types_data(site: Site, rules: RoleRules) -> list[dict[str, Any]]:
     """Every entity type the matrix can show: enabled ones and any the role has rules for."""
     mentioned = set(rules.entities) | {key.partition(".")[0] for key in rules.fields}
-    found = []
+    found: list[dict[str, Any]] = []
     for entity in site.schema:
         if not entity.visible and entity.name not in mentioned:
             continue
@@ -361,7 +361,7 @@ def _types_data(site: Site, rules: RoleRules) -> list[dict[str, Any]]:
                 "order": COMMON_TYPES.index(entity.name) if entity.name in COMMON_TYPES else 999,
                 "fields": [[f.name, f.display_name or f.name, f.data_type] for f in fields],
                 "secret": sorted(name for t, name in SECRET_FIELDS if t == entity.name),
-                "presets": preset_keys(site.store, entity.name),
+                "presets": preset_keys(site, entity.name),
             }
         )
     found.sort(key=lambda t: (t["order"], t["label"].lower()))
@@ -493,7 +493,7 @@ async def check_rule(request: Request, session: WebSession, payload: Any) -> Any
         rule = condition_from(payload.get("rule"))
         if entity_type != ANY_TYPE:
             site.schema.entity(entity_type, operation="permissions")
-        check_condition(site.store, entity_type, action, rule)
+        check_condition(site, entity_type, action, rule)
         return {"rule": _rule_data(site, entity_type, rule)}
 
     return await run_in_threadpool(check)

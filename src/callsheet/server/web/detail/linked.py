@@ -23,6 +23,9 @@ GENERIC_SECTIONS_MAX = 6  # shown, of the non-empty ones
 GENERIC_SECTIONS_READ = 12  # reverse links tried
 # Link fields that say who made or changed a record, not what it is about.
 AUTHOR_FIELDS = frozenset({*SYSTEM_FIELDS, "user", "sudo_actual_user"})
+# Links that make a section of linked records (schema/data_types.py): entity and multi-entity
+# fields; the people a Note addresses are its recipients, not records linked to it.
+SECTION_LINKS = ("single", "multi")
 # Types whose rows are bookkeeping rather than production records.
 BOOKKEEPING_TYPES = frozenset(
     {
@@ -167,7 +170,7 @@ def _points_at(site: Site, spec: SectionSpec, target_type: str) -> bool:
     f = site.schema.entity(spec.entity_type).fields.get(spec.field)
     return (
         f is not None
-        and f.data_type in ("entity", "multi_entity")
+        and f.traits.link in SECTION_LINKS
         and (target_type in f.valid_types or (spec.field == "project" and target_type == "Project"))
     )
 
@@ -185,7 +188,7 @@ def reverse_links(site: Site, entity: EntityType) -> list[SectionSpec]:
         if other.visible is False or other.name == entity.name:
             continue
         for f in other.fields.values():
-            if f.data_type not in ("entity", "multi_entity") or f.name in AUTHOR_FIELDS:
+            if f.traits.link not in SECTION_LINKS or f.name in AUTHOR_FIELDS:
                 continue
             if not f.editable or entity.name not in f.valid_types:
                 continue
@@ -194,7 +197,7 @@ def reverse_links(site: Site, entity: EntityType) -> list[SectionSpec]:
                 if f.name == "entity"
                 else f"{other.display_name} ({f.display_name})"
             )
-            rank = (len(f.valid_types), f.data_type != "entity", other.display_name, f.name)
+            rank = (len(f.valid_types), not f.traits.is_single_link, other.display_name, f.name)
             found.append((rank, SectionSpec(title, other.name, f.name)))
     return [spec for _, spec in sorted(found, key=lambda item: item[0])]
 

@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from callsheet.faults import NotFoundFault, SchemaFault
-from callsheet.schema.model import COMPUTED_DATA_TYPES, SYSTEM_FIELDS, EntityType, Field
+from callsheet.schema.data_types import traits_of
+from callsheet.schema.model import SYSTEM_FIELDS, EntityType, Field
 from callsheet.server.web.values import status_color
 from callsheet.site.actor import Actor
 from callsheet.site.site import Site
 
 # Never on the page: secrets, and per-Step pivot columns (a grid feature, empty in a record).
-HIDDEN_DATA_TYPES = frozenset({"password", "pivot_column"})
 # Shown in the header rather than the fields panel.
 THUMBNAIL_FIELD = "image"
 STATUS_FIELDS = ("sg_status_list", "sg_status")
@@ -229,7 +229,7 @@ class FieldView:
             "valid_values": valid_values,
             "valid_types": valid_types,
         }
-        if self.data_type == "status_list":
+        if traits_of(self.data_type).statuses:
             labels = props.get("display_values") or {}
             shape["value_labels"] = {code: labels.get(code, code) for code in valid_values}
             shape["value_colors"] = {code: status_color(code) for code in valid_values}
@@ -303,7 +303,7 @@ def may(permissions: Any, entity_type: str, action: str) -> bool:
 
 
 def _visible(f: Field, wire: Mapping[str, Any] | None, permissions: Any) -> bool:
-    if f.data_type in HIDDEN_DATA_TYPES or wire is None:
+    if not f.traits.on_detail_page or wire is None:
         return False
     if (wire.get("visible") or {}).get("value") is False:
         return False
@@ -311,7 +311,7 @@ def _visible(f: Field, wire: Mapping[str, Any] | None, permissions: Any) -> bool
 
 
 def _editable(f: Field, permissions: Any) -> bool:
-    if not f.editable or f.data_type in COMPUTED_DATA_TYPES or f.data_type == "image":
+    if not f.editable or not f.traits.page_editable:
         return False
     if f.name in SYSTEM_FIELDS or f.name in READ_ONLY_HERE:
         return False

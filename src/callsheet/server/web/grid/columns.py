@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from callsheet.schema.model import Field, Schema
-from callsheet.store.kinds import kind_of
 
 # The columns a coordinator expects on a new page, in ShotGrid's default layouts' spirit.
 # Names missing from a site's schema are skipped.
@@ -159,26 +158,26 @@ def nav_types(schema: Schema, project: bool) -> tuple[list[str], list[str]]:
 
 
 def _is_editable(f: Field) -> bool:
-    return f.editable and not f.is_computed and kind_of(f).writable and f.data_type != "image"
+    return f.editable and f.traits.page_editable
 
 
 def describe_field(
     f: Field, statuses: dict[str, dict[str, Any]], display_name_fields: dict[str, str | None]
 ) -> dict[str, Any]:
     """A field as the page's script uses it: how to show, sort, filter and edit it."""
-    kind = kind_of(f)
+    traits = f.traits
     described: dict[str, Any] = {
         "name": f.name,
         "display_name": f.display_name,
         "data_type": f.data_type,
         "editable": _is_editable(f),
-        "sortable": kind.sortable,
-        "operators": list(kind.operators),
+        "sortable": traits.sortable,
+        "operators": list(traits.operators),
         "valid_values": list(f.valid_values),
         "valid_types": list(f.valid_types),
         "mandatory": f.mandatory,
     }
-    if f.data_type == "status_list":
+    if traits.statuses:
         described["value_labels"] = {
             code: statuses[code]["name"] for code in f.valid_values if code in statuses
         }
@@ -187,7 +186,7 @@ def describe_field(
             for code in f.valid_values
             if statuses.get(code, {}).get("color")
         }
-    if f.data_type in ("entity", "multi_entity"):
+    if traits.link in ("single", "multi"):  # the people a Note addresses show as names
         described["display_name_fields"] = {
             t: display_name_fields.get(t) for t in f.valid_types if t in display_name_fields
         }
@@ -203,5 +202,5 @@ def describe_fields(
     return {
         f.name: describe_field(f, statuses, names)
         for f in entity.fields.values()
-        if f.visible is not False and f.data_type != "password"
+        if f.visible is not False and not f.traits.secret
     }
