@@ -21,12 +21,12 @@ def statements_of(site: Site, body: bytes) -> tuple[Any, list[str]]:
     settings = Settings()
     dispatch(site, settings, decode_call(body))  # warm: schema, plans, authentication
     seen: list[str] = []
-    contexts: set[int] = set()
+    contexts: list[Any] = []  # held, so no id is reused while we count
 
     def note(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
         context = rest[1] if len(rest) > 1 else None
-        if id(context) not in contexts:
-            contexts.add(id(context))
+        if not any(context is known for known in contexts):  # an option engine fires twice
+            contexts.append(context)
             seen.append(" ".join(statement.split()))
 
     engines = [site.store.engine, getattr(site.store.dialect, "read_engine", None)]
