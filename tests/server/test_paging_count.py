@@ -25,7 +25,7 @@ def statements_of(site: Site, body: bytes) -> tuple[Any, list[str]]:
 
     def note(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
         context = rest[1] if len(rest) > 1 else None
-        if not any(context is known for known in contexts):  # an option engine fires twice
+        if context is None or not any(context is known for known in contexts):  # fired twice?
             contexts.append(context)
             seen.append(" ".join(statement.split()))
 
