@@ -21,7 +21,7 @@ from typing import Any
 
 from callsheet import __version__, faults
 from callsheet.site.actor import Actor
-from callsheet.site.api import BY_NAME, METHODS, ApiMethod
+from callsheet.site.api import METHODS, ApiMethod
 from callsheet.site.bootstrap import engine_script_id
 from callsheet.site.site import Site
 
@@ -166,7 +166,7 @@ class Shotgun:
         import urllib.request
 
         jar = http.cookiejar.CookieJar()
-        jar.set_cookie(_session_cookie(self._call(BY_NAME["get_session_token"], {})))
+        jar.set_cookie(_session_cookie(self.get_session_token()))  # type: ignore[attr-defined]
         return urllib.request.HTTPCookieProcessor(jar)
 
     def schema(self, entity_type: str) -> None:
@@ -183,11 +183,14 @@ class Shotgun:
             arguments = method.arguments(arguments)
         operation = getattr(self.site, method.operation)
         try:
+            # extra keyword arguments (upload_thumbnail's **kwargs) that the operation lacks
+            inspect.signature(operation).bind(self._actor, **arguments)
+        except TypeError as error:
+            raise _client_fault_class(faults.ValueFault)(f"{method.name}: {error}") from None
+        try:
             answer = operation(self._actor, **to_engine(arguments))
         except faults.Fault as fault:
             raise _client_fault_class(type(fault))(fault.message) from None
-        except TypeError as error:  # the client's own argument checks raise TypeError too
-            raise _client_fault_class(faults.ValueFault)(f"{method.name}: {error}") from None
         if method.answer is not None:
             answer = method.answer(answer)
         return to_caller(answer)
@@ -249,6 +252,19 @@ def _with_image_uploads(write: Callable[..., Any]) -> Callable[..., Any]:
     return call
 
 
+def _cached_session_token(get_session_token: Callable[..., Any]) -> Callable[..., Any]:
+    """The official client asks for a session token once and keeps it in `config`."""
+
+    @wraps(get_session_token)
+    def call(self: Shotgun) -> Any:
+        if not getattr(self.config, "session_token", None):
+            self.config.session_token = get_session_token(self)
+        return self.config.session_token
+
+    return call
+
+
+Shotgun.get_session_token = _cached_session_token(Shotgun.get_session_token)  # type: ignore[attr-defined]
 Shotgun.create = _with_image_uploads(Shotgun.create)  # type: ignore[attr-defined]
 Shotgun.update = _with_image_uploads(Shotgun.update)  # type: ignore[attr-defined]
 

@@ -129,3 +129,19 @@ def test_a_group_of_1000_conditions_works(sg: Shotgun, project: dict, operator: 
     assert sorted(s["id"] for s in found) == sorted(expected)
     nested = {"filter_operator": operator, "filters": filters}
     assert len(sg.find("Shot", [nested])) == len(expected)
+
+
+def test_text_with_nul_characters_faults_on_every_database(sg: Shotgun, project: dict) -> None:
+    shot = sg.create("Shot", {"code": "clean", "project": project})
+    calls = [
+        lambda: sg.create("Shot", {"code": "a\x00b", "project": project}),
+        lambda: sg.update("Shot", shot["id"], {"description": "\x00"}),
+        lambda: sg.batch(
+            [{"request_type": "create", "entity_type": "Shot", "data": {"code": "\x00"}}]
+        ),
+        lambda: sg.find("Shot", [["code", "is", "a\x00"]]),
+        lambda: sg.text_search("ab\x00c", {"Shot": []}),
+    ]
+    for call in calls:
+        faults_naming(sg, call, "NUL")
+    assert sg.find_one("Shot", [["id", "is", shot["id"]]], ["description"])["description"] is None
