@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from callsheet.site import api_params
@@ -66,7 +66,6 @@ class ApiMethod:
     arguments: Callable[[dict[str, Any]], dict[str, Any]] | None = None
     # what the client hands its caller from the operation's answer (connect() only)
     answer: Callable[[Any], Any] | None = None
-    doc: str = field(default="", compare=False)
 
     def signature(self) -> inspect.Signature:
         """The Python signature of the method, `self` first, as shotgun_api3 declares it."""

@@ -301,8 +301,8 @@ class SiteOperations:
         if thumbnail_path:
             source_entity = entities.pop(0)
             field = "filmstrip_thumb_image" if filmstrip_thumbnail else "thumb_image"
-            thumbnail_id = self.upload(
-                actor, source_entity["type"], source_entity["id"], thumbnail_path, field
+            thumbnail_id = self.upload(  # as upload_thumbnail(..., **kwargs) would
+                actor, source_entity["type"], source_entity["id"], thumbnail_path, field, **kwargs
             )
             if not entities:
                 return thumbnail_id
