@@ -297,6 +297,9 @@ class SiteOperations:
                 )
         if bool(thumbnail_path) == bool(source_entity):
             raise ValueFault("You must supply either thumbnail_path OR source_entity.")
+        unknown = set(kwargs) - {"display_name", "tag_list", "created_at"}
+        if unknown:
+            raise ValueFault(f"share_thumbnail got unexpected arguments {sorted(unknown)}.")
         entities = list(entities)
         if thumbnail_path:
             source_entity = entities.pop(0)
