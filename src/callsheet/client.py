@@ -239,6 +239,13 @@ def _with_image_uploads(write: Callable[..., Any]) -> Callable[..., Any]:
             }
             bound.arguments["data"] = {k: v for k, v in data.items() if k not in popped}
         uploads = {k: v for k, v in popped.items() if v}
+        for name, path in uploads.items():  # checked before the write, so none is half done
+            if not isinstance(path, str) or not Path(path).expanduser().is_file():
+                entity_type = bound.arguments.get("entity_type")
+                raise _client_fault_class(faults.ValueFault)(
+                    f"{entity_type}.{name}: a thumbnail is uploaded from a local file path; "
+                    f"{path!r} is none."
+                )
         if popped and write.__name__ == "update" and not bound.arguments["data"]:
             result = {"type": bound.arguments["entity_type"], "id": bound.arguments["entity_id"]}
         else:

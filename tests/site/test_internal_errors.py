@@ -145,3 +145,10 @@ def test_text_with_nul_characters_faults_on_every_database(sg: Shotgun, project:
     for call in calls:
         faults_naming(sg, call, "NUL")
     assert sg.find_one("Shot", [["id", "is", shot["id"]]], ["description"])["description"] is None
+
+
+def test_limits_beyond_64_bits_mean_all_rows(sg: Shotgun, project: dict) -> None:
+    sg.create("Shot", {"code": "limitless", "project": project})
+    assert len(sg.find("Shot", [], limit=2**63 - 1)) == len(sg.find("Shot", []))
+    found = sg.text_search("limitless", {"Shot": []}, None, 2**63)
+    assert [m["name"] for m in found["matches"]] == ["limitless"]

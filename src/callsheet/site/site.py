@@ -572,6 +572,8 @@ class Site(SiteOperations):
     ) -> dict[str, Any]:
         """Search display names of several entity types at once (those the actor may see)."""
         check_no_nul(text, "text_search")
+        if isinstance(limit, int) and not isinstance(limit, bool) and limit > MAX_OFFSET // 2:
+            limit = MAX_OFFSET // 2  # beyond any row count: all matches (SQL LIMIT is 64-bit)
         if isinstance(text, str) and len(text) > MAX_SEARCH_TEXT_CHARS:
             raise ValueFault(f"text_search text is longer than {MAX_SEARCH_TEXT_CHARS} characters.")
         if project_ids is not None and (
