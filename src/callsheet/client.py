@@ -190,7 +190,7 @@ class Shotgun:
         try:
             answer = operation(self._actor, **to_engine(arguments))
         except faults.Fault as fault:
-            raise _client_fault_class(type(fault))(fault.message) from None
+            raise _client_fault_class(type(fault))(fault.message) from None  # type: ignore[arg-type]
         if method.answer is not None:
             answer = method.answer(answer)
         return to_caller(answer)
@@ -343,7 +343,7 @@ def connect(
         actor = _actor(site, as_user, session_uuid)
     except faults.Fault as fault:
         site.close()
-        raise _client_fault_class(type(fault))(fault.message) from None
+        raise _client_fault_class(type(fault))(fault.message) from None  # type: ignore[arg-type]
     connection = Shotgun(site, actor)
     connection._files_dir = _attach_files(site, url_or_path, files_dir)
     return connection
