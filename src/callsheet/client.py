@@ -10,9 +10,11 @@ treats them. When `shotgun_api3` is installed, faults are also instances of its 
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import re
 import tempfile
 from collections.abc import Callable
+from functools import wraps
 from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
@@ -179,7 +181,7 @@ class Shotgun:
         import urllib.request
 
         jar = http.cookiejar.CookieJar()
-        jar.set_cookie(_session_cookie(self.get_session_token()))
+        jar.set_cookie(_session_cookie(self.get_session_token()))  # type: ignore[attr-defined]
         return urllib.request.HTTPCookieProcessor(jar)
 
     def schema(self, entity_type: str) -> None:
@@ -196,11 +198,14 @@ class Shotgun:
             arguments = method.arguments(arguments)
         operation = getattr(self.site, method.operation)
         try:
+            # extra keyword arguments (upload_thumbnail's **kwargs) that the operation lacks
+            inspect.signature(operation).bind(self._actor, **arguments)
+        except TypeError as error:
+            raise _client_fault_class(faults.ValueFault)(f"{method.name}: {error}") from None
+        try:
             answer = operation(self._actor, **to_engine(arguments))
         except faults.Fault as fault:
-            raise _client_fault_class(type(fault))(fault.message) from None
-        except TypeError as error:  # the client's own argument checks raise TypeError too
-            raise _client_fault_class(faults.ValueFault)(f"{method.name}: {error}") from None
+            raise _client_fault_class(type(fault))(fault.message) from None  # type: ignore[arg-type]
         if method.answer is not None:
             answer = method.answer(answer)
         return to_caller(answer)
@@ -225,6 +230,65 @@ def _table_method(method: ApiMethod) -> Callable[..., Any]:
 
 for _method in METHODS:
     setattr(Shotgun, _method.name, _table_method(_method))
+
+IMAGE_FIELDS = {"image": "upload_thumbnail", "filmstrip_image": "upload_filmstrip_thumbnail"}
+
+
+def _with_image_uploads(write: Callable[..., Any]) -> Callable[..., Any]:
+    """`create`/`update` as the official client does them: an `image` or `filmstrip_image` in
+    the data is a path to upload as the thumbnail after the write, then read back."""
+    signature = inspect.signature(write)
+
+    @wraps(write)
+    def call(self: Shotgun, *args: Any, **kwargs: Any) -> Any:
+        bound = signature.bind(self, *args, **kwargs)
+        data = bound.arguments.get("data")
+        popped = {}
+        if isinstance(data, dict):
+            # shotgun_api3 pops both on create; on update an `image` of None stays (a clear)
+            keep_none = ("image",) if write.__name__ == "update" else ()
+            popped = {
+                k: data[k]
+                for k in IMAGE_FIELDS
+                if k in data and not (k in keep_none and data[k] is None)
+            }
+            bound.arguments["data"] = {k: v for k, v in data.items() if k not in popped}
+        uploads = {k: v for k, v in popped.items() if v}
+        for name, path in uploads.items():  # checked before the write, so none is half done
+            if not isinstance(path, str) or not Path(path).expanduser().is_file():
+                entity_type = bound.arguments.get("entity_type")
+                raise _client_fault_class(faults.ValueFault)(
+                    f"{entity_type}.{name}: a thumbnail is uploaded from a local file path; "
+                    f"{path!r} is none."
+                )
+        if popped and write.__name__ == "update" and not bound.arguments["data"]:
+            result = {"type": bound.arguments["entity_type"], "id": bound.arguments["entity_id"]}
+        else:
+            result = write(*bound.args, **bound.kwargs)
+        for name, path in uploads.items():
+            getattr(self, IMAGE_FIELDS[name])(result["type"], result["id"], path)
+            found = self.find_one(result["type"], [["id", "is", result["id"]]], [name])  # type: ignore[attr-defined]
+            result[name] = (found or {}).get(name)
+        return result
+
+    return call
+
+
+def _cached_session_token(get_session_token: Callable[..., Any]) -> Callable[..., Any]:
+    """The official client asks for a session token once and keeps it in `config`."""
+
+    @wraps(get_session_token)
+    def call(self: Shotgun) -> Any:
+        if not getattr(self.config, "session_token", None):
+            self.config.session_token = get_session_token(self)
+        return self.config.session_token
+
+    return call
+
+
+Shotgun.get_session_token = _cached_session_token(Shotgun.get_session_token)  # type: ignore[attr-defined]
+Shotgun.create = _with_image_uploads(Shotgun.create)  # type: ignore[attr-defined]
+Shotgun.update = _with_image_uploads(Shotgun.update)  # type: ignore[attr-defined]
 
 
 def _server_caps(info: dict[str, Any]) -> Any:
@@ -294,7 +358,7 @@ def connect(
         actor = _actor(site, as_user, session_uuid)
     except faults.Fault as fault:
         site.close()
-        raise _client_fault_class(type(fault))(fault.message) from None
+        raise _client_fault_class(type(fault))(fault.message) from None  # type: ignore[arg-type]
     connection = Shotgun(site, actor)
     connection._files_dir = _attach_files(site, url_or_path, files_dir)
     return connection

@@ -342,3 +342,18 @@ def test_uploads_in_process_land_in_the_sites_file_store(pair: dict[str, Any]) -
     this_file = pair["http"].find_one("Attachment", [["id", "is", attachment_id]], ["this_file"])
     assert pair["http"].download_attachment(this_file["this_file"]) == b"some bytes\n"
     assert local.download_attachment(attachment_id=attachment_id) == b"some bytes\n"
+
+
+def test_create_and_update_with_an_image_path_upload_it_as_the_client_does(
+    pair: dict[str, Any],
+) -> None:
+    def write(sg: Any) -> tuple[Any, Any]:
+        made = sg.create(
+            "Shot", {"code": "pic", "project": pair["project"], "image": pair["image"]}
+        )
+        changed = sg.update("Shot", made["id"], {"image": pair["image"], "code": "pic 2"})
+        return without_ids(made), sorted(changed)
+
+    over_http, in_process = write(pair["http"]), write(pair["local"])
+    assert plain(over_http) == plain(in_process)
+    assert over_http[1] == ["code", "id", "image", "type"]

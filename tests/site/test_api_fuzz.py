@@ -22,6 +22,9 @@ from callsheet.client import Shotgun
 from callsheet.site.api import METHODS
 
 EXAMPLES = int(os.environ.get("CALLSHEET_FUZZ_EXAMPLES", "15"))
+POSTGRES_URL = os.environ.get(
+    "CALLSHEET_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
 # Long texts are part of the junk; hypothesis warns about the size of their repr.
 pytestmark = pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisWarning")
 
@@ -38,8 +41,11 @@ entityish = st.fixed_dictionaries(
     {"type": st.sampled_from(["Shot", "HumanUser", "Project", "Note", "Nope"]) | scalars},
     optional={"id": scalars, "name": scalars, "url": scalars},
 )
+fieldish = st.dictionaries(
+    st.sampled_from(["code", "description", "sg_cut_in", "project", "image"]), scalars
+)
 junk = st.recursive(
-    scalars | entityish,
+    scalars | entityish | fieldish,
     lambda children: (
         st.lists(children, max_size=5)
         | st.dictionaries(
@@ -91,9 +97,32 @@ CASES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def sg(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shotgun]:
-    connection = callsheet.connect()
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)]
+)
+def sg(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Shotgun]:
+    if request.param == "sqlite":
+        connection = callsheet.connect()
+        yield from _seeded(connection)
+        return
+    import uuid
+
+    import psycopg
+
+    template = request.getfixturevalue("postgres_template")
+    name = f"cs_fuzz_{uuid.uuid4().hex[:12]}"
+    admin = psycopg.connect(POSTGRES_URL, autocommit=True, connect_timeout=3)
+    admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    try:
+        yield from _seeded(callsheet.connect(f"{POSTGRES_URL.rpartition('/')[0]}/{name}"))
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+def _seeded(connection: Shotgun) -> Iterator[Shotgun]:
     project = connection.create("Project", {"name": "fuzz"})
     connection.create("Shot", {"code": "fuzz shot", "project": project})
     yield connection

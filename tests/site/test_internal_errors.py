@@ -129,3 +129,26 @@ def test_a_group_of_1000_conditions_works(sg: Shotgun, project: dict, operator: 
     assert sorted(s["id"] for s in found) == sorted(expected)
     nested = {"filter_operator": operator, "filters": filters}
     assert len(sg.find("Shot", [nested])) == len(expected)
+
+
+def test_text_with_nul_characters_faults_on_every_database(sg: Shotgun, project: dict) -> None:
+    shot = sg.create("Shot", {"code": "clean", "project": project})
+    calls = [
+        lambda: sg.create("Shot", {"code": "a\x00b", "project": project}),
+        lambda: sg.update("Shot", shot["id"], {"description": "\x00"}),
+        lambda: sg.batch(
+            [{"request_type": "create", "entity_type": "Shot", "data": {"code": "\x00"}}]
+        ),
+        lambda: sg.find("Shot", [["code", "is", "a\x00"]]),
+        lambda: sg.text_search("ab\x00c", {"Shot": []}),
+    ]
+    for call in calls:
+        faults_naming(sg, call, "NUL")
+    assert sg.find_one("Shot", [["id", "is", shot["id"]]], ["description"])["description"] is None
+
+
+def test_limits_beyond_64_bits_mean_all_rows(sg: Shotgun, project: dict) -> None:
+    sg.create("Shot", {"code": "limitless", "project": project})
+    assert len(sg.find("Shot", [], limit=2**63 - 1)) == len(sg.find("Shot", []))
+    found = sg.text_search("limitless", {"Shot": []}, None, 2**63)
+    assert [m["name"] for m in found["matches"]] == ["limitless"]

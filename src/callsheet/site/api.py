@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from callsheet.site import api_params
@@ -66,7 +66,6 @@ class ApiMethod:
     arguments: Callable[[dict[str, Any]], dict[str, Any]] | None = None
     # what the client hands its caller from the operation's answer (connect() only)
     answer: Callable[[Any], Any] | None = None
-    doc: str = field(default="", compare=False)
 
     def signature(self) -> inspect.Signature:
         """The Python signature of the method, `self` first, as shotgun_api3 declares it."""
@@ -190,7 +189,7 @@ METHODS: tuple[ApiMethod, ...] = (
                 "entity_types",
                 "project_ids",
                 required=("text", "entity_types"),
-                limit="max_results",
+                renamed={"limit": "max_results"},
             ),
         ),
     ),
@@ -211,7 +210,9 @@ METHODS: tuple[ApiMethod, ...] = (
         _p("entity_type", "entity_id"),
         "delete",
         Wire(
-            "delete", "delete", mapped("delete", required=("entity_type", "entity_id"), **_ENTITY)
+            "delete",
+            "delete",
+            mapped("delete", required=("entity_type", "entity_id"), renamed=_ENTITY),
         ),
     ),
     ApiMethod(
@@ -219,7 +220,9 @@ METHODS: tuple[ApiMethod, ...] = (
         _p("entity_type", "entity_id"),
         "revive",
         Wire(
-            "revive", "revive", mapped("revive", required=("entity_type", "entity_id"), **_ENTITY)
+            "revive",
+            "revive",
+            mapped("revive", required=("entity_type", "entity_id"), renamed=_ENTITY),
         ),
     ),
     ApiMethod("batch", _p("requests"), "batch", Wire("batch", "batch", api_params.batch)),
@@ -227,13 +230,17 @@ METHODS: tuple[ApiMethod, ...] = (
         "schema_read",
         _p(("project_entity", None)),
         "schema_read",
-        Wire("schema_read", "schema_read", mapped("schema_read", **_PROJECT)),
+        Wire("schema_read", "schema_read", mapped("schema_read", renamed=_PROJECT)),
     ),
     ApiMethod(
         "schema_entity_read",
         _p(("project_entity", None)),
         "schema_entity_read",
-        Wire("schema_entity_read", "schema_entity_read", mapped("schema_entity_read", **_PROJECT)),
+        Wire(
+            "schema_entity_read",
+            "schema_entity_read",
+            mapped("schema_entity_read", renamed=_PROJECT),
+        ),
     ),
     ApiMethod(
         "schema_field_read",
@@ -246,8 +253,7 @@ METHODS: tuple[ApiMethod, ...] = (
                 "schema_field_read",
                 "field_name",
                 required=("entity_type",),
-                entity_type="type",
-                **_PROJECT,
+                renamed={"entity_type": "type", **_PROJECT},
             ),
         ),
     ),
@@ -274,7 +280,7 @@ METHODS: tuple[ApiMethod, ...] = (
                 "schema_field_delete",
                 "field_name",
                 required=("entity_type", "field_name"),
-                entity_type="type",
+                renamed={"entity_type": "type"},
             ),
         ),
     ),
@@ -338,7 +344,7 @@ METHODS: tuple[ApiMethod, ...] = (
                 "max_id",
                 "limit",
                 required=("entity_type", "entity_id"),
-                **_ENTITY,
+                renamed=_ENTITY,
             ),
         ),
     ),

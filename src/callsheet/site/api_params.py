@@ -57,9 +57,14 @@ def _short(value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def mapped(method: str, *names: str, required: tuple[str, ...] = (), **renamed: str) -> Decoder:
-    """A decoder taking wire keys to arguments of the same name (or `argument=wire_key`)."""
-    keys = {name: name for name in names} | renamed
+def mapped(
+    method: str,
+    *names: str,
+    required: tuple[str, ...] = (),
+    renamed: dict[str, str] | None = None,
+) -> Decoder:
+    """A decoder taking wire keys to arguments of the same name (`renamed`: argument to key)."""
+    keys = {name: name for name in names} | (renamed or {})
 
     def decode(params: Any) -> dict[str, Any]:
         p = params_dict(params, method, *(keys.get(r, r) for r in required))

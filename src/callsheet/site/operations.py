@@ -311,12 +311,15 @@ class SiteOperations:
                 )
         if bool(thumbnail_path) == bool(source_entity):
             raise ValueFault("You must supply either thumbnail_path OR source_entity.")
+        unknown = set(kwargs) - {"display_name", "tag_list", "created_at"}
+        if unknown:
+            raise ValueFault(f"share_thumbnail got unexpected arguments {sorted(unknown)}.")
         entities = list(entities)
         if thumbnail_path:
             source_entity = entities.pop(0)
             field = "filmstrip_thumb_image" if filmstrip_thumbnail else "thumb_image"
-            thumbnail_id = self.upload(
-                actor, source_entity["type"], source_entity["id"], thumbnail_path, field
+            thumbnail_id = self.upload(  # as upload_thumbnail(..., **kwargs) would
+                actor, source_entity["type"], source_entity["id"], thumbnail_path, field, **kwargs
             )
             if not entities:
                 return thumbnail_id
@@ -325,7 +328,7 @@ class SiteOperations:
                 "'source_entity' parameter must be a dict with at least 'type' and 'id' keys."
             )
         targets = [(e["type"], e["id"]) for e in entities]
-        source = (source_entity.get("type"), source_entity["id"])
+        source = cast("tuple[str, int]", (source_entity.get("type"), source_entity["id"]))
         return uploads.share_thumbnail(
             self._site, actor, targets, source, bool(filmstrip_thumbnail)
         )

@@ -56,7 +56,9 @@ MAX_SEARCH_TEXT_CHARS = 10_000
 MAX_OFFSET = 2**63 - 1
 
 
-def page_window(limit: int, page: int, per_page: int | None = None) -> tuple[int | None, int]:
+def page_window(
+    limit: int | None, page: int | None, per_page: int | None = None
+) -> tuple[int | None, int]:
     """`(limit, offset)` of a find's page: the one place paging is worked out.
 
     `page` is 1-based (0: no paging, `limit` rows or all); a page holds `per_page` rows (the
@@ -67,6 +69,7 @@ def page_window(limit: int, page: int, per_page: int | None = None) -> tuple[int
             isinstance(value, bool) or not isinstance(value, int) or value < 0
         ):
             raise ValueFault(f"{name} must be a non-negative integer, got {value!r}.")
+    limit, page = limit or 0, page or 0  # None as the official client takes it: not given
     if not page:  # a limit beyond any row count means all rows (and must not overflow SQL)
         return (min(limit, MAX_OFFSET // 2) or None), 0
     size = per_page or (limit if 0 < limit <= MAX_PAGE_SIZE else MAX_PAGE_SIZE)
@@ -86,6 +89,21 @@ def check_field_names(names: Any, what: str) -> None:
     for name in names:
         if not isinstance(name, str):
             raise ValueFault(f"{what} must hold field names (strings), got {name!r}.")
+
+
+def check_no_nul(value: Any, what: Any, depth: int = 0) -> None:
+    """Refuse text holding NUL characters: PostgreSQL cannot store them (and SQLite would keep
+    what PostgreSQL refuses, so a site could not move between them)."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueFault(f"{what}: text cannot contain NUL (\\x00) characters.")
+    elif isinstance(value, dict) and depth < 32:
+        for key, item in value.items():
+            check_no_nul(key, what, depth + 1)
+            check_no_nul(item, f"{what}.{key}" if depth == 0 else what, depth + 1)
+    elif isinstance(value, list | tuple) and depth < 32:
+        for item in value:
+            check_no_nul(item, what, depth + 1)
 
 
 class Site(SiteOperations):
@@ -383,6 +401,7 @@ class Site(SiteOperations):
         self, ctx: WriteContext, entity_type: str, data: Any, return_fields: Any
     ) -> dict[str, Any]:
         check_field_names(return_fields, "return_fields")
+        check_no_nul(data, entity_type)
         entity_id = self._with_schema_retry(lambda: create_entity(ctx, entity_type, data))
         fields = [*(data or {}), *(return_fields or []), *answer_fields(entity_type, data)]
         if entity_type == "EventLogEntry":
@@ -404,6 +423,7 @@ class Site(SiteOperations):
     def _update(
         self, ctx: WriteContext, entity_type: str, entity_id: Any, data: Any, modes: Any
     ) -> dict[str, Any]:
+        check_no_nul(data, entity_type)
         if modes is not None and not isinstance(modes, dict):
             raise ValueFault(
                 "multi_entity_update_modes must be a dict of field name to set/add/remove."
@@ -468,8 +488,9 @@ class Site(SiteOperations):
 
     def _create_many(self, ctx: WriteContext, run: list[dict[str, Any]]) -> list[dict[str, Any]]:
         entity_type = run[0].get("entity_type")
-        for request in run:
-            check_field_names(request.get("return_fields"), "return_fields")
+        for item in run:
+            check_field_names(item.get("return_fields"), "return_fields")
+            check_no_nul(item.get("data"), entity_type)
         datas = [request.get("data") for request in run]
         ids = self._with_schema_retry(lambda: create_entities(ctx, entity_type, datas))
         wanted = [
@@ -560,6 +581,9 @@ class Site(SiteOperations):
     ) -> dict[str, Any]:
         """Search display names of several entity types at once (those the actor may see)."""
         self.store.revalidate_schema()
+        check_no_nul(text, "text_search")
+        if isinstance(limit, int) and not isinstance(limit, bool) and limit > MAX_OFFSET // 2:
+            limit = MAX_OFFSET // 2  # beyond any row count: all matches (SQL LIMIT is 64-bit)
         if isinstance(text, str) and len(text) > MAX_SEARCH_TEXT_CHARS:
             raise ValueFault(f"text_search text is longer than {MAX_SEARCH_TEXT_CHARS} characters.")
         if project_ids is not None and (

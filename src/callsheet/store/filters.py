@@ -190,6 +190,8 @@ def _check_value(path: Any, operator: str, value: Any, depth: int) -> None:
         if not MIN_INT64 <= value <= MAX_INT64:
             raise FilterFault(f"Filter {path!r} {operator}: {value} is beyond a 64-bit integer.")
     elif isinstance(value, str):
+        if "\x00" in value:  # PostgreSQL refuses NUL in text; nothing stored holds one
+            raise FilterFault(f"Filter {path!r} {operator}: text cannot contain NUL characters.")
         if operator in PATTERN_OPERATORS and len(value) > MAX_PATTERN_CHARS:
             raise FilterFault(
                 f"Filter {path!r} {operator}: the text is longer than {MAX_PATTERN_CHARS} "
