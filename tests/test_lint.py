@@ -23,3 +23,14 @@ def test_ruff_reports_nothing(command: list[str]) -> None:
         text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_mypy_finds_no_type_errors_in_src() -> None:
+    # mypy is in the test extra; configured in pyproject.toml ([tool.mypy]). Without it the
+    # import fails loudly: CI must type-check (issue 10 §3).
+    from mypy import api
+
+    stdout, stderr, status = api.run(
+        ["--no-error-summary", "--config-file", str(ROOT / "pyproject.toml"), str(ROOT / "src")]
+    )
+    assert status == 0, stdout + stderr

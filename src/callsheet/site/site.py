@@ -487,7 +487,7 @@ class Site(SiteOperations):
         return run
 
     def _create_many(self, ctx: WriteContext, run: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        entity_type = run[0].get("entity_type")
+        entity_type = _batch_entity_type(run[0])
         for item in run:
             check_field_names(item.get("return_fields"), "return_fields")
             check_no_nul(item.get("data"), entity_type)
@@ -520,7 +520,7 @@ class Site(SiteOperations):
         if not isinstance(request, dict):
             raise ValueFault(f"Each batch request must be a dict, got {request!r}.")
         kind = request.get("request_type")
-        entity_type = request.get("entity_type")
+        entity_type = _batch_entity_type(request)
         if kind == "create":
             return self._create(ctx, entity_type, request.get("data"), request.get("return_fields"))
         if kind == "update":
@@ -715,3 +715,13 @@ class Site(SiteOperations):
         from callsheet.site.bulk_inserts import bulk_writing
 
         return bulk_writing(self, events=events)
+
+
+def _batch_entity_type(request: dict[str, Any]) -> str:
+    """A batch request's entity type: a type's name (the schema says whether it exists)."""
+    entity_type = request.get("entity_type")
+    if not isinstance(entity_type, str):
+        raise ValueFault(
+            f"Each batch request needs an entity_type naming an entity type, got {entity_type!r}."
+        )
+    return entity_type

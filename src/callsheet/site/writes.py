@@ -163,8 +163,9 @@ def _check_new_connection(
     sides = ctx.store.links.connection_sides(entity.name)
     if sides is None:
         return
-    links = [values.get(side, (None, None))[1] for side in sides]
-    if not all(isinstance(link, LinkRef) for link in links):
+    found = [values.get(side, (None, None))[1] for side in sides]
+    links = [link for link in found if isinstance(link, LinkRef)]
+    if len(links) != len(found):
         return
     pairs = {side: (link.type, link.id) for side, link in zip(sides, links, strict=True)}
     existing = rows.live_connection(ctx.conn, ctx.store, entity.name, pairs)

@@ -84,7 +84,9 @@ def parse_filters(
     if isinstance(filters, dict):
         if filter_operator is not None:
             raise FilterFault("filter_operator cannot be given with filters in dict form.")
-        return _parse_dict(schema, entity_type, filters, operation, 0)
+        node = _parse_dict(schema, entity_type, filters, operation, 0)
+        # a lone condition given as the whole filter is a group of one
+        return node if isinstance(node, Group) else Group(True, (node,))
     return _parse_list(schema, entity_type, filters, filter_operator or "all", operation, 0)
 
 

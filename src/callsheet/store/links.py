@@ -95,8 +95,8 @@ def write_links(
     owner_type: str,
     owner_id: int,
     field_name: str,
-    old: list[Link],
-    new: list[Link],
+    old: Sequence[Link],
+    new: Sequence[Link],
     stamp: dict[str, Any],
 ) -> None:
     """Make the field's stored links go from `old` to `new` (both de-duplicated)."""
@@ -201,7 +201,7 @@ def _write_table(
     owner_type: str,
     owner_id: int,
     field_name: str,
-    new: list[Link],
+    new: Sequence[Link],
     added: list[Link],
     removed: list[Link],
 ) -> None:

@@ -408,7 +408,7 @@ def read(
     if _point_lookup(request):
         lookup = _lookup_statement(store, plan, conn.dialect, scope)
         entity_id = request.filters.children[0].values[0]  # type: ignore[union-attr]
-        rows = lookup.run(conn.connection.driver_connection, cs_id=entity_id)
+        rows: Sequence[Any] = lookup.run(conn.connection.driver_connection, cs_id=entity_id)
         has_more = False
     else:
         conditions = base_conditions(store, request, table, scope)

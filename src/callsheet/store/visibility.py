@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 # Entity fields that are bookkeeping, not what a row belongs to.
 _BOOKKEEPING = frozenset({"created_by", "updated_by", "image_source_entity", "revoked_by"})
 # Non-project types whose rows belong to the entity one field links to.
-_OWNER_FIELDS = {
+_OWNER_FIELDS: dict[str, tuple[str, ...]] = {
     "Reply": ("entity",),
     "PlaylistShare": ("playlist",),
     "PageHit": ("page",),

@@ -413,6 +413,7 @@ class ScalarKind(FieldKind):
             for v in value_list(field, "in", values)
         ]
         present = [v for v in items if v is not None]
+        condition: SqlCondition
         if present:
             expression, present = self.compared(column, present)
             condition = expression.in_(present)

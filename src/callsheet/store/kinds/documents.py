@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import mimetypes
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import sqlalchemy as sa
 
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class SerializableKind(FieldKind):
-    data_types = ("serializable", "jsonb")
+    data_types: ClassVar[tuple[str, ...]] = ("serializable", "jsonb")
     sortable = False
     summaries = ("record_count", "count")
     groupings = ()

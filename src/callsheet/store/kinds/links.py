@@ -9,7 +9,7 @@ callsheet.store.links.link_relation. Read values hold `LinkRef`s that the reader
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
@@ -144,10 +144,10 @@ def live_target(
 
 
 class EntityKind(FieldKind):
-    data_types = ("entity",)
+    data_types: ClassVar[tuple[str, ...]] = ("entity",)
     operators = LINK_OPERATORS
     summaries = ("record_count", "count")
-    groupings = ("exact", "entitytype")
+    groupings: ClassVar[tuple[str, ...]] = ("exact", "entitytype")
 
     def columns(self, field: Field) -> list[sa.Column[Any]]:
         return [

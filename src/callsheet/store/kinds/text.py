@@ -75,12 +75,12 @@ def _check_color(field: Field, text: str) -> None:
 
 
 class TextKind(ScalarKind):
-    data_types = ("text",)
+    data_types: ClassVar[tuple[str, ...]] = ("text",)
     operators = TEXT_OPERATORS
     sql_type = sa.Text
     name_indexed = True  # codes, statuses, logins: what studios filter on most
     compared_folded = True
-    groupings = ("exact", "firstletter")
+    groupings: ClassVar[tuple[str, ...]] = ("exact", "firstletter")
 
     def to_stored(self, field: Field, value: Any, store: Store) -> Any:
         return _text(field, value)
