@@ -374,8 +374,18 @@ def _mixed_client(side: Side, index: int, seconds: float, ready: Any, go: Any, o
         out.put((index, 0, 0.0, 0.0, repr(error)))
 
 
-def measure_mixed(side: Side, seconds: float, clients: int = CONCURRENT_CLIENTS) -> float:
-    """Requests per second of `clients` processes doing the read/write mix at once."""
+def measure_mixed(
+    side: Side,
+    seconds: float,
+    clients: int = CONCURRENT_CLIENTS,
+    on_go: Callable[[], None] | None = None,
+    on_done: Callable[[], None] | None = None,
+) -> float:
+    """Requests per second of `clients` processes doing the read/write mix at once.
+
+    `on_go` is called when every client has warmed up, just before they start; `on_done` when
+    they all have reported (bench_workers.py reads the CPU spent in between).
+    """
     context = multiprocessing.get_context("fork")
     ready, out, go = context.Queue(), context.Queue(), context.Event()
     processes = [
@@ -386,8 +396,12 @@ def measure_mixed(side: Side, seconds: float, clients: int = CONCURRENT_CLIENTS)
         process.start()
     for _ in processes:
         ready.get(timeout=120)
+    if on_go is not None:
+        on_go()
     go.set()
     results = [out.get(timeout=seconds + 120) for _ in processes]
+    if on_done is not None:
+        on_done()
     for process in processes:
         process.join(timeout=30)
     errors = [r[4] for r in results if r[4]]

@@ -685,17 +685,23 @@ def prepare_database(database: str, *, replace: bool) -> None:
 
 
 def generate(
-    database: str, scale: float, *, replace: bool = False, log: Callable[[str], None] = print
+    database: str,
+    scale: float,
+    *,
+    replace: bool = False,
+    log: Callable[[str], None] = print,
+    shots_only: bool = False,
 ) -> Generated:
-    """Create the site at `database` and fill it at `scale`."""
+    """Create the site at `database` and fill it at `scale` (without Tasks and Versions when
+    `shots_only`: the scale benchmark's millions of Shots)."""
     prepare_database(database, replace=replace)
     sg = callsheet.connect(database)
     try:
-        shape = Shape.at(scale)
+        shape = Shape.at(scale, tasks=not shots_only, versions=not shots_only)
         log(
             f"generating {shape.projects} projects, {shape.sequences:,} sequences, "
-            f"{shape.shots:,} shots, {4 * shape.shots:,} tasks, {2 * shape.shots:,} versions "
-            f"into {database}"
+            f"{shape.shots:,} shots, {4 * shape.shots if shape.tasks else 0:,} tasks, "
+            f"{2 * shape.shots if shape.versions else 0:,} versions into {database}"
         )
         result = populate(sg, shape, log)
         if not sg.site.store.dialect.is_sqlite:
@@ -720,8 +726,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--replace", action="store_true", help="drop the database (or delete the file) first"
     )
+    parser.add_argument("--shots-only", action="store_true", help="no Tasks and Versions")
     args = parser.parse_args(argv)
-    result = generate(args.database, args.scale, replace=args.replace)
+    result = generate(args.database, args.scale, replace=args.replace, shots_only=args.shots_only)
     print(
         f"done in {result.seconds:.1f} s: {result.engine_entities:,} entities through the engine, "
         f"{result.bulk_entities:,} entities and {result.bulk_events:,} events bulk-loaded"

@@ -18,6 +18,7 @@ ALLOWED = {
     "site": {"site", "store", "schema", "files", "faults"},
     "server": {"server", "site", "files", "faults", "schema", "client"},
     "daemon": {"daemon", "faults"},
+    "transfer": {"transfer", "site", "store", "schema", "files", "faults"},
 }
 FORBIDDEN_EVERYWHERE_BUT_SERVER = ("starlette", "uvicorn")
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
-from rich.table import Table
+from rich.table import Column, Table
 
 from callsheet.faults import Fault
 from callsheet.server import Settings, create_app
@@ -563,6 +564,134 @@ def _yes(flag: bool) -> str:
     return "yes" if flag else "no"
 
 
+@main.group("entity-type")
+def entity_type() -> None:
+    """Custom entity slots: enable, name and disable them (ShotGrid's Site Preferences)."""
+
+
+def _slot_command(data: str | None, database: str | None, change: Callable[..., Any]) -> Any:
+    from callsheet.site.accounts import admin_actor
+
+    site = _open_site(_settings(data, database))
+    try:
+        return change(site, admin_actor(site))
+    except Fault as fault:
+        raise click.ClickException(str(fault)) from None
+    finally:
+        site.close()
+
+
+def _slot_options(
+    tasks: bool, versions: bool, notes: bool, published_files: bool
+) -> list[str] | None:
+    chosen = {
+        "tasks": tasks,
+        "versions": versions,
+        "notes": notes,
+        "published_files": published_files,
+    }
+    picked = [name for name, on in chosen.items() if on]
+    return picked or None  # no flag: keep the options the slot had
+
+
+@entity_type.command("enable")
+@click.argument("name")
+@click.option("--name", "display_name", required=True, help='Display name, e.g. "Season".')
+@click.option("--plural", help='Plural display name (default: the name + "s").')
+@click.option("--tasks", is_flag=True, help="Tasks can link to it (Task.entity).")
+@click.option("--versions", is_flag=True, help="Versions can link to it (Version.entity).")
+@click.option("--notes", is_flag=True, help="Notes can link to it (Note.note_links).")
+@click.option(
+    "--published-files", is_flag=True, help="Published files can link to it (PublishedFile.entity)."
+)
+@data_option
+@database_option
+def entity_type_enable(
+    name: str,
+    display_name: str,
+    plural: str | None,
+    tasks: bool,
+    versions: bool,
+    notes: bool,
+    published_files: bool,
+    data: str | None,
+    database: str | None,
+) -> None:
+    """Enable the slot NAME (e.g. CustomEntity07), or change an enabled one's options.
+
+    Without option flags a slot enabled before gets back the options it had.
+    """
+    from callsheet.site.entity_slots import enable_slot
+
+    options = _slot_options(tasks, versions, notes, published_files)
+    state = _slot_command(
+        data,
+        database,
+        lambda site, actor: enable_slot(site, actor, name, display_name, plural, options),
+    )
+    shown = ", ".join(state.options) or "no links"
+    click.echo(f"Enabled {state.name} as {state.display_name!r} ({shown}).")
+
+
+@entity_type.command("rename")
+@click.argument("name")
+@click.option("--name", "display_name", required=True, help="The new display name.")
+@click.option("--plural", help="The new plural display name.")
+@data_option
+@database_option
+def entity_type_rename(
+    name: str, display_name: str, plural: str | None, data: str | None, database: str | None
+) -> None:
+    """Give the enabled slot NAME a new display name."""
+    from callsheet.site.entity_slots import rename_slot
+
+    state = _slot_command(
+        data, database, lambda site, actor: rename_slot(site, actor, name, display_name, plural)
+    )
+    click.echo(f"Renamed {state.name} to {state.display_name!r} ({state.plural_name!r}).")
+
+
+@entity_type.command("disable")
+@click.argument("name")
+@click.option("--force", is_flag=True, help="Disable it even though it has records (kept).")
+@data_option
+@database_option
+def entity_type_disable(name: str, force: bool, data: str | None, database: str | None) -> None:
+    """Disable the slot NAME: it leaves the schema; its records are kept for re-enabling."""
+    from callsheet.site.entity_slots import disable_slot
+
+    state = _slot_command(
+        data, database, lambda site, actor: disable_slot(site, actor, name, force=force)
+    )
+    kept = f"; {state.records} record(s) kept" if state.records else ""
+    click.echo(f"Disabled {state.name} ({state.display_name}){kept}.")
+
+
+@entity_type.command("list")
+@click.option("--all", "show_all", is_flag=True, help="Also the slots never enabled.")
+@data_option
+@database_option
+def entity_type_list(show_all: bool, data: str | None, database: str | None) -> None:
+    """List the custom entity slots that are or were enabled (all of them with --all)."""
+    from callsheet.site.entity_slots import list_slots
+
+    slots = _slot_command(data, database, list_slots)
+    table = Table("name", "plural", "enabled", "options", "records")
+    table.columns.insert(0, Column("slot", no_wrap=True))  # scripts address it by this name
+    for state in slots:
+        if not (show_all or state.enabled or state.records or state.options):
+            continue
+        table.add_row(
+            state.name,
+            state.display_name,
+            state.plural_name,
+            _yes(state.enabled),
+            ", ".join(state.options),
+            str(state.records),
+        )
+    console.print(table)
+
+
 config_option = click.option("--config", "config_path", help="A shotgunEvents .conf file.")
 state_option = click.option("--state", "state_path", help="State file (default: next to config).")
 
@@ -588,7 +717,9 @@ def daemon(ctx: click.Context, config_path: str | None, state_path: str | None) 
         raise click.ClickException(str(error)) from error
 
 
-def _daemon_paths(ctx: click.Context, config_path: str | None, state_path: str | None) -> tuple:
+def _daemon_paths(
+    ctx: click.Context, config_path: str | None, state_path: str | None
+) -> tuple[str | None, str | None]:
     return (config_path or ctx.obj["config_path"], state_path or ctx.obj["state_path"])
 
 
@@ -647,3 +778,10 @@ def daemon_skip(
 
 if __name__ == "__main__":
     main()
+
+
+# Whole sites in and out (issue 14): the commands live beside the transfer room.
+from callsheet.cli_transfer import export_command, import_command  # noqa: E402
+
+main.add_command(import_command)
+main.add_command(export_command)

@@ -11,16 +11,19 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import tempfile
 from collections.abc import Callable
-from functools import cache, wraps
-from typing import Any, TypeVar
+from functools import cache
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
-from callsheet import faults
+from callsheet import __version__, faults
 from callsheet.site.actor import Actor
+from callsheet.site.api import METHODS, ApiMethod
 from callsheet.site.bootstrap import engine_script_id
 from callsheet.site.site import Site
 
-F = TypeVar("F", bound=Callable[..., Any])
 _WIRE_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 
 
@@ -31,23 +34,14 @@ def _client_fault_class(fault_class: type[faults.Fault]) -> type[Exception]:
         import shotgun_api3
     except ImportError:
         return fault_class
-    base = (
-        shotgun_api3.AuthenticationFault
-        if issubclass(fault_class, faults.AuthenticationFault)
-        else shotgun_api3.Fault
-    )
+    from callsheet.site.uploads import ThumbnailNotReadyFault
+
+    base: type[Exception] = shotgun_api3.Fault
+    if issubclass(fault_class, faults.AuthenticationFault):
+        base = shotgun_api3.AuthenticationFault
+    elif issubclass(fault_class, ThumbnailNotReadyFault):
+        base = shotgun_api3.ShotgunThumbnailNotReady
     return type(fault_class.__name__, (fault_class, base), {})
-
-
-def _raising_client_faults(method: F) -> F:
-    @wraps(method)
-    def call(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return method(*args, **kwargs)
-        except faults.Fault as fault:
-            raise _client_fault_class(type(fault))(fault.message) from None
-
-    return call  # type: ignore[return-value]
 
 
 def to_engine(value: Any) -> Any:
@@ -105,212 +99,74 @@ _CONVERTED = frozenset({dict, list, str, dt.datetime})
 class Shotgun:
     """An in-process stand-in for `shotgun_api3.Shotgun`, backed by a Callsheet Site.
 
-    Like the official client, one object serves one thread at a time; open one per thread (on the
-    same file or database URL) to work in parallel.
+    Every method the server takes part in comes from the method table (site/api.py), with
+    shotgun_api3's own signature; the client's own methods (user agents, session uuid, close)
+    are below. Like the official client, one object serves one thread at a time; open one per
+    thread (on the same file or database URL) to work in parallel.
     """
+
+    BACKOFF = 0.75
+    MAX_ATTEMPTS = 3
 
     def __init__(self, site: Site, actor: Actor, *, owns_site: bool = True) -> None:
         self.site = site
         self._actor = actor
         self._owns_site = owns_site
         self.base_url = "callsheet://in-process"
+        self.config = _config(self, actor)
+        self._user_agents = [f"callsheet/{__version__}"]
+        self._server_caps: Any = None
+        self._files_dir: tempfile.TemporaryDirectory[str] | None = None
 
-    # -- connection-level ---------------------------------------------------------------------
-    def set_session_uuid(self, session_uuid: str | None) -> None:
-        self._actor = self._actor.with_session(session_uuid)
+    # -- what the official client keeps for itself --------------------------------------------
+    @property
+    def server_info(self) -> dict[str, Any]:
+        """The site's `info` (what mockgun-style code reads)."""
+        return self.server_caps.server_info  # type: ignore[no-any-return]
 
-    def add_user_agent(self, agent: str) -> None:
-        """Accepted for compatibility; there is no HTTP here."""
-
-    def reset_user_agent(self) -> None:
-        """Accepted for compatibility; there is no HTTP here."""
-
-    def close(self) -> None:
-        if self._owns_site:
-            self.site.close()
-
-    def info(self) -> dict[str, Any]:
-        from callsheet import __version__
-
-        return {
-            "version": [8, 50, 0],
-            "callsheet_version": __version__,
-            "api_max_entities_per_page": 500,
-            "s3_direct_uploads_enabled": False,
-            "user_authentication_method": "default",
-        }
+    @property
+    def server_caps(self) -> Any:
+        """shotgun_api3's ServerCapabilities of this site (a plain stand-in without it)."""
+        if self._server_caps is None:
+            self._server_caps = _server_caps(self.site.info())
+        return self._server_caps
 
     @property
     def actor(self) -> Actor:
         return self._actor
 
-    # -- reads --------------------------------------------------------------------------------
-    @_raising_client_faults
-    def find(
-        self,
-        entity_type: str,
-        filters: Any,
-        fields: list[str] | None = None,
-        order: list[dict[str, Any]] | None = None,
-        filter_operator: str | None = None,
-        limit: int = 0,
-        retired_only: bool = False,
-        page: int = 0,
-        include_archived_projects: bool = True,
-        additional_filter_presets: list[dict[str, Any]] | None = None,
-    ) -> list[dict[str, Any]]:
-        if isinstance(filters, dict) and filter_operator is not None:
-            raise faults.FilterFault("filter_operator cannot be given with filters in dict form.")
-        records = self.site.find(
-            self._actor,
-            entity_type,
-            to_engine(filters),
-            fields,
-            order,
-            filter_operator,
-            limit,
-            retired_only,
-            page,
-            include_archived_projects,
-            additional_filter_presets,
-        )
-        return to_caller(records)
+    def set_session_uuid(self, session_uuid: str) -> None:
+        """Event rows written from now on carry this session uuid, as over HTTP."""
+        self.config.session_uuid = session_uuid
+        self._actor = self._actor.with_session(session_uuid)
 
-    def find_one(
-        self,
-        entity_type: str,
-        filters: Any,
-        fields: list[str] | None = None,
-        order: list[dict[str, Any]] | None = None,
-        filter_operator: str | None = None,
-        retired_only: bool = False,
-        include_archived_projects: bool = True,
-        additional_filter_presets: list[dict[str, Any]] | None = None,
-    ) -> dict[str, Any] | None:
-        records = self.find(
-            entity_type,
-            filters,
-            fields,
-            order,
-            filter_operator,
-            1,
-            retired_only,
-            include_archived_projects=include_archived_projects,
-            additional_filter_presets=additional_filter_presets,
-        )
-        return records[0] if records else None
+    def add_user_agent(self, agent: str) -> None:
+        """Kept, as the official client keeps it; there is no HTTP to send it on."""
+        self._user_agents.append(agent)
 
-    @_raising_client_faults
-    def summarize(
-        self,
-        entity_type: str,
-        filters: Any,
-        summary_fields: list[dict[str, Any]],
-        filter_operator: str | None = None,
-        grouping: list[dict[str, Any]] | None = None,
-        include_archived_projects: bool = True,
-    ) -> dict[str, Any]:
-        result = self.site.summarize(
-            self._actor,
-            entity_type,
-            to_engine(filters),
-            summary_fields,
-            filter_operator,
-            grouping,
-            include_archived_projects,
-        )
-        return to_caller(result)
+    def reset_user_agent(self) -> None:
+        self._user_agents = [f"callsheet/{__version__}"]
 
-    @_raising_client_faults
-    def text_search(
-        self,
-        text: str,
-        entity_types: dict[str, Any],
-        project_ids: list[int] | None = None,
-        limit: int | None = None,
-    ) -> dict[str, Any]:
-        return to_caller(
-            self.site.text_search(self._actor, text, to_engine(entity_types), project_ids, limit)
-        )
+    def connect(self) -> None:
+        """The official client opens its HTTP connection; here there is nothing to open."""
 
-    # -- writes -------------------------------------------------------------------------------
-    @_raising_client_faults
-    def create(
-        self, entity_type: str, data: dict[str, Any], return_fields: list[str] | None = None
-    ) -> dict[str, Any]:
-        return to_caller(self.site.create(self._actor, entity_type, to_engine(data), return_fields))
+    def close(self) -> None:
+        """Close the site if this connection opened it (connect()); idempotent."""
+        if self._owns_site:
+            self._owns_site = False
+            self.site.close()
+        if self._files_dir is not None:
+            self._files_dir.cleanup()
+            self._files_dir = None
 
-    @_raising_client_faults
-    def update(
-        self,
-        entity_type: str,
-        entity_id: int,
-        data: dict[str, Any],
-        multi_entity_update_modes: dict[str, str] | None = None,
-    ) -> dict[str, Any]:
-        return to_caller(
-            self.site.update(
-                self._actor, entity_type, entity_id, to_engine(data), multi_entity_update_modes
-            )
-        )
+    def get_auth_cookie_handler(self) -> Any:
+        """A cookie handler holding this caller's session token, as the official client makes."""
+        import http.cookiejar
+        import urllib.request
 
-    @_raising_client_faults
-    def delete(self, entity_type: str, entity_id: int) -> bool:
-        return self.site.delete(self._actor, entity_type, entity_id)
-
-    @_raising_client_faults
-    def revive(self, entity_type: str, entity_id: int) -> bool:
-        return self.site.revive(self._actor, entity_type, entity_id)
-
-    @_raising_client_faults
-    def batch(self, requests: list[dict[str, Any]]) -> list[Any]:
-        return to_caller(self.site.batch(self._actor, to_engine(requests)))
-
-    # -- schema -------------------------------------------------------------------------------
-    @_raising_client_faults
-    def schema_read(self, project_entity: dict[str, Any] | None = None) -> dict[str, Any]:
-        return self.site.schema_read(self._actor, project_entity)
-
-    @_raising_client_faults
-    def schema_entity_read(self, project_entity: dict[str, Any] | None = None) -> dict[str, Any]:
-        return self.site.schema_entity_read(self._actor, project_entity)
-
-    @_raising_client_faults
-    def schema_field_read(
-        self,
-        entity_type: str,
-        field_name: str | None = None,
-        project_entity: dict[str, Any] | None = None,
-    ) -> dict[str, Any]:
-        return self.site.schema_field_read(self._actor, entity_type, field_name, project_entity)
-
-    @_raising_client_faults
-    def schema_field_create(
-        self,
-        entity_type: str,
-        data_type: str,
-        display_name: str,
-        properties: dict[str, Any] | None = None,
-    ) -> str:
-        return self.site.schema_field_create(
-            self._actor, entity_type, data_type, display_name, properties
-        )
-
-    @_raising_client_faults
-    def schema_field_update(
-        self,
-        entity_type: str,
-        field_name: str,
-        properties: dict[str, Any],
-        project_entity: dict[str, Any] | None = None,
-    ) -> bool:
-        return self.site.schema_field_update(
-            self._actor, entity_type, field_name, properties, project_entity
-        )
-
-    @_raising_client_faults
-    def schema_field_delete(self, entity_type: str, field_name: str) -> bool:
-        return self.site.schema_field_delete(self._actor, entity_type, field_name)
+        jar = http.cookiejar.CookieJar()
+        jar.set_cookie(_session_cookie(self.get_session_token()))
+        return urllib.request.HTTPCookieProcessor(jar)
 
     def schema(self, entity_type: str) -> None:
         raise _client_fault_class(faults.Fault)(
@@ -320,17 +176,104 @@ class Shotgun:
     def entity_types(self) -> None:
         raise _client_fault_class(faults.Fault)("Deprecated: use schema_entity_read()")
 
+    def _call(self, method: ApiMethod, arguments: dict[str, Any]) -> Any:
+        """Run the method's Site operation as this connection's actor (the table's contract)."""
+        if method.arguments is not None:
+            arguments = method.arguments(arguments)
+        operation = getattr(self.site, method.operation)
+        try:
+            answer = operation(self._actor, **to_engine(arguments))
+        except faults.Fault as fault:
+            raise _client_fault_class(type(fault))(fault.message) from None
+        except TypeError as error:  # the client's own argument checks raise TypeError too
+            raise _client_fault_class(faults.ValueFault)(f"{method.name}: {error}") from None
+        if method.answer is not None:
+            answer = method.answer(answer)
+        return to_caller(answer)
+
+
+def _table_method(method: ApiMethod) -> Callable[..., Any]:
+    """One shotgun_api3 method of the table, with the official client's exact signature."""
+    signature = method.signature()
+
+    def call(self: Shotgun, *args: Any, **kwargs: Any) -> Any:
+        bound = signature.bind(self, *args, **kwargs)
+        bound.apply_defaults()
+        arguments = dict(bound.arguments)
+        del arguments["self"]
+        return self._call(method, arguments)
+
+    call.__name__ = call.__qualname__ = method.name
+    call.__signature__ = signature  # type: ignore[attr-defined]
+    call.__doc__ = f"shotgun_api3's `{method.name}`, answered by Site.{method.operation}."
+    return call
+
+
+for _method in METHODS:
+    setattr(Shotgun, _method.name, _table_method(_method))
+
+
+def _server_caps(info: dict[str, Any]) -> Any:
+    try:
+        from shotgun_api3.shotgun import ServerCapabilities
+    except ImportError:
+        return SimpleNamespace(
+            host="in-process", server_info=info, version=tuple(info["version"][:3]), is_dev=False
+        )
+    return ServerCapabilities("in-process", info)
+
+
+def _config(sg: Shotgun, actor: Actor) -> Any:
+    """shotgun_api3's client configuration object, for code that reads `sg.config`."""
+    try:
+        from shotgun_api3.shotgun import _Config
+    except ImportError:
+        config: Any = SimpleNamespace(records_per_page=500)
+    else:
+        config = _Config(sg)  # type: ignore[arg-type]
+    config.scheme, config.server, config.api_path = "callsheet", "in-process", "/api3/json"
+    config.session_uuid = actor.session_uuid
+    if actor.entity_type == "ApiUser":
+        config.script_name = actor.name
+    return config
+
+
+def _session_cookie(token: str) -> Any:
+    import http.cookiejar
+
+    return http.cookiejar.Cookie(
+        0,
+        "_session_id",
+        token,
+        None,
+        False,
+        "in-process",
+        False,
+        False,
+        "/",
+        True,
+        False,
+        None,
+        True,
+        None,
+        None,
+        {},
+    )
+
 
 def connect(
     url_or_path: str | None = None,
     *,
     as_user: dict[str, Any] | str | None = None,
     session_uuid: str | None = None,
+    files_dir: str | Path | None = None,
 ) -> Shotgun:
     """An in-process Shotgun on an in-memory (None), SQLite file or PostgreSQL database.
 
     `as_user` acts as another HumanUser or ApiUser: an entity dict, or a HumanUser login. By
-    default the connection acts as Callsheet's own script.
+    default the connection acts as Callsheet's own script. Uploads and downloads use the file
+    store in `files_dir`: by default the `files` folder beside a SQLite file (where `callsheet
+    serve` keeps the files of its database), else a temporary folder removed on close.
     """
     site = Site.open(url_or_path)
     try:
@@ -338,7 +281,26 @@ def connect(
     except faults.Fault as fault:
         site.close()
         raise _client_fault_class(type(fault))(fault.message) from None
-    return Shotgun(site, actor)
+    connection = Shotgun(site, actor)
+    connection._files_dir = _attach_files(site, url_or_path, files_dir)
+    return connection
+
+
+def _attach_files(
+    site: Site, url_or_path: str | None, files_dir: str | Path | None
+) -> tempfile.TemporaryDirectory[str] | None:
+    """Give the site its file store; a temporary folder (returned, to remove on close) when
+    there is no obvious place."""
+    from callsheet.files import FileRoom
+
+    temporary = None
+    if files_dir is None and url_or_path is not None and "://" not in url_or_path:
+        files_dir = Path(url_or_path).resolve().parent / "files"
+    if files_dir is None:
+        temporary = tempfile.TemporaryDirectory(prefix="callsheet-files-")
+        files_dir = temporary.name
+    site.files = FileRoom(Path(files_dir), thumbnail_delay_s=0.0)
+    return temporary
 
 
 def _actor(site: Site, as_user: dict[str, Any] | str | None, session_uuid: str | None) -> Actor:

@@ -55,3 +55,8 @@ class SiteVersionFault(Fault):
 
 class LimitFault(Fault):
     """A request that would cost more than one request may (too many groups, too long a run)."""
+
+
+class TransferFault(Fault):
+    """A site import or export cannot go on: the source is unreachable, refuses the
+    credentials, or the destination cannot take the copy (callsheet.transfer)."""

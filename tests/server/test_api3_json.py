@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,9 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from callsheet.server import Settings, create_app
-from callsheet.server.methods import METHODS
 from callsheet.server.wire import decode_call, encode_results
 from callsheet.site.accounts import create_script
+from callsheet.site.api import WIRE_METHODS as METHODS
 from callsheet.site.site import Site
 
 AUTH = {"script_name": "wire", "script_key": "wire-key"}
@@ -145,3 +146,98 @@ def test_random_envelopes_answer_a_result_or_a_fault(app: Any, payload: Any) -> 
 def test_random_bytes_answer_a_fault(app: Any, body: bytes) -> None:
     status, _, answer = post(app, "/api3/json", body)
     assert status == 200 and json.loads(answer)["exception"] is True
+
+
+# -- junk in every key of every wire method (issue 10 §1.8 and its fuzz extension) ----------------
+EXAMPLES = int(os.environ.get("CALLSHEET_FUZZ_EXAMPLES", "15"))
+junk_scalars = (
+    json_values
+    | st.sampled_from([2**63, 2**63 - 1, -(2**63) - 1, 10**12, 2**62, "x" * 12_000, ""])
+    | st.fixed_dictionaries(
+        {"type": st.sampled_from(["Shot", "HumanUser", "Nope"])}, optional={"id": json_values}
+    )
+)
+junk = st.recursive(
+    junk_scalars,
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=3)
+    ),
+    max_leaves=10,
+)
+# What the official client sends for each key, so junk in one key reaches past the others.
+WIRE_PLAUSIBLE: dict[str, Any] = {
+    "type": "Shot",
+    "id": 1,
+    "filters": {"logical_operator": "and", "conditions": []},
+    "return_fields": ["code"],
+    "fields": [{"field_name": "code", "value": "wired"}],
+    "paging": {"entities_per_page": 10, "current_page": 1},
+    "return_only": "active",
+    "summaries": [{"field": "id", "type": "count"}],
+    "text": "wire",
+    "entity_types": {"Shot": {"logical_operator": "and", "conditions": []}},
+    "user": {"type": "HumanUser", "id": 1},
+    "entity": {"type": "Shot", "id": 1},
+    "project": {"type": "Project", "id": 1},
+    "note_id": 1,
+    "start_date": "2024-01-01",
+    "end_date": "2024-01-07",
+    "date": "2024-01-02",
+    "working": True,
+    "users": [],
+    "field_name": "code",
+    "data_type": "text",
+    "properties": [{"property_name": "name", "value": "Wired"}],
+    "project_id": 1,
+    "page_id": 1,
+    "format": "csv",
+    "path": "/Project",
+    "root_path": "/Project",
+}
+WIRE_CASES = [(name, key) for name, method in sorted(METHODS.items()) for key in method.keys]
+WIRE_FUZZ = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+
+def assert_clean_answer(app: Any, payload: Any) -> None:
+    status, answer = call(app, payload)
+    assert status == 200
+    if isinstance(answer, dict) and answer.get("exception"):
+        assert isinstance(answer["error_code"], int) and answer["message"]
+        assert "internal error" not in answer["message"], (payload, answer)
+
+
+@pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisWarning")
+@pytest.mark.parametrize(("name", "key"), WIRE_CASES)
+@WIRE_FUZZ
+@given(value=junk)
+def test_junk_in_any_key_of_any_method_is_a_json_answer(
+    app: Any, name: str, key: str, value: Any
+) -> None:
+    params = {k: WIRE_PLAUSIBLE.get(k) for k in METHODS[name].keys if k in WIRE_PLAUSIBLE}
+    params[key] = value
+    assert_clean_answer(app, {"method_name": name, "params": [AUTH, params]})
+
+
+batch_items = st.fixed_dictionaries(
+    {"request_type": st.sampled_from(["create", "update", "delete"]) | junk},
+    optional={
+        "type": st.just("Shot") | junk,
+        "id": junk,
+        "fields": st.lists(
+            st.fixed_dictionaries({"field_name": st.just("code") | junk, "value": junk}), max_size=3
+        )
+        | junk,
+        "return_fields": junk,
+    },
+)
+
+
+@pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisWarning")
+@WIRE_FUZZ
+@given(requests=st.lists(batch_items, max_size=4) | junk)
+def test_junk_batches_are_a_json_answer(app: Any, requests: Any) -> None:
+    assert_clean_answer(app, {"method_name": "batch", "params": [AUTH, requests]})

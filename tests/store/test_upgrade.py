@@ -198,3 +198,84 @@ def test_migrate_command_reports_then_runs_pending_migrations(old_site: tuple[st
     assert f"Ran {len(migrations.pending(migrations.FIRST_VERSION))} migration" in ran.output
     again = runner.invoke(main, ["migrate", "--database", url, "--check"])
     assert again.exit_code == 0 and "Up to date." in again.output
+
+
+def _index_names(url: str, table: str) -> set[str]:
+    # From the catalogue: SQLAlchemy's reflection skips expression indexes on SQLite.
+    dialect = create_dialect(url)
+    query = (
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = :t"
+        if dialect.is_sqlite
+        else "SELECT indexname FROM pg_indexes WHERE tablename = :t"
+    )
+    try:
+        with dialect.engine.connect() as conn:
+            return {row[0] for row in conn.execute(sa.text(query), {"t": table})}
+    finally:
+        dialect.dispose()
+
+
+def test_migrated_site_has_the_case_folded_text_indexes_of_a_new_one(
+    old_site: tuple[str, str], tmp_path: Path
+) -> None:
+    kind, url = old_site
+    assert "ix_Shot_code_folded" not in _index_names(url, "Shot")  # v0.1.0 had plain ones only
+    Site.open(url).close()
+    migrated = _index_names(url, "Shot")
+    new_url = str(tmp_path / "new.sqlite3")
+    Site.open(new_url).close()
+    for name in ("ix_Shot_code_folded", "ix_Shot_code", "ix_Shot_sg_status_list"):
+        assert name in migrated and name in _index_names(new_url, "Shot"), name
+    assert "ix_Shot_sg_status_list_folded" not in migrated  # compared as stored
+    assert "ix_HumanUser_login_folded" in _index_names(url, "HumanUser")
+    assert "ix_EventLogEntry_event_type_folded" in _index_names(url, "EventLogEntry")
+    if kind == "sqlite":  # the case-insensitive `is` of a text filter is served by it
+        with sa.create_engine(f"sqlite:///{url}").connect() as conn:
+            plan = " ".join(
+                str(row[-1])
+                for row in conn.exec_driver_sql(
+                    "EXPLAIN QUERY PLAN SELECT id FROM Shot WHERE lower(code) = 'sh010'"
+                )
+            )
+        assert "ix_Shot_code_folded" in plan
+
+
+def test_migrated_site_keeps_its_custom_entity_slots_and_can_enable_more(
+    old_site: tuple[str, str],
+) -> None:
+    from callsheet.site.accounts import admin_actor
+    from callsheet.site.entity_slots import enable_slot
+
+    _, url = old_site
+    engine = sa.create_engine(create_dialect(url).engine.url)
+    try:
+        with engine.connect() as conn:
+            table = internal_tables.schema_table
+            stored = {
+                name: json.loads(data)["display_name"]
+                for name, data in conn.execute(sa.select(table.c.entity_type, table.c.data))
+                if name.startswith("Custom")
+            }
+    finally:
+        engine.dispose()
+    assert len(stored) == 8  # v0.1.0: CustomEntity01-05 and CustomNonProjectEntity01-03
+    sg = callsheet.connect(url)
+    try:
+        answer = sg.schema_entity_read()
+        slots = {
+            name: a["name"]["value"] for name, a in answer.items() if name.startswith("Custom")
+        }
+        assert slots == stored
+        enable_slot(sg.site, admin_actor(sg.site), "CustomEntity30", "Season", options=["tasks"])
+        project = sg.find_one("Project", [["name", "is", "Upgrade Show"]])
+        season = sg.create("CustomEntity30", {"code": "S1", "project": project})
+        sg.create("Task", {"content": "plan", "entity": season, "project": project})
+    finally:
+        sg.close()
+    sg = callsheet.connect(url)  # opened again: the slot is still enabled, its record there
+    try:
+        found = sg.find("CustomEntity30", [], ["code", "tasks"])
+        assert [(s["code"], [t["name"] for t in s["tasks"]]) for s in found] == [("S1", ["plan"])]
+        assert sg.schema_entity_read()["CustomEntity30"]["name"]["value"] == "Season"
+    finally:
+        sg.close()

@@ -10,10 +10,24 @@ from playwright.sync_api import expect
 from starlette.routing import Route
 from web_people import ARTIST_LOGIN, ARTIST_PASSWORD, sign_in
 
-from callsheet.server.web.admin import action_menu_items, event_log, fields, people, scripts
+from callsheet.server.web.admin import (
+    action_menu_items,
+    event_log,
+    fields,
+    people,
+    scripts,
+    task_templates,
+)
 
-SAMPLE_PARAMS = {"script_id": "1", "person_id": "1", "item_id": "1", "entity_type": "Shot"}
-OUR_PAGES = (scripts, people, action_menu_items, fields, event_log)
+SAMPLE_PARAMS = {
+    "script_id": "1",
+    "person_id": "1",
+    "item_id": "1",
+    "entity_type": "Shot",
+    "template_id": "1",
+    "task_id": "1",
+}
+OUR_PAGES = (scripts, people, action_menu_items, fields, event_log, task_templates)
 
 
 def admin_urls() -> list[tuple[str, str]]:

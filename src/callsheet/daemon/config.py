@@ -8,6 +8,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 TRUE_WORDS = ("1", "true", "yes", "on")
+# How the state file reaches the disk (docs/plugins.md). "normal": a commit is in the kernel's
+# hands before a callback runs, so a kill -9 or a crash of the daemon loses nothing; a power cut
+# or an OS crash may roll back the last commits (events delivered again, never skipped past a
+# cursor that was not written). "full": every commit is fsynced, which survives a power cut too
+# and costs an fsync per step (SQLite's documented guarantees of WAL mode).
+STATE_SYNC_MODES = ("normal", "full")
 FALSE_WORDS = ("0", "false", "no", "off")
 
 
@@ -54,6 +60,7 @@ class DaemonConfig:
     reconnect_idle_s: float = 4.0
     emails: EmailSettings | None = None
     state_path: Path = field(default_factory=Path)
+    state_sync: str = "normal"
 
 
 def _get(parser: configparser.ConfigParser, section: str, key: str, default: str | None) -> str:
@@ -133,6 +140,12 @@ def read_config(path: str | Path, state_path: str | Path | None = None) -> Daemo
             raise ConfigError(f"Invalid path: {folder}")
     proxy = _get(parser, "shotgun", "proxy_server", "").strip() or None
     default_state = path.with_suffix(".state.sqlite3")
+    state_sync = _get(parser, "daemon", "state_sync", "normal").strip().lower()
+    if state_sync not in STATE_SYNC_MODES:
+        raise ConfigError(
+            f"[daemon] state_sync is {state_sync!r}; it must be one of"
+            f" {', '.join(STATE_SYNC_MODES)}."
+        )
     return DaemonConfig(
         path=path,
         parser=parser,
@@ -155,4 +168,5 @@ def read_config(path: str | Path, state_path: str | Path | None = None) -> Daemo
         reconnect_idle_s=float(_get(parser, "daemon", "reconnect_idle", "4")),
         emails=read_emails(parser, path),
         state_path=Path(state_path) if state_path else default_state,
+        state_sync=state_sync,
     )

@@ -14,6 +14,7 @@ from typing import Any
 
 from callsheet.daemon.config import DaemonConfig
 from callsheet.daemon.emails import Mailer
+from callsheet.daemon.feed import EventFeed
 from callsheet.daemon.gaps import GapWindow
 from callsheet.daemon.loading import PluginFile, file_mtime, load_plugin
 from callsheet.daemon.matching import matches
@@ -39,6 +40,7 @@ class PluginWorker(threading.Thread):
         config: DaemonConfig,
         state: StateFile,
         mailer: Mailer | None = None,
+        feed: EventFeed | None = None,
     ) -> None:
         super().__init__(name=f"plugin-{plugin.name}", daemon=True)
         self.plugin = plugin
@@ -46,7 +48,8 @@ class PluginWorker(threading.Thread):
         self.state = state
         self.mailer = mailer
         self.stop_event = threading.Event()
-        self.source = EventSource(config, self.stop_event)
+        self.source = EventSource(config, self.stop_event)  # when outside the feed's window
+        self.feed = feed
         self.callbacks: list[Callback] = []
         self.cursors: dict[str, int] = {}
         self.loaded_mtime: float | None = None
@@ -67,11 +70,11 @@ class PluginWorker(threading.Thread):
                     continue
                 self._deliver_late_events()
                 after = min(self.cursors[c.name] for c in self.callbacks)
-                events = self.source.fetch(after)
+                events, from_server = self._fetch(after)
                 for event in events:
                     if self.stop_event.is_set() or not self._dispatch(event, late=False):
                         break
-                if events:  # for `status` only: after the callbacks, not in their way
+                if events and from_server:  # for `status` (the feed notes its own)
                     self.state.note_newest(int(events[-1]["id"]))
         except Exception:
             log.critical("Plugin %s worker crashed:\n%s", self.plugin.name, traceback.format_exc())
@@ -79,6 +82,17 @@ class PluginWorker(threading.Thread):
             self._close_connections(self.callbacks)
             self.source.sg.close()
             self.state.close()
+
+    def _fetch(self, after: int) -> tuple[list[dict[str, Any]], bool]:
+        """The next events, and whether they came from the server rather than the shared feed
+        (which a worker reads unless it is behind the feed's window)."""
+        if self.feed is not None:
+            events = self.feed.read(
+                after, self.config.max_event_batch_size, self.config.stream_timeout_s
+            )
+            if events is not None:
+                return events, False
+        return self.source.fetch(after), True
 
     # loading ---------------------------------------------------------------------------------
 

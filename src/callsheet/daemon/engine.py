@@ -10,6 +10,7 @@ import threading
 from callsheet.daemon.config import DaemonConfig
 from callsheet.daemon.delivery import PluginWorker
 from callsheet.daemon.emails import Mailer, attach_mail_handler
+from callsheet.daemon.feed import EventFeed
 from callsheet.daemon.loading import discover_plugins
 from callsheet.daemon.state import StateFile
 
@@ -34,8 +35,9 @@ class Daemon:
 
     def __init__(self, config: DaemonConfig) -> None:
         self.config = config
-        self.state = StateFile(config.state_path)
+        self.state = StateFile(config.state_path, config.state_sync)
         self.workers: dict[str, PluginWorker] = {}
+        self.feed = EventFeed(config, self.state)  # one reader of the events for every worker
         self.stopped = threading.Event()
         self.forced = threading.Event()  # a second stop: do not wait for callbacks in flight
         self.mailer = Mailer(config.emails) if config.emails else None
@@ -54,7 +56,7 @@ class Daemon:
                 self.workers.pop(name).stop()
         for name, plugin in plugins.items():
             if name not in self.workers:
-                worker = PluginWorker(plugin, self.config, self.state, self.mailer)
+                worker = PluginWorker(plugin, self.config, self.state, self.mailer, self.feed)
                 self.workers[name] = worker
                 worker.start()
 
@@ -66,10 +68,12 @@ class Daemon:
             ", ".join(str(p) for p in self.config.plugin_paths),
             self.config.state_path,
         )
+        self.feed.start()
         while not self.stopped.is_set():
             self.sync_workers()
             self.stopped.wait(self.config.fetch_interval_s)
         log.info("Stopping: waiting for the callbacks in flight (stop again to quit now)")
+        self.feed.stop()
         for worker in self.workers.values():
             worker.stop()
         self._wait_for_workers()

@@ -13,9 +13,10 @@ def matches(match_events: Mapping[str, Any] | None, event: Mapping[str, Any]) ->
     if "*" in match_events:
         event_type = "*"  # the '*' key shadows every other key, as in shotgunEvents
     else:
-        event_type = event.get("event_type")
-        if event_type not in match_events:
+        found_type = event.get("event_type")
+        if not isinstance(found_type, str) or found_type not in match_events:
             return False
+        event_type = found_type
     attributes = match_events[event_type]
     if attributes is None or "*" in attributes:
         return True

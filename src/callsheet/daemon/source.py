@@ -106,24 +106,26 @@ class EventSource:
     def fetch_ids(self, ids: list[int]) -> list[dict[str, Any]]:
         """The events among `ids` that exist now (for late events in a gap)."""
         try:
-            return self.sg.find(
+            found = self.sg.find(
                 "EventLogEntry",
                 [["id", "in", ids]],
                 EVENT_FIELDS,
                 order=[{"field_name": "id", "direction": "asc"}],
             )
+            return [dict(event) for event in found]
         except Exception as error:
             self._connection_failed(error)
             return []
 
     def _poll(self, after: int) -> list[dict[str, Any]]:
-        return self.sg.find(
+        found = self.sg.find(
             "EventLogEntry",
             [["id", "greater_than", after]],
             EVENT_FIELDS,
             order=[{"field_name": "id", "direction": "asc"}],
             limit=self.config.max_event_batch_size,
         )
+        return [dict(event) for event in found]
 
     def _from_stream(self, after: int) -> list[dict[str, Any]] | None:
         """Events from the stream, or None when the server has none (then we poll)."""

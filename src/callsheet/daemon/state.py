@@ -3,6 +3,14 @@
 A cursor is the id of the last event the callback is done with. Before each call the event is
 recorded as in flight with its attempt number, so a crash re-delivers only that event (and the
 callback can see it is a retry). Cursors never move backwards.
+
+The file is in WAL mode. With `sync="normal"` (the default) a commit is written to the kernel
+before the call it records, which survives the daemon being killed (kill -9, OOM, a crash) but
+not a power cut or an OS crash, after which the last few commits may roll back: events are then
+delivered again, never lost. `sync="full"` fsyncs every commit and survives a power cut too.
+These are SQLite's documented guarantees for `PRAGMA synchronous` in WAL mode
+(https://www.sqlite.org/pragma.html#pragma_synchronous); what each costs is measured by
+bench/bench_daemon_latency.py (docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -16,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 BUSY_TIMEOUT_MS = 30_000
+SYNC_PRAGMAS = {"normal": "NORMAL", "full": "FULL"}
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS cursors (
@@ -64,8 +73,9 @@ def _use_wal(db: sqlite3.Connection) -> None:
 class StateFile:
     """Cursors, parked plugins and the newest seen event id; safe to share between threads."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, sync: str = "normal") -> None:
         self.path = Path(path)
+        self._sync_pragma = SYNC_PRAGMAS[sync]
         self._local = threading.local()
         self._connection().executescript(SCHEMA)  # executescript commits on its own
 
@@ -75,6 +85,7 @@ class StateFile:
             db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
             db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             _use_wal(db)
+            db.execute(f"PRAGMA synchronous={self._sync_pragma}")  # per connection in SQLite
             db.row_factory = sqlite3.Row
             self._local.db = db
         return db

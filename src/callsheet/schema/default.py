@@ -17,10 +17,15 @@ def _default_schema_json() -> bytes:
     return gzip.decompress(raw)
 
 
-def _default_schema_data() -> dict[str, Any]:
-    return json.loads(_default_schema_json())  # a fresh copy each time: callers may change it
+def default_schema_data() -> dict[str, Any]:
+    """The default schema's data (a fresh copy each time: callers may change it)."""
+    return json.loads(_default_schema_json())  # type: ignore[no-any-return]
 
 
 def default_schema() -> Schema:
-    """A fresh copy of the default schema: 113 entity types, as a new ShotGrid site has."""
-    return Schema.from_data(_default_schema_data())
+    """A fresh copy of the default schema: 113 entity types, as a new ShotGrid site has.
+
+    Its custom entity slots are those the reference site has enabled (CustomEntity01-05,
+    CustomNonProjectEntity01-03); the others (callsheet.schema.slots) start disabled.
+    """
+    return Schema.from_data(default_schema_data())

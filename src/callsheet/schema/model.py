@@ -89,12 +89,21 @@ class Field:
 
 @dataclass(frozen=True)
 class EntityType:
-    """One entity type with its fields, keyed by system name."""
+    """One entity type with its fields, keyed by system name.
+
+    Custom entity slots (callsheet.schema.slots) may be disabled: a disabled type keeps its
+    fields (and its table keeps its rows) but is absent from every lookup of the `Schema`.
+    """
 
     name: str
     display_name: str
     fields: Mapping[str, Field]
     visible: bool | None = True
+    enabled: bool = True
+    # The plural the web pages show (ShotGrid's site preference; not in any API answer).
+    plural_name: str | None = None
+    # The site preference options a custom entity slot was enabled with (tasks, versions, ...).
+    slot_options: tuple[str, ...] = ()
 
     @property
     def is_project_entity(self) -> bool:
@@ -114,6 +123,10 @@ class EntityType:
 
     def field(self, name: str, *, operation: str = "read") -> Field:
         """The named field, or a Fault in ShotGrid's words."""
+        if not isinstance(name, str):  # a list or dict is no field name (and is unhashable)
+            raise SchemaFault(
+                f"API {operation}() {self.name}: a field name must be a string, got {name!r}."
+            )
         try:
             return self.fields[name]
         except KeyError:
@@ -121,25 +134,44 @@ class EntityType:
 
 
 class Schema:
-    """All entity types of a site."""
+    """All entity types of a site.
+
+    Lookups (`in`, iteration, `names`, `entity`) see the enabled types only: a disabled custom
+    entity slot is absent, as on ShotGrid. `stored_types` and `slot` also see disabled ones.
+    """
 
     def __init__(self, entity_types: Mapping[str, EntityType]) -> None:
         self._types = dict(entity_types)
+        self._enabled = {name: t for name, t in self._types.items() if t.enabled}
 
     def __contains__(self, entity_type: object) -> bool:
-        return entity_type in self._types
+        return entity_type in self._enabled
 
     def __iter__(self) -> Iterator[EntityType]:
-        return iter(self._types.values())
+        return iter(self._enabled.values())
 
     def names(self) -> list[str]:
-        return list(self._types)
+        return list(self._enabled)
 
     def entity(self, name: object, *, operation: str = "read") -> EntityType:
         """The named entity type, or a Fault."""
-        if not isinstance(name, str) or name not in self._types:
+        if not isinstance(name, str) or name not in self._enabled:
             raise SchemaFault(f"API {operation}() entity type {name!r} doesn't exist.")
-        return self._types[name]
+        return self._enabled[name]
+
+    def stored_types(self) -> list[EntityType]:
+        """Every type the site keeps a record of, disabled custom entity slots included."""
+        return list(self._types.values())
+
+    def stored(self, name: str) -> EntityType | None:
+        """The type of that name, enabled or not (None when the site has no record of it)."""
+        return self._types.get(name)
+
+    def with_entity(self, entity: EntityType) -> Schema:
+        """A new schema where `entity` is added or replaces the type of that name."""
+        types = dict(self._types)
+        types[entity.name] = entity
+        return Schema(types)
 
     def field(self, entity_type: str, name: str, *, operation: str = "read") -> Field:
         return self.entity(entity_type, operation=operation).field(name, operation=operation)
@@ -165,13 +197,21 @@ class Schema:
         return {name: self.type_data(name) for name in self._types}
 
     def type_data(self, name: str) -> dict[str, Any]:
-        """One entity type as JSON-ready data."""
+        """One entity type as JSON-ready data (keys past `fields` only when not the default, so
+        types stored by earlier versions read back the same)."""
         t = self._types[name]
-        return {
+        data: dict[str, Any] = {
             "display_name": t.display_name,
             "visible": t.visible,
             "fields": {f.name: field_to_data(f) for f in t.fields.values()},
         }
+        if not t.enabled:
+            data["enabled"] = False
+        if t.plural_name is not None:
+            data["plural_name"] = t.plural_name
+        if t.slot_options:
+            data["slot_options"] = list(t.slot_options)
+        return data
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> Schema:
@@ -187,6 +227,9 @@ class Schema:
                 display_name=raw["display_name"],
                 fields=fields,
                 visible=raw.get("visible"),
+                enabled=raw.get("enabled", True),
+                plural_name=raw.get("plural_name"),
+                slot_options=tuple(raw.get("slot_options") or ()),
             )
         return cls(types)
 

@@ -90,6 +90,7 @@ def create_app(site: Site, settings: Settings | None = None) -> Starlette:
     """The Starlette app serving `site`; its lifespan sizes the thread pool and closes the site."""
     settings = settings or Settings()
     attach_files(site, settings)
+    site.auth_policy = settings.auth
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -253,7 +253,7 @@ def closing_on_shutdown_signals(waker: EventWaker) -> Iterator[None]:
         yield  # a server in a thread (tests, benchmarks) is stopped without signals
         return
     loop = asyncio.get_running_loop()
-    chained: dict[int, tuple[Callable[..., Any], Callable[..., Any]]] = {}
+    chained: dict[signal.Signals, tuple[Callable[..., Any], Callable[..., Any]]] = {}
     for number in SHUTDOWN_SIGNALS:
         previous = signal.getsignal(number)
         if not callable(previous):

@@ -33,7 +33,7 @@ def _fields_for(entity_fields: Any, entity_type: str) -> list[str]:
 
 
 def _summary(
-    site: Site, actor: Actor, entity_type: str, entity_id: int, extra: list[str]
+    site: Site, actor: Actor, entity_type: str, entity_id: int | None, extra: list[str]
 ) -> dict[str, Any]:
     """`{id, name, status, type}` plus requested fields: how a stream names an entity."""
     entity = site.schema.entity(entity_type)
@@ -114,8 +114,8 @@ def activity_stream(
     )
     updates = []
     for event in events:
-        entity = event.get("entity") or {}
-        kind = entity.get("type") or event["event_type"].split("_")[1]
+        new_entity = event.get("entity") or {}
+        kind = new_entity.get("type") or event["event_type"].split("_")[1]
         updates.append(
             {
                 "id": event["id"],
@@ -123,9 +123,13 @@ def activity_stream(
                 "update_type": "create",
                 "read": False,
                 "created_by": _user_summary(event.get("user")),
-                "meta": {"type": "new_entity", "entity_type": kind, "entity_id": entity.get("id")},
+                "meta": {
+                    "type": "new_entity",
+                    "entity_type": kind,
+                    "entity_id": new_entity.get("id"),
+                },
                 "primary_entity": _summary(
-                    site, actor, kind, entity.get("id"), _fields_for(entity_fields, kind)
+                    site, actor, kind, new_entity.get("id"), _fields_for(entity_fields, kind)
                 ),
             }
         )

@@ -18,8 +18,8 @@ def live_entity(
     if not isinstance(value, dict) or not isinstance(value.get("type"), str):
         raise ValueFault(f"{what} must be an entity dict {{'type', 'id'}}, got {value!r}.")
     entity_id = value.get("id")
-    if isinstance(entity_id, bool) or not isinstance(entity_id, int):
-        raise ValueFault(f"{what} must have an integer id, got {value!r}.")
+    if isinstance(entity_id, bool) or not isinstance(entity_id, int) or not 0 < entity_id < 2**63:
+        raise ValueFault(f"{what} must have a positive 64-bit integer id, got {value!r}.")
     found = site.find_one(actor, value["type"], [["id", "is", entity_id]], fields or ["id"])
     if found is None:
         raise ValueFault(f"{what}: {value['type']} {entity_id} doesn't exist.")

@@ -64,7 +64,7 @@ def user_subscriptions_create(site: Site, actor: Actor, users: Any) -> dict[str,
         live_entity(site, {"type": "HumanUser", "id": user_id}, "humanUserId")
         if not isinstance(subscription, str):
             raise ValueFault(f"subscription must be a string, got {subscription!r}.")
-        by_person[user_id] = subscription
+        by_person[int(str(user_id))] = subscription  # a live HumanUser's id (checked above)
     bookkeeping.replace_subscriptions(site.store, by_person)
     return {"status": "success"}
 
@@ -78,6 +78,7 @@ def update_project_last_accessed(
     holds the latest access by anyone, because reads do not yet know who is reading.
     """
     project = live_entity(site, {"type": "Project", "id": project_id}, "project_id")
+    user: dict[str, Any]
     if user_id is None:
         user = {"type": actor.entity_type, "id": actor.id}
     else:

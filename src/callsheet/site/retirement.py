@@ -7,6 +7,7 @@ from typing import Any
 
 from callsheet.faults import SchemaFault
 from callsheet.schema.model import EntityType
+from callsheet.site import scheduling
 from callsheet.site.change_events import actor_name, display_name, project_of
 from callsheet.site.credential_changes import note_retirement
 from callsheet.site.write_context import READ_ONLY_TYPES, WriteContext, current_row
@@ -56,6 +57,7 @@ def _set_retired(
             ctx.conn, ctx.store, entity.name, entity_id, current[RETIRED_COLUMN]
         )
     note_retirement(ctx, entity.name, entity_id)
+    scheduling.after_retirement(ctx, entity, entity_id, current)  # flags, time roll-ups
     ctx.forget(ref)
     when = _retirement_text(ctx.now)
     ctx.events.add(

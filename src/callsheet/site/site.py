@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from callsheet.faults import Fault, FilterFault, PermissionFault, SchemaFault, ValueFault
 from callsheet.files import FileRoom
@@ -18,7 +18,9 @@ from callsheet.schema.model import Schema
 from callsheet.site import schema_changes
 from callsheet.site.actor import SYSTEM, Actor
 from callsheet.site.event_meta import hide_unseen_links
+from callsheet.site.operations import SiteOperations
 from callsheet.site.permissions import ActorPermissions, RuleBook
+from callsheet.site.scheduling import answer_fields
 from callsheet.site.uploads import resolve_file_values
 from callsheet.site.writes import (
     WriteContext,
@@ -33,10 +35,14 @@ from callsheet.store.filters import parse_filters
 from callsheet.store.kinds import LinkRef
 from callsheet.store.paths import parse_path
 from callsheet.store.query import ReadRequest, Sort, read, read_point
+from callsheet.store.query import count as run_count
 from callsheet.store.store import Store, now_utc
 from callsheet.store.summaries import summarize as run_summarize
 from callsheet.store.text_search import search_terms as run_text_search_terms
 from callsheet.store.text_search import text_search as run_text_search
+
+if TYPE_CHECKING:
+    from callsheet.site.auth import AuthPolicy
 
 T = TypeVar("T")
 # A bootstrapped in-memory site as bytes, made by the first pathless open of this process: new
@@ -44,16 +50,59 @@ T = TypeVar("T")
 # code, never on another process's data, so no other process needs to see it.
 _NEW_SITE_IMAGE: list[bytes] = []
 MAX_PAGE_SIZE = 500
+# SQLite refuses LIKE patterns over 50,000 bytes; no one searches display names with more.
+MAX_SEARCH_TEXT_CHARS = 10_000
+# Rows are numbered with 64-bit integers: no page starts beyond the last one.
+MAX_OFFSET = 2**63 - 1
 
 
-class Site:
-    """One Callsheet site: a database and the Shotgun operations on it."""
+def page_window(limit: int, page: int, per_page: int | None = None) -> tuple[int | None, int]:
+    """`(limit, offset)` of a find's page: the one place paging is worked out.
+
+    `page` is 1-based (0: no paging, `limit` rows or all); a page holds `per_page` rows (the
+    wire's entities_per_page), else `limit` when it fits a page, else MAX_PAGE_SIZE.
+    """
+    for name, value in (("limit", limit), ("page", page), ("entities_per_page", per_page)):
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int) or value < 0
+        ):
+            raise ValueFault(f"{name} must be a non-negative integer, got {value!r}.")
+    if not page:  # a limit beyond any row count means all rows (and must not overflow SQL)
+        return (min(limit, MAX_OFFSET // 2) or None), 0
+    size = per_page or (limit if 0 < limit <= MAX_PAGE_SIZE else MAX_PAGE_SIZE)
+    size = min(size, MAX_PAGE_SIZE)
+    offset = (page - 1) * size
+    if offset > MAX_OFFSET:
+        raise ValueFault(f"page {page} starts beyond the last row any site can hold.")
+    return size, offset
+
+
+def check_field_names(names: Any, what: str) -> None:
+    """A list of field names (None: none), else a Fault naming the bad item."""
+    if names is None:
+        return
+    if not isinstance(names, list | tuple):
+        raise ValueFault(f"{what} must be a list of field names, got {names!r}.")
+    for name in names:
+        if not isinstance(name, str):
+            raise ValueFault(f"{what} must hold field names (strings), got {name!r}.")
+
+
+class Site(SiteOperations):
+    """One Callsheet site: a database and the Shotgun operations on it.
+
+    The core operations (reads, writes, schema) are here; the others (following, activity,
+    schedules, sessions, files, ...) in site/operations.py. site/api.py says which shotgun_api3
+    method each one serves.
+    """
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        # The file store, set by the server (callsheet/files/); without it image fields read
-        # as stored and uploads are refused.
+        # The file store, set by the server (callsheet/files/) or connect(); without it image
+        # fields read as stored and uploads are refused.
         self.files: FileRoom | None = None
+        # Session lifetimes and the login throttle; the server sets its configured policy.
+        self.auth_policy: AuthPolicy | None = None
         self.rule_book = RuleBook(self)
 
     @classmethod
@@ -102,6 +151,7 @@ class Site:
         Every write rule checks `permissions` (the actor's own unless Callsheet passes its own,
         as the permissions module does to write roles).
         """
+        self.store.revalidate_schema()
         permissions = permissions or self.permissions_for(actor)
         after_commit: list[Callable[[], None]] = []
         with self.store.write() as conn:
@@ -144,9 +194,9 @@ class Site:
         additional_filter_presets: Sequence[dict[str, Any]] | None = None,
     ) -> ReadRequest:
         """Parse and check a find's arguments against the schema."""
+        self.store.revalidate_schema()  # another process may have disabled or changed a type
         self.schema.entity(entity_type)
-        if fields is not None and not isinstance(fields, list | tuple):
-            raise ValueFault("fields must be a list of field names.")
+        check_field_names(fields, "fields")
         return ReadRequest(
             entity_type=entity_type,
             filters=parse_filters(self.schema, entity_type, filters, filter_operator),
@@ -212,9 +262,7 @@ class Site:
         additional_filter_presets: Sequence[dict[str, Any]] | None = None,
     ) -> list[dict[str, Any]]:
         """shotgun_api3's `find`: `limit` 0 means all; `page` is 1-based (0 means all)."""
-        for name, value in (("limit", limit), ("page", page)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise ValueFault(f"{name} must be a non-negative integer, got {value!r}.")
+        size, offset = page_window(limit, page)
 
         def run() -> list[dict[str, Any]]:
             request = self.read_request(
@@ -227,14 +275,58 @@ class Site:
                 include_archived_projects=include_archived_projects,
                 additional_filter_presets=additional_filter_presets,
             )
-            if page:
-                size = limit if 0 < limit <= MAX_PAGE_SIZE else MAX_PAGE_SIZE
-                request.limit, request.offset = size, (page - 1) * size
-            elif limit:
-                request.limit = limit
+            request.limit, request.offset = size, offset
             return self.find_page(actor, request)[0]
 
         return self._with_schema_retry(run)
+
+    def read_page(
+        self,
+        actor: Actor,
+        entity_type: str,
+        filters: Any = None,
+        fields: Sequence[str] | None = None,
+        order: Sequence[dict[str, Any]] | None = None,
+        per_page: int | None = None,
+        page: int = 1,
+        retired_only: bool = False,
+        include_archived_projects: bool = True,
+        additional_filter_presets: Sequence[dict[str, Any]] | None = None,
+        count: bool = False,
+    ) -> dict[str, Any]:
+        """The wire's `read`: one page exactly as asked, with its `paging_info`.
+
+        `count` adds `entity_count`, the number of rows the whole find matches: one COUNT query.
+        """
+        if page is None or page == 0:
+            page = 1
+        size, offset = page_window(0, page, per_page or MAX_PAGE_SIZE)
+
+        def run() -> dict[str, Any]:
+            request = self.read_request(
+                entity_type,
+                filters,
+                fields,
+                order,
+                retired_only=retired_only,
+                include_archived_projects=include_archived_projects,
+                additional_filter_presets=additional_filter_presets,
+            )
+            request.limit, request.offset = size, offset
+            records, more = self.find_page(actor, request)
+            paging_info: dict[str, Any] = {"has_next_page": more}
+            if count:
+                paging_info["entity_count"] = self.count(actor, request)
+            return {"entities": records, "paging_info": paging_info}
+
+        return self._with_schema_retry(run)
+
+    def count(self, actor: Actor, request: ReadRequest) -> int:
+        """How many rows of a find the actor may see (one COUNT query)."""
+        permissions = self.permissions_for(actor)
+        request = permissions.readable(request)
+        with self.store.read() as conn:
+            return run_count(conn, self.store, request, permissions.scope)
 
     def find_one(
         self,
@@ -290,8 +382,9 @@ class Site:
     def _create(
         self, ctx: WriteContext, entity_type: str, data: Any, return_fields: Any
     ) -> dict[str, Any]:
+        check_field_names(return_fields, "return_fields")
         entity_id = self._with_schema_retry(lambda: create_entity(ctx, entity_type, data))
-        fields = [*(data or {}), *(return_fields or [])]
+        fields = [*(data or {}), *(return_fields or []), *answer_fields(entity_type, data)]
         if entity_type == "EventLogEntry":
             fields = [f for f in fields if f != "id"]
         return self._read_back(ctx, entity_type, entity_id, fields)
@@ -318,9 +411,8 @@ class Site:
         written = self._with_schema_retry(
             lambda: update_entity(ctx, entity_type, entity_id, data, modes)
         )
-        return self._read_back(
-            ctx, entity_type, entity_id, [f for f in written if f in (data or {})]
-        )
+        fields = [f for f in written if f in (data or {})] + answer_fields(entity_type, data)
+        return self._read_back(ctx, entity_type, entity_id, fields)
 
     def delete(self, actor: Actor, entity_type: str, entity_id: int) -> bool:
         """Retire an entity: True, or False if it already was. A missing id is a Fault."""
@@ -376,9 +468,18 @@ class Site:
 
     def _create_many(self, ctx: WriteContext, run: list[dict[str, Any]]) -> list[dict[str, Any]]:
         entity_type = run[0].get("entity_type")
+        for request in run:
+            check_field_names(request.get("return_fields"), "return_fields")
         datas = [request.get("data") for request in run]
         ids = self._with_schema_retry(lambda: create_entities(ctx, entity_type, datas))
-        wanted = [[*(r.get("data") or {}), *(r.get("return_fields") or [])] for r in run]
+        wanted = [
+            [
+                *(r.get("data") or {}),
+                *(r.get("return_fields") or []),
+                *answer_fields(entity_type, r.get("data")),
+            ]
+            for r in run
+        ]
         fields = list(dict.fromkeys(name for names in wanted for name in names))
         request = self.read_request(entity_type, [["id", "in", ids]], fields)
         request = ctx.permissions.written(request)
@@ -458,6 +559,17 @@ class Site:
         limit: int | None = None,
     ) -> dict[str, Any]:
         """Search display names of several entity types at once (those the actor may see)."""
+        self.store.revalidate_schema()
+        if isinstance(text, str) and len(text) > MAX_SEARCH_TEXT_CHARS:
+            raise ValueFault(f"text_search text is longer than {MAX_SEARCH_TEXT_CHARS} characters.")
+        if project_ids is not None and (
+            not isinstance(project_ids, list | tuple)
+            or not all(
+                isinstance(i, int) and not isinstance(i, bool) and 0 < i <= MAX_OFFSET
+                for i in project_ids
+            )
+        ):
+            raise ValueFault(f"project_ids must be a list of Project ids, got {project_ids!r}.")
         permissions = self.permissions_for(actor)
         if isinstance(entity_types, dict):
             for entity_type, type_filters in entity_types.items():
@@ -477,23 +589,30 @@ class Site:
             )
 
     # -- schema -------------------------------------------------------------------------------
-    def schema_read(self, actor: Actor, project: dict[str, Any] | None = None) -> dict[str, Any]:
-        return schema_changes.schema_read(self.store, project)
+    def schema_read(
+        self, actor: Actor, project_entity: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        self.store.revalidate_schema()
+        return schema_changes.schema_read(self.store, project_entity)
 
     def schema_entity_read(
-        self, actor: Actor, project: dict[str, Any] | None = None
+        self, actor: Actor, project_entity: dict[str, Any] | None = None
     ) -> dict[str, Any]:
-        return schema_changes.schema_entity_read(self.store, project)
+        self.store.revalidate_schema()
+        return schema_changes.schema_entity_read(self.store, project_entity)
 
     def schema_field_read(
         self,
         actor: Actor,
         entity_type: str,
         field_name: str | None = None,
-        project: dict[str, Any] | None = None,
+        project_entity: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
+        self.store.revalidate_schema()
         return self._with_schema_retry(
-            lambda: schema_changes.schema_field_read(self.store, entity_type, field_name, project)
+            lambda: schema_changes.schema_field_read(
+                self.store, entity_type, field_name, project_entity
+            )
         )
 
     def schema_field_create(
@@ -516,12 +635,12 @@ class Site:
         entity_type: str,
         field_name: str,
         properties: dict[str, Any],
-        project: dict[str, Any] | None = None,
+        project_entity: dict[str, Any] | None = None,
     ) -> bool:
         self._require_admin(actor, "Changing the schema")
         with self.store.write() as conn:
             return schema_changes.update_field(
-                self.store, conn, entity_type, field_name, properties, project
+                self.store, conn, entity_type, field_name, properties, project_entity
             )
 
     def schema_field_delete(self, actor: Actor, entity_type: str, field_name: str) -> bool:
@@ -545,3 +664,30 @@ class Site:
         return Actor(
             entity_type, entity_id, name, session_uuid=session_uuid, generate_events=generate
         )
+
+    # -- records with chosen ids (site copies, mockgun-style fixtures) -------------------------
+    def insert_with_ids(
+        self,
+        entity_type: str,
+        records: Sequence[dict[str, Any]],
+        *,
+        retired: bool = False,
+        events: bool = False,
+    ) -> list[int]:
+        """Insert `find`-shaped records keeping their ids, in one transaction (a clashing id is a
+        Fault and nothing is written); later creates take ids above them.
+
+        Every given value is written, multi-entity links in order (connection rows included);
+        `created_at`/`updated_at`/`created_by` are taken as given. `events` logs the creation
+        events a create would (site/bulk_inserts.py).
+        """
+        from callsheet.site.bulk_inserts import bulk_writing
+
+        with bulk_writing(self, events=events) as write:
+            return write.insert(entity_type, records, retired=retired, events=events).ids
+
+    def bulk_writing(self, *, events: bool = False) -> Any:
+        """A transaction of chosen-id inserts (site/bulk_inserts.py `BulkWrite`)."""
+        from callsheet.site.bulk_inserts import bulk_writing
+
+        return bulk_writing(self, events=events)

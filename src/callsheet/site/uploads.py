@@ -71,7 +71,7 @@ def _entity_id(entity_type: Any, entity_id: Any) -> int:
         raise ValueFault("An upload needs an entity_type.")
     if isinstance(entity_id, str) and entity_id.isdigit() and len(entity_id) < 11:
         entity_id = int(entity_id)
-    if isinstance(entity_id, bool) or not isinstance(entity_id, int) or entity_id <= 0:
+    if isinstance(entity_id, bool) or not isinstance(entity_id, int) or not 0 < entity_id < 2**63:
         raise ValueFault(f"An upload needs the id of an existing {entity_type}, got {entity_id!r}.")
     return entity_id
 

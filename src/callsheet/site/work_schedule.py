@@ -13,6 +13,7 @@ from typing import Any
 from callsheet.faults import PermissionFault, ValueFault
 from callsheet.site.actor import Actor
 from callsheet.site.following import live_entity
+from callsheet.site.scheduling.recalculation import recalculate
 from callsheet.site.site import Site
 from callsheet.store import bookkeeping
 
@@ -111,14 +112,15 @@ def work_schedule_update(
             "The work schedule can not be changed by this user. "
             f"Rule: {permissions.role_name} -- DENY update_entity Project"
         )
-    rule = bookkeeping.WorkDayException(
-        day=day.isoformat(),
-        project_id=project_link["id"] if project_link else STUDIO,
-        user_id=user_link["id"] if user_link else STUDIO,
-        working=working,
-        description=description,
-    )
-    bookkeeping.set_work_day_exception(site.store, rule)
+    project_id = project_link["id"] if project_link else STUDIO
+    user_id = user_link["id"] if user_link else STUDIO
+    # The rule and the Tasks it reschedules (site/scheduling/recalculation.py), one transaction.
+    with site.writing(actor, permissions=permissions) as ctx:
+        rule = bookkeeping.WorkDayException(
+            day.isoformat(), project_id, user_id, working, description
+        )
+        bookkeeping.set_work_day_exception(ctx.conn, rule)
+        recalculate(ctx, day, project_id, user_id, recalculate_field)
     return {
         "date": day.isoformat(),
         "description": description,

@@ -11,6 +11,7 @@ from typing import Any
 
 from callsheet.faults import Fault, SchemaFault, ValueFault
 from callsheet.schema.model import EntityType, Field
+from callsheet.site import scheduling
 from callsheet.site.action_menu import SECRET_FIELD, secret_event_value, split_secret, write_secret
 from callsheet.site.change_events import (
     log_change,
@@ -184,10 +185,18 @@ class PreparedCreate:
     secret: str | None = None
     # fields of linked entities, written once the row exists (site/linked_writes.py)
     linked: list[LinkedWrite] = field(default_factory=list)
+    # the entity's own fields as the caller sent them (site/scheduling/ reads dependency types)
+    data: Any = None
 
 
-def prepare_create(ctx: WriteContext, entity_type: str, data: Any) -> PreparedCreate:
-    """Check a create's values and build its row; Faults leave nothing written."""
+def prepare_create(
+    ctx: WriteContext, entity_type: str, data: Any, *, fresh_links: bool = False
+) -> PreparedCreate:
+    """Check a create's values and build its row; Faults leave nothing written.
+
+    `fresh_links`: the caller knows no connection row links these entities yet (it made them in
+    this transaction), so the pair check is skipped (site/scheduling/templates.py).
+    """
     entity = ctx.store.schema.entity(entity_type, operation="create")
     ctx.permissions.check_action(entity_type, "create")
     if isinstance(data, dict) and "id" in data:
@@ -201,11 +210,13 @@ def prepare_create(ctx: WriteContext, entity_type: str, data: Any) -> PreparedCr
     values = check_values(ctx, entity, data, creating=True)
     ctx.permissions.check_create(ctx, entity_type, values)
     _check_unique(ctx, entity, values, None)
-    _check_new_connection(ctx, entity, values)
+    if not fresh_links:
+        _check_new_connection(ctx, entity, values)
     if entity_type == "HumanUser":
         _human_user_names(values, entity, {})
     if entity_type != "EventLogEntry":
         _apply_defaults(ctx, entity, values)
+        scheduling.before_create(ctx, entity, values)  # Task dates, dependency types
     table = ctx.store.table(entity_type)
     row: dict[str, Any] = {}
     for f, stored in values.values():
@@ -220,7 +231,7 @@ def prepare_create(ctx: WriteContext, entity_type: str, data: Any) -> PreparedCr
             row[f"{bookkeeping}__type"] = actor.type if actor else None
             row[f"{bookkeeping}__id"] = actor.id if actor else None
     row = {k: v for k, v in row.items() if k in table.c}
-    return PreparedCreate(entity, values, row, secret, linked)
+    return PreparedCreate(entity, values, row, secret, linked, data)
 
 
 def _finish_create(ctx: WriteContext, prepared: PreparedCreate, entity_id: int) -> None:
@@ -246,6 +257,8 @@ def _finish_create(ctx: WriteContext, prepared: PreparedCreate, entity_id: int) 
             in_create=True,
         )
     _write_linked(ctx, entity, entity_id, prepared.row, prepared.linked, None, "create")
+    # dependent Tasks, loops, task templates (site/scheduling/)
+    scheduling.after_create(ctx, entity, ref, values, prepared.data)
 
 
 def create_entity(ctx: WriteContext, entity_type: str, data: Any) -> int:
@@ -269,15 +282,21 @@ def can_create_together(entity_type: str, store: Any) -> bool:
     )
 
 
-def create_entities(ctx: WriteContext, entity_type: str, datas: list[Any]) -> list[int]:
+def create_entities(
+    ctx: WriteContext, entity_type: str, datas: list[Any], *, fresh_links: bool = False
+) -> list[int]:
     """Several creates of one type, as if one after the other, inserted with one statement
-    per set of columns (`batch` uses this for runs of creates)."""
-    if not can_create_together(entity_type, ctx.store):
+    per set of columns (`batch` uses this for runs of creates). `fresh_links`: connection rows
+    between entities this transaction made, known to be new (see `prepare_create`)."""
+    together = can_create_together(entity_type, ctx.store) or (
+        fresh_links and entity_type not in UNIQUE_FIELDS
+    )
+    if not together:
         return [create_entity(ctx, entity_type, data) for data in datas]
     prepared: list[PreparedCreate] = []
     for number, data in enumerate(datas):
         try:
-            prepared.append(prepare_create(ctx, entity_type, data))
+            prepared.append(prepare_create(ctx, entity_type, data, fresh_links=fresh_links))
         except Fault as fault:
             fault.batch_offset = number  # type: ignore[attr-defined]
             raise
@@ -391,6 +410,7 @@ def update_entity(
         _human_user_names(values, entity, dict(current))
     if "image" in values and "filmstrip_image" in entity.fields:  # clearing image clears both
         values.setdefault("filmstrip_image", (entity.fields["filmstrip_image"], None))
+    scheduling.before_update(ctx, entity, entity_id, values, current)  # Task dates, pinned
     ref = LinkRef(entity_type, entity_id)
     table = ctx.store.table(entity_type)
     row: dict[str, Any] = {}
@@ -444,7 +464,8 @@ def update_entity(
             masks = (secret_event_value(old_secret), secret_event_value(secret))
             changes.append((entity.fields[SECRET_FIELD], *masks))
     if row or changes or link_changes:
-        row["updated_at"] = ctx.now
+        if "updated_at" in table.c:  # TaskDependency and other connection rows have none
+            row["updated_at"] = ctx.now
         if "updated_by__id" in table.c and ctx.actor_ref:
             row["updated_by__type"], row["updated_by__id"] = ctx.actor_ref
         rows.update_row(ctx.conn, ctx.store, entity.name, entity_id, row)
@@ -457,6 +478,8 @@ def update_entity(
     for f, old, new in link_changes:
         log_links(ctx, entity, ref, project, f, old, new, in_create=False)
     note_changed_fields(ctx, entity_type, entity_id, [f.name for f, _, _ in changes])
+    # dependent Tasks, loops, task templates (site/scheduling/)
+    scheduling.after_update(ctx, entity, entity_id, data, changes, link_changes)
     _write_linked(ctx, entity, entity_id, {**dict(current), **row}, linked, modes, "update")
     return [*values, *(item.name for item in linked)]
 

@@ -141,14 +141,14 @@ def work_day_exceptions(store: Store, first_day: str, last_day: str) -> list[Wor
     ]
 
 
-def set_work_day_exception(store: Store, rule: WorkDayException) -> None:
-    """Replace the exception of that day and scope."""
+def set_work_day_exception(conn: Connection, rule: WorkDayException) -> None:
+    """Replace the exception of that day and scope, in the caller's transaction (the Tasks it
+    reschedules are written in the same one: site/scheduling/recalculation.py)."""
     key = {"day": rule.day, "project_id": rule.project_id, "user_id": rule.user_id}
-    with store.write() as conn:
-        conn.execute(sa.delete(work_days).where(*(work_days.c[k] == v for k, v in key.items())))
-        conn.execute(
-            sa.insert(work_days).values(working=rule.working, description=rule.description, **key)
-        )
+    conn.execute(sa.delete(work_days).where(*(work_days.c[k] == v for k, v in key.items())))
+    conn.execute(
+        sa.insert(work_days).values(working=rule.working, description=rule.description, **key)
+    )
 
 
 # -- Action Menu Item secrets -------------------------------------------------------------------

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import BooleanClauseList, Grouping
 
 from callsheet.faults import FilterFault
 from callsheet.schema.model import Schema
@@ -30,6 +32,20 @@ if TYPE_CHECKING:
 
 MATCH_ALL = {"all": True, "and": True, "any": False, "or": False}
 MAX_DEPTH = 64
+# Both databases store 64-bit integers: a larger filter value could never match, and binding it
+# fails inside the driver. A Fault says so instead.
+MIN_INT64, MAX_INT64 = -(2**63), 2**63 - 1
+# The operators that order values: they have nothing to compare None with.
+ORDERING_OPERATORS = frozenset({"less_than", "greater_than"})
+# SQLite refuses LIKE patterns over 50,000 bytes ("pattern too complex"); a filter text this long
+# is no search anyone types, so both databases refuse it clearly.
+MAX_PATTERN_CHARS = 10_000
+PATTERN_OPERATORS = frozenset(
+    {"contains", "not_contains", "starts_with", "ends_with", "name_contains", "name_not_contains"}
+)
+# SQLite parses `a OR b OR c ...` into a tree as deep as the list is long and refuses depth 1000
+# ("Expression tree is too large"): a group of more children is built as a balanced tree.
+FLAT_GROUP_SIZE = 64
 
 
 @dataclass(frozen=True)
@@ -157,7 +173,28 @@ def _condition(
     if not isinstance(operator, str):
         raise FilterFault(f"Filter on {path!r} needs a relation name, got {operator!r}.")
     parsed = parse_path(schema, entity_type, path, operation=operation)
+    for value in values:
+        _check_value(path, operator, value, 0)
+    if operator in ORDERING_OPERATORS and (not values or values[0] is None):
+        raise FilterFault(f"Filter {path!r} {operator} needs a value to compare with, got None.")
     return FilterCondition(parsed, operator, tuple(values))
+
+
+def _check_value(path: Any, operator: str, value: Any, depth: int) -> None:
+    """Refuse values no database column can hold (see MAX_INT64, MAX_PATTERN_CHARS)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        if not MIN_INT64 <= value <= MAX_INT64:
+            raise FilterFault(f"Filter {path!r} {operator}: {value} is beyond a 64-bit integer.")
+    elif isinstance(value, str):
+        if operator in PATTERN_OPERATORS and len(value) > MAX_PATTERN_CHARS:
+            raise FilterFault(
+                f"Filter {path!r} {operator}: the text is longer than {MAX_PATTERN_CHARS} "
+                "characters."
+            )
+    elif isinstance(value, dict | list | tuple) and depth < MAX_DEPTH:
+        items = value.values() if isinstance(value, dict) else value
+        for item in items:
+            _check_value(path, operator, item, depth + 1)
 
 
 class FilterCompiler:
@@ -174,7 +211,7 @@ class FilterCompiler:
         parts = [self.compile(child, table) for child in node.children]
         if not parts:
             return sa.true()  # an empty group matches everything
-        return sa.and_(*parts) if node.match_all else sa.or_(*parts)
+        return _balanced(operators.and_ if node.match_all else operators.or_, parts)
 
     def visit_condition(self, node: FilterCondition, table: FromClause) -> SqlCondition:
         values = list(node.values)
@@ -201,7 +238,12 @@ class FilterCompiler:
         """The condition on `table` rows, following `hops` to the final field."""
         if not hops:
             f = node.path.field
-            return kind_of(f).condition(f, table, operator, values, self.store, self.scope)
+            try:
+                return kind_of(f).condition(f, table, operator, values, self.store, self.scope)
+            except OverflowError:  # e.g. in_last [10**12, "DAY"]: no date is that far away
+                raise FilterFault(
+                    f"Filter {node.path.text!r} {operator} {values!r}: the value is out of range."
+                ) from None
         hop = hops[0]
         target = self.store.table(hop.target_type).alias()
         inner = self.through(hops[1:], node, operator, values, target)
@@ -209,3 +251,18 @@ class FilterCompiler:
             target.c._retired_at.is_(None), *self.scope.rows(hop.target_type, target), inner
         )
         return kind_of(hop.field).links_to(hop.field, table, hop.target_type, ids, self.store)
+
+
+def _balanced(operator: Any, parts: list[SqlCondition]) -> SqlCondition:
+    """`parts` joined by AND or OR, as a tree of parenthesised groups of at most FLAT_GROUP_SIZE.
+
+    `sa.or_` flattens nested groups of the same operator back into one long chain, so the
+    groups are built raw (the SQL means the same: AND and OR are associative)."""
+    join = sa.and_ if operator is operators.and_ else sa.or_
+    if len(parts) <= FLAT_GROUP_SIZE:
+        return join(*parts)
+    size = -(-len(parts) // FLAT_GROUP_SIZE)
+    groups = [
+        Grouping(_balanced(operator, parts[i : i + size])) for i in range(0, len(parts), size)
+    ]
+    return BooleanClauseList._construct_raw(operator, groups)

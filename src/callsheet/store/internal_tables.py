@@ -148,3 +148,21 @@ permission_rules = sa.Table(
     sa.Column("rules", sa.Text, nullable=False),
     sa.Column("updated_at", sa.DateTime, nullable=False),
 )
+
+# An import's progress (callsheet.transfer): one row per piece of work, written in the same
+# transaction as the rows it copied, so an import killed at any point resumes where its last
+# commit left it, with nothing missing or doubled. `phase` is what is copied ("live", "retired",
+# "events", "files", ...); a row with phase "source" names the site copied from (in `note`).
+transfer_progress = sa.Table(
+    "_cs_transfer_progress",
+    metadata,
+    sa.Column("phase", sa.String(32), primary_key=True),
+    sa.Column("entity_type", sa.String(64), primary_key=True),
+    sa.Column("chunk_start", sa.Integer, primary_key=True),
+    sa.Column("chunk_end", sa.Integer, nullable=False),
+    sa.Column("last_id", sa.Integer, nullable=False),
+    sa.Column("copied", sa.Integer, nullable=False),
+    sa.Column("done", sa.Boolean, nullable=False),
+    sa.Column("note", sa.Text, nullable=True),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+)

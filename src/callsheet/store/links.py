@@ -146,7 +146,14 @@ def _write_connection(
         for target_type, target_id in added
     ]
     if rows:
-        conn.execute(sa.insert(table), rows)
+        from callsheet.store.rows import first_id_under_floor
+
+        floor_id = first_id_under_floor(conn, store, storage.connection_type)
+        if floor_id is not None:  # a site kept in step with another creates above its ids
+            conn.execute(sa.insert(table), [{**rows[0], "id": floor_id}])
+            rows = rows[1:]
+        if rows:
+            conn.execute(sa.insert(table), rows)
 
 
 def _write_reverse_entity(

@@ -38,7 +38,8 @@ def resolve_local_link(
         .where(table.c._retired_at.is_(None))
         .order_by(table.c.id)
     ).all()
-    storage, relative = None, None
+    storage: Any = None  # the LocalStorage row the path is under
+    relative = ""
     if value.get("local_path"):
         path = _normalized(str(value["local_path"]))
         best = -1
@@ -68,7 +69,7 @@ def resolve_local_link(
                 f"{field.qualified_name}: a local link needs a known 'local_storage' and a "
                 "forward-slash 'relative_path'."
             )
-    paths = {}
+    paths: dict[str, str | None] = {}
     for platform, column in PLATFORM_COLUMNS.items():
         root = getattr(storage, column)
         if not root:

@@ -76,7 +76,8 @@ def _one(
         )
     name = preset["preset_name"]
     if name == "LATEST":
-        key = (entity_type, preset.get("latest_by"))
+        latest_by = preset.get("latest_by")
+        key = (entity_type, latest_by if isinstance(latest_by, str) else None)
         if key not in _LATEST:
             valid = sorted(by for t, by in _LATEST if t == entity_type)
             raise FilterFault(

@@ -535,3 +535,13 @@ def display_names(
                     "name": name,
                 }
     return names
+
+
+def count(conn: Connection, store: Store, request: ReadRequest, scope: ReadScope) -> int:
+    """How many rows a find matches for a reader who sees `scope`, in one COUNT query (the
+    `entity_count` of paging_info)."""
+    table = store.table(request.entity_type)
+    conditions = base_conditions(store, request, table, scope)
+    conditions.append(FilterCompiler(store, scope).compile(request.filters, table))
+    statement = sa.select(sa.func.count()).select_from(table).where(*conditions)
+    return int(conn.execute(statement).scalar_one())

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -32,6 +33,10 @@ class RoleRow:
     entity_type: str | None
 
 
+def _role(row: Any) -> RoleRow:  # a Row of _role_columns
+    return RoleRow(row.id, row.display_name, row.code, row.entity_type)
+
+
 def _role_columns(store: Store) -> tuple[sa.Table, tuple[sa.ColumnElement[object], ...]]:
     roles = store.table(ROLE_TYPE)
     return roles, (roles.c.id, roles.c.display_name, roles.c.code, roles.c.entity_type)
@@ -52,7 +57,7 @@ def live_role(store: Store, role_id: int) -> RoleRow | None:
         row = conn.execute(
             sa.select(*columns).where(roles.c.id == role_id, roles.c[RETIRED_COLUMN].is_(None))
         ).first()
-    return RoleRow(*row) if row is not None else None
+    return _role(row) if row is not None else None
 
 
 def role_by_code(store: Store, code: str) -> RoleRow | None:
@@ -64,7 +69,7 @@ def role_by_code(store: Store, code: str) -> RoleRow | None:
             .where(roles.c.code == code, roles.c[RETIRED_COLUMN].is_(None))
             .order_by(roles.c.id)
         ).first()
-    return RoleRow(*row) if row is not None else None
+    return _role(row) if row is not None else None
 
 
 def live_roles(store: Store) -> list[RoleRow]:
@@ -74,7 +79,7 @@ def live_roles(store: Store) -> list[RoleRow]:
         rows = conn.execute(
             sa.select(*columns).where(roles.c[RETIRED_COLUMN].is_(None)).order_by(roles.c.id)
         ).all()
-    return [RoleRow(*row) for row in rows]
+    return [_role(row) for row in rows]
 
 
 def rules_document(store: Store, role_id: int) -> str | None:

@@ -16,6 +16,14 @@ from sqlalchemy.engine import Connection
 
 from callsheet.store.store import RETIRED_COLUMN, Store
 
+
+def first_id_under_floor(conn: Connection, store: Store, entity_type: str) -> int | None:
+    """The id a create must take under an id floor (store/bulk.py), else None."""
+    from callsheet.store.bulk import first_id_under_floor as under_floor
+
+    return under_floor(conn, store, entity_type)
+
+
 # ids are 32-bit on both databases: a larger one cannot exist (nor be bound on PostgreSQL).
 MIN_ID = 1
 MAX_ID = 2**31 - 1
@@ -24,8 +32,13 @@ MAX_ID = 2**31 - 1
 def insert_row(conn: Connection, store: Store, entity_type: str, row: Mapping[str, Any]) -> int:
     """Insert one row; its new id."""
     table = store.table(entity_type)
+    floor_id = first_id_under_floor(conn, store, entity_type)
+    if floor_id is not None:  # a site kept in step with another creates above its ids
+        row = {**row, "id": floor_id}
     # Parameters apart from the statement, so SQLAlchemy reuses the compiled INSERT.
-    return int(conn.execute(table.insert(), dict(row)).inserted_primary_key[0])
+    inserted = conn.execute(table.insert(), dict(row)).inserted_primary_key
+    assert inserted is not None  # every entity table has an autoincrement id
+    return int(inserted[0])
 
 
 def insert_rows(
@@ -34,6 +47,10 @@ def insert_rows(
     """Insert rows in their order with one statement per run of rows setting the same columns;
     their new ids, in order."""
     table = store.table(entity_type)
+    floor_id = first_id_under_floor(conn, store, entity_type) if rows else None
+    if floor_id is not None:  # the first row takes the floor; the rest follow it
+        first = insert_row(conn, store, entity_type, rows[0])
+        return [first, *insert_rows(conn, store, entity_type, rows[1:])]
     ids: list[int] = [0] * len(rows)
     runs: list[list[int]] = []
     for position, row in enumerate(rows):
@@ -63,7 +80,8 @@ def entity_row(
     if not MIN_ID <= entity_id <= MAX_ID:
         return None
     table = store.table(entity_type)
-    return conn.execute(sa.select(table).where(table.c.id == entity_id)).mappings().first()
+    found = conn.execute(sa.select(table).where(table.c.id == entity_id)).mappings().first()
+    return None if found is None else dict(found)
 
 
 def project_id_of(conn: Connection, store: Store, entity_type: str, entity_id: int) -> int | None:
@@ -103,7 +121,7 @@ def live_connection(
 ) -> int | None:
     """The live connection row linking each side field to its (type, id), if there is one."""
     c = store.table(connection_type).c
-    conditions = [c[RETIRED_COLUMN].is_(None)]
+    conditions: list[sa.ColumnElement[bool]] = [c[RETIRED_COLUMN].is_(None)]
     for side, (target_type, target_id) in sides.items():
         conditions += [c[f"{side}__type"] == target_type, c[f"{side}__id"] == target_id]
     return conn.execute(sa.select(c.id).where(*conditions)).scalar()  # type: ignore[no-any-return]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -22,15 +23,16 @@ from callsheet.schema.model import Field, Schema, field_to_data
 from callsheet.store import internal_tables, migrations
 from callsheet.store.dialects import WRITE_OPTION, Dialect, create_dialect
 from callsheet.store.event_signals import EVENTS_CHANNEL, EventSignals, EventWatcher
+from callsheet.store.indexes import value_indexes
 from callsheet.store.kinds import kind_of
 from callsheet.store.secrets import hash_secret
 
 RETIRED_COLUMN = "_retired_at"
 EVENT_COUNTER = "event_log"
-
-# Text columns worth an index: identities and statuses are what studios filter on most.
-INDEXED_TEXT_FIELDS = frozenset({"code", "sg_status_list", "login", "event_type", "content"})
-
+# Raised by every schema change; each process reads it at most once per SCHEMA_REVALIDATE_S and
+# reloads the schema when it moved (how a disabled entity type leaves every server process).
+SCHEMA_COUNTER = "schema"
+SCHEMA_REVALIDATE_S = 1.0
 
 # What one summarize may cost (issue 10 §1.7): groups per grouping level, and the time all its
 # statements may take. A Store attribute each, so a site (or a test) may set its own.
@@ -67,10 +69,15 @@ class Store:
         self._fingerprints: dict[str, str] = {}
         self._plans: dict[Any, Any] = {}
         self.schema = schema
-        for entity in schema:
+        # Other processes' schema changes: the counter's value when this process last looked.
+        self.schema_revalidate_s = SCHEMA_REVALIDATE_S
+        self._schema_generation: int | None = None
+        self._schema_checked_at = float("-inf")
+        for entity in schema.stored_types():  # disabled custom entity slots too
             self._fingerprints[entity.name] = json.dumps(
                 schema.type_data(entity.name), sort_keys=True
             )
+        for entity in schema:
             self._tables[entity.name] = self._entity_table(entity.name)
         self.links = self._link_registry()
 
@@ -114,11 +121,23 @@ class Store:
             dialect.dispose()
             raise
         if exists:
-            schema = cls._load_schema(dialect)
-            return cls(dialect, schema), False
+            generation = cls._stored_generation(dialect)  # before the rows: a later change shows
+            store = cls(dialect, cls._load_schema(dialect))
+            store._schema_generation = generation
+            return store, False
         store = cls(dialect, default_schema)
         store._create()
+        store._schema_generation = 0
         return store, True
+
+    @staticmethod
+    def _stored_generation(dialect: Dialect) -> int:
+        table = internal_tables.counters
+        with dialect.serialized(), dialect.engine.connect() as conn:
+            value = conn.execute(
+                sa.select(table.c.value).where(table.c.name == SCHEMA_COUNTER)
+            ).scalar()
+        return int(value or 0)
 
     @staticmethod
     def _load_schema(dialect: Dialect) -> Schema:
@@ -137,7 +156,7 @@ class Store:
                 sa.insert(self.schema_table),
                 [
                     {"entity_type": t.name, "data": json.dumps(self._type_data(t.name))}
-                    for t in self.schema
+                    for t in self.schema.stored_types()
                 ],
             )
             conn.execute(sa.insert(self.counter_table).values(name=EVENT_COUNTER, value=0))
@@ -175,8 +194,10 @@ class Store:
             return conn.execute(sa.select(sa.func.max(table.c.id))).scalar()  # type: ignore[no-any-return]
 
     # -- tables -------------------------------------------------------------------------------
-    def _entity_table(self, entity_type: str) -> sa.Table:
-        entity = self.schema.entity(entity_type)
+    def _entity_table(self, entity_type: str, schema: Schema | None = None) -> sa.Table:
+        entity = (schema or self.schema).stored(entity_type)
+        if entity is None:
+            raise SchemaFault(f"Entity type {entity_type!r} doesn't exist.")
         key = (entity_type, self._fingerprints[entity_type])
         if key in _TABLES:
             return _TABLES[key]
@@ -188,9 +209,11 @@ class Store:
         for f in entity.fields.values():
             if f.name == "id":
                 continue
-            columns.extend(kind_of(f).columns(f))
-            if f.name in INDEXED_TEXT_FIELDS and kind_of(f).name_indexed:
-                indexes.append(sa.Index(f"ix_{entity_type}_{f.name}", f.name))
+            kind = kind_of(f)
+            field_columns = kind.columns(f)
+            columns.extend(field_columns)
+            if len(field_columns) == 1:
+                indexes += value_indexes(entity_type, f.name, kind, field_columns[0])
         key = (entity_type, self._fingerprints[entity_type])
         if key not in _TABLES:
             _TABLES[key] = sa.Table(entity_type, sa.MetaData(), *columns, *indexes)
@@ -330,6 +353,22 @@ class Store:
         with self.read() as conn:
             return resolve_local_link(conn, self, field, value)
 
+    def live_count(self, entity_type: str) -> int:
+        """How many live records a stored type's table holds (a disabled slot's too)."""
+        entity = self.schema.stored(entity_type)
+        if entity is None:
+            raise SchemaFault(f"Entity type {entity_type!r} doesn't exist.")
+        table = self._entity_table(entity_type)
+        with self.read() as conn:
+            if not sa.inspect(conn).has_table(table.name):
+                return 0
+            count = conn.execute(
+                sa.select(sa.func.count())
+                .select_from(table)
+                .where(table.c[RETIRED_COLUMN].is_(None))
+            ).scalar()
+        return int(count or 0)
+
     # -- schema changes -----------------------------------------------------------------------
     def add_field(self, conn: Connection, new_field: Field) -> None:
         """Add a field: its columns (ALTER TABLE) and its record in the stored schema."""
@@ -364,14 +403,97 @@ class Store:
             .where(self.schema_table.c.entity_type == entity_type)
             .values(data=json.dumps(data))
         )
+        self._bump_schema_generation(conn)
         self._install(schema, entity_type)
+
+    def put_entity_types(self, conn: Connection, schema: Schema, entity_types: list[str]) -> None:
+        """Store the records of some types of `schema` and make it this store's schema.
+
+        A type stored for the first time (a custom entity slot enabled once) gets its row in
+        the stored schema and its table; a disabled type keeps both, rows and all, so enabling
+        it again brings its records back.
+        """
+        for entity_type in entity_types:
+            data = json.dumps(schema.type_data(entity_type))
+            updated = conn.execute(
+                sa.update(self.schema_table)
+                .where(self.schema_table.c.entity_type == entity_type)
+                .values(data=data)
+            ).rowcount
+            if not updated:
+                conn.execute(
+                    sa.insert(self.schema_table).values(entity_type=entity_type, data=data)
+                )
+        self._bump_schema_generation(conn)
+        for entity_type in entity_types:
+            entity = schema.stored(entity_type)
+            if entity is not None and entity.enabled:
+                self._fingerprints[entity_type] = json.dumps(
+                    schema.type_data(entity_type), sort_keys=True
+                )
+                self._entity_table(entity_type, schema).create(conn, checkfirst=True)
+        for entity_type in entity_types:
+            self._install(schema, entity_type)
+
+    def lock_schema(self, conn: Connection) -> None:
+        """Take the schema lock for the rest of the caller's write transaction and bring this
+        process's schema up to what is stored (a change computed after this cannot lose
+        another process's change; PostgreSQL: the counter row stays locked until commit)."""
+        self._bump_schema_generation(conn)
+        self.refresh_schema()
+        table = self.counter_table
+        value = conn.execute(
+            sa.select(table.c.value).where(table.c.name == SCHEMA_COUNTER)
+        ).scalar_one()
+        self._schema_generation = int(value)
+
+    def _bump_schema_generation(self, conn: Connection) -> None:
+        table = self.counter_table
+        updated = conn.execute(
+            sa.update(table).where(table.c.name == SCHEMA_COUNTER).values(value=table.c.value + 1)
+        ).rowcount
+        if not updated:
+            conn.execute(sa.insert(table).values(name=SCHEMA_COUNTER, value=1))
+        value = conn.execute(
+            sa.select(table.c.value).where(table.c.name == SCHEMA_COUNTER)
+        ).scalar_one()
+        # This process has the new schema already: when no other change came between, the next
+        # look has nothing to reload. (After a rollback the counter is behind ours, so the next
+        # look reloads the stored rows, which undoes the change installed here.)
+        known = self._schema_generation
+        self._schema_generation = int(value) if known is not None and value == known + 1 else -1
 
     def _install(self, schema: Schema, entity_type: str) -> None:
         self._plans = {}  # plans hold columns of the old tables
         self.schema = schema
         self._fingerprints[entity_type] = json.dumps(schema.type_data(entity_type), sort_keys=True)
-        self._tables[entity_type] = self._entity_table(entity_type)
+        entity = schema.stored(entity_type)
+        if entity is not None and entity.enabled:
+            self._tables[entity_type] = self._entity_table(entity_type)
+        else:  # a disabled custom entity slot: no statement may reach its rows
+            self._tables.pop(entity_type, None)
         self.links = self._link_registry()
+
+    def revalidate_schema(self) -> bool:
+        """Reload the schema when another process changed it since the last look (looks at most
+        once per `schema_revalidate_s`); True when it was reloaded."""
+        if self.dialect.in_memory:  # no other process can reach this database
+            return False
+        now = time.monotonic()
+        if now - self._schema_checked_at < self.schema_revalidate_s:
+            return False
+        with self.read() as conn:
+            value = conn.execute(
+                sa.select(self.counter_table.c.value).where(
+                    self.counter_table.c.name == SCHEMA_COUNTER
+                )
+            ).scalar()
+        generation = int(value or 0)
+        self._schema_checked_at = now
+        if generation == self._schema_generation:
+            return False
+        self._schema_generation = generation
+        return self.refresh_schema()
 
     def refresh_schema(self) -> bool:
         """Reload the schema if another process changed it; True when something changed."""

@@ -52,14 +52,23 @@ class VisibilityRules(Protocol):
 
     actor_type: str
     actor_id: int
-    is_admin: bool
-    # Readers who may see the projects they are members of only (and what belongs to them).
-    assigned_projects_only: bool
-    # Field names the reader may not see, by entity type ("*" for every type): event rows about
-    # changes of those fields are hidden too.
-    hidden_fields: Mapping[str, Collection[str]]
-    # Event types only the person who caused them sees (an Action Menu Item's payload).
-    private_event_types: Collection[str]
+
+    @property
+    def is_admin(self) -> bool: ...
+
+    @property
+    def assigned_projects_only(self) -> bool:
+        """Readers who may see the projects they are members of only (and what belongs to
+        them)."""
+
+    @property
+    def hidden_fields(self) -> Mapping[str, Collection[str]]:
+        """Field names the reader may not see, by entity type ("*" for every type): event rows
+        about changes of those fields are hidden too."""
+
+    @property
+    def private_event_types(self) -> Collection[str]:
+        """Event types only the person who caused them sees (an Action Menu Item's payload)."""
 
     @property
     def visibility_key(self) -> Hashable:

@@ -17,8 +17,9 @@ STATIC_DIR = Path(__file__).parent / "static"
 
 
 # Each area of the page is one module with a `routes()` function; an area not written yet is
-# simply absent (importlib finds none), so areas can land one at a time.
-AREAS = ("signin", "home", "rpc", "grid", "detail", "admin", "action_menu")
+# simply absent (importlib finds none), so areas can land one at a time. `schedule` comes before
+# `grid`, whose /project/{id}/{entity_type} would take /project/{id}/schedule.
+AREAS = ("signin", "home", "rpc", "schedule", "grid", "detail", "admin", "action_menu")
 
 
 def web_routes() -> list[BaseRoute]:

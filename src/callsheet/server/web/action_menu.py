@@ -34,9 +34,11 @@ MAX_TEXT = 1000
 MAX_COLUMNS = 200
 
 
-def _int(value: Any, what: str, *, optional: bool = False) -> int | None:
-    if value is None and optional:
-        return None
+def _optional_int(value: Any, what: str) -> int | None:
+    return None if value is None else _int(value, what)
+
+
+def _int(value: Any, what: str) -> int:
     if isinstance(value, str) and value.isdigit():
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -71,7 +73,7 @@ def page_state(request: Request, site: Site, body: dict[str, Any]) -> PageState:
         selected = state.get("selected_ids") or []
     if not isinstance(selected, list) or len(selected) > MAX_SELECTED:
         raise ValueFault("selected_ids must be a list of ids.")
-    selected_ids = tuple(_int(i, "A selected id") or 0 for i in selected)
+    selected_ids = tuple(_int(i, "A selected id") for i in selected)
     project = state.get("project")
     project_id = _int(project.get("id"), "project id") if isinstance(project, dict) else None
     filters = state.get("filters")
@@ -90,7 +92,7 @@ def page_state(request: Request, site: Site, body: dict[str, Any]) -> PageState:
         filters=filters if not single else None,
         project_id=project_id,
         title=_text(state.get("title"), "title"),
-        page_id=_int(state.get("page_id"), "page_id", optional=True),
+        page_id=_optional_int(state.get("page_id"), "page_id"),
         view=_text(state.get("view"), "view") or "Default",
         columns=tuple(
             (
@@ -139,7 +141,7 @@ async def menu_items(request: Request, session: WebSession, payload: Any) -> Any
     if not isinstance(payload, dict):
         raise ValueFault("Expected {entity_type, project_id}.")
     entity_type = _entity_type(site, payload.get("entity_type"))
-    project_id = _int(payload.get("project_id") or None, "project_id", optional=True)
+    project_id = _optional_int(payload.get("project_id") or None, "project_id")
 
     def load() -> list[dict[str, Any]]:
         items = action_menu.menu_items(site, session.actor, entity_type, project_id)

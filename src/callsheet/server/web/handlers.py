@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from callsheet.faults import Fault
+from callsheet.faults import Fault, NotFoundFault
 from callsheet.server.forms import Form, read_form
 from callsheet.server.web.rendering import render
 from callsheet.server.web.sessions import (
@@ -95,11 +95,25 @@ def page(
                 return await handler(request, session)
             except Fault as fault:
                 status = 403 if isinstance(fault, NotAdminFault) else 400
+                if isinstance(fault, NotFoundFault):
+                    status = 404
                 return render(request, "error.html", status_code=status, message=str(fault))
 
         return endpoint
 
     return decorate
+
+
+# Record ids are 64-bit: a longer run of digits in a URL names nothing (and must not reach SQL).
+MAX_ID_DIGITS = 18
+
+
+def path_id(request: Request, name: str, what: str) -> int:
+    """The positive record id in the URL's `name` part, or the page's not-found Fault."""
+    raw = str(request.path_params[name])
+    if not raw.isdigit() or len(raw) > MAX_ID_DIGITS or int(raw) == 0:
+        raise NotFoundFault(f"There is no {what} {raw!r}.")
+    return int(raw)
 
 
 def json_response(value: Any, status_code: int = 200) -> Response:

@@ -121,7 +121,7 @@ class RuleBook:
 
 
 def rules_of_role(
-    name: str, code: str | None, actor_type: str | None, stored: str | None
+    name: str | None, code: str | None, actor_type: str | None, stored: str | None
 ) -> RoleRules:
     """A role's rules from its stored document, else its code's defaults, else no access."""
     name = name or code or "(unnamed role)"

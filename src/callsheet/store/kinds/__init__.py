@@ -7,6 +7,7 @@ from callsheet.store.kinds import (  # noqa: F401  (importing registers each kin
     documents,
     links,
     numbers,
+    pivot,
     tags,
     text,
 )

@@ -58,6 +58,9 @@ class FieldKind:
     read_apart: ClassVar[bool] = False
     # Text worth an index when the field's name is one studios filter on (store.py).
     name_indexed: ClassVar[bool] = False
+    # Equality filters compare lower(column) (case-insensitive text): such an indexed field also
+    # gets an index on lower(column) (store/indexes.py).
+    compared_folded: ClassVar[bool] = False
     # Summary types this family accepts (record_count is handled for every field).
     summaries: ClassVar[tuple[str, ...]] = ("record_count", "count")
     groupings: ClassVar[tuple[str, ...]] = ("exact",)

@@ -26,7 +26,7 @@ PASSWORD_MASK = "*******"
 
 
 class ComputedKind(FieldKind):
-    data_types = ("summary", "pivot_column", "calculated", "system_task_type")
+    data_types = ("summary", "calculated", "system_task_type")  # pivot_column: pivot.py
     sortable = False
     writable = False
     summaries = ()

@@ -79,6 +79,7 @@ class TextKind(ScalarKind):
     operators = TEXT_OPERATORS
     sql_type = sa.Text
     name_indexed = True  # codes, statuses, logins: what studios filter on most
+    compared_folded = True
     groupings = ("exact", "firstletter")
 
     def to_stored(self, field: Field, value: Any, store: Store) -> Any:
@@ -144,6 +145,7 @@ class ChoiceKind(TextKind):
 
     data_types = ("list", "status_list")
     operators = EQUALITY_OPERATORS
+    compared_folded = False  # valid values are compared as stored (compare_value below)
     groupings = ("exact",)
 
     summaries = (

@@ -14,7 +14,16 @@ from starlette.routing import BaseRoute
 
 # In menu order. "permissions" is the Permissions page, written with the permission rules; it is
 # picked up when its module exists.
-PAGES = ("scripts", "people", "action_menu_items", "fields", "permissions", "event_log")
+PAGES = (
+    "scripts",
+    "people",
+    "action_menu_items",
+    "fields",
+    "entities",
+    "permissions",
+    "event_log",
+    "task_templates",
+)
 
 
 def routes() -> list[BaseRoute]:

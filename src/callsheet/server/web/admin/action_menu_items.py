@@ -23,7 +23,7 @@ from callsheet.server.web.admin.access import (
     render_admin,
     text,
 )
-from callsheet.server.web.handlers import page, read_page_form
+from callsheet.server.web.handlers import page, path_id, read_page_form
 from callsheet.server.web.sessions import WebSession
 from callsheet.site import action_menu
 from callsheet.site.accounts import permission_groups
@@ -221,7 +221,7 @@ async def _save(request: Request, session: WebSession, item_id: int | None) -> R
         saved_id = await run_in_threadpool(save)
     except Fault as fault:
         # the token is never echoed back into the page, not even after a mistake
-        posted = {key: value for key, value in fields.items() if key != "secret_token"}
+        posted: dict[str, Any] = {k: v for k, v in fields.items() if k != "secret_token"}
         posted.update({name: fields.get(name) == "on" for name in CHECKBOXES})
         posted["permissions_groups"] = [int(v) for v in group_values if v.isdigit()]
         posted["projects"] = [int(v) for v in project_values if v.isdigit()]
@@ -232,7 +232,7 @@ async def _save(request: Request, session: WebSession, item_id: int | None) -> R
 
 
 def _item_id(request: Request) -> int:
-    return int(request.path_params["item_id"])
+    return path_id(request, "item_id", "Action Menu Item")
 
 
 @page(admin=True)

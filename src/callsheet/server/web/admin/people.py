@@ -23,7 +23,7 @@ from callsheet.server.web.admin.access import (
     render_admin,
     text,
 )
-from callsheet.server.web.handlers import page, read_page_form
+from callsheet.server.web.handlers import page, path_id, read_page_form
 from callsheet.server.web.sessions import WebSession
 from callsheet.site.accounts import (
     DEFAULT_PERSON_ROLE,
@@ -173,7 +173,7 @@ async def person_create(request: Request, session: WebSession) -> Response:
 
 
 def _person_id(request: Request) -> int:
-    return int(request.path_params["person_id"])
+    return path_id(request, "person_id", "person")
 
 
 def _load_person(site: Site, actor: Actor, person_id: int) -> dict[str, Any]:

@@ -35,7 +35,7 @@ from callsheet.server.web.admin.permission_conditions import (
     preset_data,
     preset_keys,
 )
-from callsheet.server.web.handlers import page, read_page_form
+from callsheet.server.web.handlers import page, path_id, read_page_form
 from callsheet.server.web.sessions import WebSession
 from callsheet.site.accounts import DEFAULT_PERSON_ROLE, DEFAULT_SCRIPT_ROLE
 from callsheet.site.permissions import (
@@ -346,7 +346,7 @@ def role_model(site: Site, role_id: int, rules: RoleRules) -> dict[str, Any]:
 def _types_data(site: Site, rules: RoleRules) -> list[dict[str, Any]]:
     """Every entity type the matrix can show: enabled ones and any the role has rules for."""
     mentioned = set(rules.entities) | {key.partition(".")[0] for key in rules.fields}
-    found = []
+    found: list[dict[str, Any]] = []
     for entity in site.schema:
         if not entity.visible and entity.name not in mentioned:
             continue
@@ -372,7 +372,7 @@ def _types_data(site: Site, rules: RoleRules) -> list[dict[str, Any]]:
 async def role_page(request: Request, session: WebSession) -> Response:
     """GET /admin/permissions/{id}: a role's matrix, conditions, field rules and settings."""
     site: Site = request.app.state.site
-    role_id = int(request.path_params["role_id"])
+    role_id = path_id(request, "role_id", "permission role")
 
     def load() -> dict[str, Any]:
         rules = _find_role(site, role_id)
@@ -458,7 +458,7 @@ def rules_from_page(rules: RoleRules, posted: Any) -> RoleRules:
 async def save_rules(request: Request, session: WebSession, payload: Any) -> Any:
     """POST /admin/permissions/{id}/rules {rules}: give the role these rules, all or nothing."""
     site: Site = request.app.state.site
-    role_id = int(request.path_params["role_id"])
+    role_id = path_id(request, "role_id", "permission role")
 
     def save() -> dict[str, Any]:
         current = _find_role(site, role_id)

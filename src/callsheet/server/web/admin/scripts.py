@@ -16,7 +16,7 @@ from starlette.routing import Route
 from callsheet.faults import Fault, NotFoundFault
 from callsheet.server.web.admin.access import notice_of, redirect, render_admin, text
 from callsheet.server.web.admin.event_log import EventQuery, read_older
-from callsheet.server.web.handlers import page, read_page_form
+from callsheet.server.web.handlers import page, path_id, read_page_form
 from callsheet.server.web.sessions import WebSession
 from callsheet.site.accounts import (
     DEFAULT_SCRIPT_ROLE,
@@ -160,7 +160,7 @@ async def _script_page(
 
 
 def _script_id(request: Request) -> int:
-    return int(request.path_params["script_id"])
+    return path_id(request, "script_id", "script")
 
 
 @page(admin=True)

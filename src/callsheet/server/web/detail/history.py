@@ -63,7 +63,8 @@ class HistoryPage:
 def _entry(entity: EntityType, event: dict[str, Any]) -> HistoryEntry:
     event_type = str(event.get("event_type") or "")
     action = ACTIONS.get(event_type.rsplit("_", 1)[-1], "other")
-    meta = event.get("meta") if isinstance(event.get("meta"), dict) else {}
+    found_meta = event.get("meta")
+    meta: dict[str, Any] = found_meta if isinstance(found_meta, dict) else {}
     entry = HistoryEntry(
         id=event["id"],
         created_at=event.get("created_at"),

@@ -114,7 +114,7 @@ def read_notes(
                 if owner in threads:
                     threads[owner].replies.append(reply)
     except Fault as fault:
-        return NotesPanel([], 0, False, fault.message)
+        return NotesPanel([], 0, False, error=fault.message)
     return NotesPanel(list(threads.values()), total, can_add, can_reply)
 
 

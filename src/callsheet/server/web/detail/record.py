@@ -360,7 +360,7 @@ def load_record(site: Site, actor: Actor, entity_type: str, entity_id: int) -> D
     project = found.get("project") if entity.is_project_entity else None
     if entity_type == "Project":
         project = {"type": "Project", "id": entity_id}
-    wire = site.schema_field_read(actor, entity_type, project=project)
+    wire = site.schema_field_read(actor, entity_type, project_entity=project)
     shown = [f for f in entity.fields.values() if _visible(f, wire.get(f.name), permissions)]
     record = site.find_one(actor, entity_type, [["id", "is", entity_id]], [f.name for f in shown])
     if record is None:  # retired between the two reads

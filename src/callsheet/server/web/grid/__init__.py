@@ -19,10 +19,10 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from callsheet.faults import NotFoundFault, ValueFault
+from callsheet.faults import ValueFault
 from callsheet.server.web import pages
 from callsheet.server.web.grid import columns, rows
-from callsheet.server.web.handlers import action, page
+from callsheet.server.web.handlers import action, page, path_id
 from callsheet.server.web.rendering import environment, render
 from callsheet.server.web.sessions import WebSession
 from callsheet.site.actor import SYSTEM
@@ -61,10 +61,7 @@ def _page_redirect(found: dict[str, Any]) -> Response:
 
 
 def _project_id(request: Request) -> int:
-    raw = request.path_params["project_id"]
-    if not raw.isdigit():
-        raise NotFoundFault(f"There is no project {raw!r}.")
-    return int(raw)
+    return path_id(request, "project_id", "project")
 
 
 async def _open(
@@ -165,11 +162,9 @@ def _add_fields(
 @page()
 async def page_view(request: Request, session: WebSession) -> Response:
     """GET /page/{page_id}: the grid of a Page; opening it sets its `last_accessed`."""
-    raw = request.path_params["page_id"]
-    if not raw.isdigit():
-        raise NotFoundFault(f"There is no page {raw!r}.")
+    page_id = path_id(request, "page_id", "page")
     site = request.app.state.site
-    context = await run_in_threadpool(grid_context, site, session, int(raw))
+    context = await run_in_threadpool(grid_context, site, session, page_id)
     return render(request, "grid.html", active_entity_type=context["entity_type"], **context)
 
 

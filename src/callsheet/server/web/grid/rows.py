@@ -29,6 +29,15 @@ def _int(value: Any, what: str, minimum: int = 0) -> int:
     return value
 
 
+def _entity_type(site: Site, payload: dict[str, Any]) -> str:
+    """The payload's entity type, checked against the schema (a Fault names a wrong one)."""
+    entity_type = payload.get("entity_type")
+    if not isinstance(entity_type, str):
+        raise ValueFault(f"entity_type must be an entity type's name, got {entity_type!r}.")
+    site.schema.entity(entity_type)
+    return entity_type
+
+
 def page_filters(project_id: int | None, filters: Any) -> dict[str, Any]:
     """The user's filters, inside the page's project when it has one."""
     if filters in (None, {}, []):
@@ -80,8 +89,7 @@ def grid_sorts(site: Site, entity_type: str, sorts: Any) -> list[dict[str, str]]
 
 def read_rows(site: Site, actor: Actor, payload: dict[str, Any]) -> dict[str, Any]:
     """One page of the grid: `{rows, total, page, per_page}`."""
-    entity_type = payload.get("entity_type")
-    site.schema.entity(entity_type)
+    entity_type = _entity_type(site, payload)
     project_id = payload.get("project_id")
     if project_id is not None:
         _int(project_id, "project_id", 1)
@@ -127,8 +135,7 @@ def _deep_page(site: Site, actor: Actor, request: Any, fields: list[str]) -> lis
 
 def refresh_rows(site: Site, actor: Actor, payload: dict[str, Any]) -> dict[str, Any]:
     """Rows by id (after an edit, or when a script changed them): `{rows}`; gone ids are absent."""
-    entity_type = payload.get("entity_type")
-    site.schema.entity(entity_type)
+    entity_type = _entity_type(site, payload)
     ids = payload.get("ids")
     if not isinstance(ids, list) or not all(
         isinstance(i, int) and not isinstance(i, bool) for i in ids
@@ -212,8 +219,7 @@ def search_entities(site: Site, actor: Actor, payload: dict[str, Any]) -> list[d
 
 def all_ids(site: Site, actor: Actor, payload: dict[str, Any]) -> dict[str, Any]:
     """The ids of every row the page's query matches, in the grid's order (an AMI's `ids`)."""
-    entity_type = payload.get("entity_type")
-    site.schema.entity(entity_type)
+    entity_type = _entity_type(site, payload)
     project_id = payload.get("project_id")
     if project_id is not None:
         _int(project_id, "project_id", 1)

@@ -1,0 +1,166 @@
+"""Task templates: the Tasks an entity gets when its `task_template` is set.
+
+A template's tasks are Tasks whose `task_template` is the template. Applying it to an entity
+creates one Task per template task no Task of the entity was made from yet (`template_task`),
+copying the fields ShotGrid copies, then the template's dependencies between the entity's Tasks;
+nothing is removed [shotgun_api3 cookbook "Create a Shot with a Task Template"; sg-groundtruth
+083, 084, 090, 092]. Every Task and TaskDependency is an ordinary create with its event rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from callsheet.site.scheduling.dependencies import Reschedule, reschedule
+from callsheet.site.scheduling.state import state_of
+from callsheet.site.write_context import WriteContext
+from callsheet.store import rows
+from callsheet.store import scheduling as store_scheduling
+from callsheet.store.kinds import LinkRef
+from callsheet.store.links import read_links
+from callsheet.store.scheduling import Edge
+
+# Copied from each template task [sg-groundtruth 083]; dates as the same calendar days.
+COPIED_SCALARS = (
+    "content",
+    "sg_sort_order",
+    "sg_status_list",
+    "duration",
+    "est_in_mins",
+    "sg_description",
+    "milestone",
+    "start_date",
+    "due_date",
+)
+COPIED_LINKS = ("step",)
+COPIED_MULTI_LINKS = ("task_assignees",)
+
+
+@dataclass(frozen=True)
+class Template:
+    """A TaskTemplate's tasks, their copied fields and the dependencies among them."""
+
+    task_ids: list[int]
+    copies: dict[int, dict[str, Any]]
+    edges: list[Edge]
+
+
+def _template_task_data(ctx: WriteContext, task_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Each template task's copied fields, in write form."""
+    entity = ctx.store.schema.entity("Task")
+    multi = {
+        name: read_links(ctx.conn, ctx.store, "Task", name, task_ids)
+        for name in COPIED_MULTI_LINKS
+        if name in entity.fields
+    }
+    datas: dict[int, dict[str, Any]] = {}
+    for task_id in task_ids:
+        row = rows.entity_row(ctx.conn, ctx.store, "Task", task_id)
+        if row is None:
+            continue
+        data: dict[str, Any] = {}
+        for name in COPIED_SCALARS:
+            if name in entity.fields and row.get(name) is not None:
+                data[name] = row[name]
+        for name in COPIED_LINKS:
+            if name in entity.fields and row.get(f"{name}__id") is not None:
+                data[name] = {"type": row[f"{name}__type"], "id": row[f"{name}__id"]}
+        for name, links in multi.items():
+            targets = links.get(task_id, [])
+            live = rows.live_ids(
+                ctx.conn, ctx.store, "HumanUser", [i for t, i in targets if t == "HumanUser"]
+            )
+            groups = rows.live_ids(
+                ctx.conn, ctx.store, "Group", [i for t, i in targets if t == "Group"]
+            )
+            kept = [
+                (t, i)
+                for t, i in targets
+                if (t == "HumanUser" and i in live) or (t == "Group" and i in groups)
+            ]
+            if kept:
+                data[name] = [{"type": t, "id": i} for t, i in kept]
+        datas[task_id] = data
+    return datas
+
+
+def apply_template(
+    ctx: WriteContext, owner: LinkRef, template_id: int, project: LinkRef | None
+) -> list[int]:
+    """Create the template's missing Tasks on `owner` and copy its dependencies; the new ids."""
+    from callsheet.site.writes import create_entities, create_entity  # writes imports this room
+
+    state = state_of(ctx)
+    template = state.templates.get(template_id)
+    if template is None:  # read once per transaction (a batch of Shots applies it many times)
+        task_ids = store_scheduling.template_task_ids(ctx.conn, ctx.store, template_id)
+        template = Template(
+            task_ids,
+            _template_task_data(ctx, task_ids),
+            store_scheduling.edges_into(ctx.conn, ctx.store, task_ids) if task_ids else [],
+        )
+        state.templates[template_id] = template
+    template_tasks = template.task_ids
+    if not template_tasks:
+        return []
+    claims = store_scheduling.claimed_template_tasks(ctx.conn, ctx.store, owner.type, owner.id)
+    missing = [task_id for task_id in template_tasks if task_id not in claims]
+    copies = template.copies
+    deferred = Reschedule()
+    outer, state.deferred = state.deferred, deferred
+    try:
+        datas = []
+        for task_id in missing:
+            data = dict(copies.get(task_id, {}))
+            data["entity"] = {"type": owner.type, "id": owner.id}
+            if project is not None:
+                data["project"] = {"type": "Project", "id": project.id}
+            data["template_task"] = {"type": "Task", "id": task_id}
+            datas.append(data)
+        new_ids = create_entities(ctx, "Task", datas) if datas else []
+        made = dict(zip(missing, new_ids, strict=True))
+        tasks_of = {**claims, **made}
+        template_edges = [
+            edge for edge in template.edges if edge.up in tasks_of and edge.down in tasks_of
+        ]
+        pairs = [(tasks_of[edge.down], tasks_of[edge.up]) for edge in template_edges]
+        claimed = set(claims.values())
+        existing = {  # only Tasks that existed before can have an edge already
+            (edge.down, edge.up)
+            for edge in store_scheduling.edges_between(
+                ctx.conn, ctx.store, [p for p in pairs if p[0] in claimed and p[1] in claimed]
+            )
+        }
+        new_tasks = set(new_ids)
+        fresh: list[dict[str, Any]] = []
+        for edge, (down, up) in zip(template_edges, pairs, strict=True):
+            if (down, up) in existing:
+                continue
+            data = {
+                "task": {"type": "Task", "id": down},
+                "dependent_task": {"type": "Task", "id": up},
+                "dependency_type": edge.dependency_type or "finish-to-start-next-day",
+            }
+            if edge.offset_days is not None:
+                data["offset_days"] = edge.offset_days
+            existing.add((down, up))
+            if down in new_tasks and up in new_tasks:
+                # between Tasks made here: no row links them yet, and the template's own
+                # edges cannot close a loop
+                state.trusted_edges.add((down, up))
+                fresh.append(data)
+            else:
+                create_entity(ctx, "TaskDependency", data)
+        if fresh:
+            create_entities(ctx, "TaskDependency", fresh, fresh_links=True)
+    finally:
+        state.deferred = outer
+        state.trusted_edges.clear()
+    dated = any(
+        copy.get("start_date") is not None or copy.get("due_date") is not None
+        for copy in copies.values()
+    )
+    if dated or claims:  # undated new Tasks: no dependency can place or flag anything
+        reschedule(ctx, deferred)
+    return new_ids

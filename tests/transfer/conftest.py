@@ -1,0 +1,46 @@
+"""A populated source server and a fresh destination site, for the import tests."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))
+
+from live_server import DIALECTS, LiveServer, fresh_database, live_server
+from transfer_helpers import populate
+
+from callsheet.files import FileRoom
+from callsheet.server import Settings
+from callsheet.site.site import Site
+
+
+@pytest.fixture(params=DIALECTS)
+def source(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[LiveServer]:
+    """A populated Callsheet server to copy from."""
+    settings = Settings(threads=8, thumbnail_delay_s=0, data_dir=tmp_path / "source-data")
+    folder = tmp_path / "source"
+    folder.mkdir()
+    with live_server(request, request.param, folder, settings) as server:
+        server.populated = populate(server.script(), tmp_path)  # type: ignore[attr-defined]
+        yield server
+
+
+@pytest.fixture
+def destination(
+    request: pytest.FixtureRequest, source: LiveServer, tmp_path: Path
+) -> Iterator[Site]:
+    """A new site on the same kind of database as the source, with a file store."""
+    folder = tmp_path / "destination"
+    folder.mkdir()
+    with fresh_database(request, source.dialect, folder) as url:
+        site = Site.open(url, pool_size=8)
+        site.files = FileRoom(folder / "files")
+        site.database_url = url  # type: ignore[attr-defined]
+        try:
+            yield site
+        finally:
+            site.close()

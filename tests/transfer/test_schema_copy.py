@@ -1,0 +1,63 @@
+"""The schema step alone (transfer/schema_copy.py), on in-memory sites."""
+
+from __future__ import annotations
+
+import copy
+
+from callsheet.site.actor import SYSTEM
+from callsheet.site.site import Site
+from callsheet.transfer.schema_copy import copied_fields, copy_schema
+
+
+def _source_answers() -> tuple[dict, dict, Site]:
+    source = Site.open(None)
+    source.schema_field_create(
+        SYSTEM,
+        "Shot",
+        "status_list",
+        "Review",
+        {"valid_values": ["ok", "no"], "default_value": "ok"},
+    )
+    source.schema_field_update(
+        SYSTEM, "Shot", "sg_review", {"visible": False}, {"type": "Project", "id": 1}
+    )
+    return source.schema_entity_read(SYSTEM), source.schema_read(SYSTEM), source
+
+
+def test_custom_fields_keep_their_names_properties_and_project_visibility() -> None:
+    entity_read, schema_read, source = _source_answers()
+    per_project = {1: source.schema_read(SYSTEM, {"type": "Project", "id": 1})}
+    destination = Site.open(None)
+    report = copy_schema(destination, entity_read, schema_read, per_project)
+    assert "Shot.sg_review" in report.added
+    here = destination.schema_field_read(SYSTEM, "Shot", "sg_review")["sg_review"]
+    there = source.schema_field_read(SYSTEM, "Shot", "sg_review")["sg_review"]
+    assert here == there
+    in_project = destination.schema_field_read(
+        SYSTEM, "Shot", "sg_review", {"type": "Project", "id": 1}
+    )
+    assert in_project["sg_review"]["visible"]["value"] is False
+    assert "sg_review" in copied_fields(destination, "Shot", schema_read)
+
+
+def test_a_data_type_this_site_cannot_hold_is_skipped_and_reported() -> None:
+    entity_read, schema_read, _ = _source_answers()
+    schema_read = copy.deepcopy(schema_read)
+    strange = copy.deepcopy(schema_read["Shot"]["sg_review"])
+    strange["data_type"]["value"] = "hologram"
+    schema_read["Shot"]["sg_depth"] = strange
+    destination = Site.open(None)
+    report = copy_schema(destination, entity_read, schema_read, {})
+    assert "hologram" in report.skipped["Shot.sg_depth"]
+    assert "sg_depth" not in destination.schema.entity("Shot").fields
+    assert "sg_depth" not in copied_fields(destination, "Shot", schema_read)
+
+
+def test_a_type_the_destination_lacks_and_a_clashing_data_type_are_reported() -> None:
+    entity_read, schema_read, _ = _source_answers()
+    entity_read = {**entity_read, "CustomEntity99": {"name": {"value": "Props", "editable": False}}}
+    destination = Site.open(None)
+    destination.schema_field_create(SYSTEM, "Shot", "text", "Review")
+    report = copy_schema(destination, entity_read, schema_read, {})
+    assert report.missing_types == ["CustomEntity99"]
+    assert "'text'" in report.skipped["Shot.sg_review"]
