@@ -92,7 +92,7 @@ def stored_value(store: Store, f: Field, value: Any) -> Any:
     """A record's value in stored form, checked by the field's kind (links not required to
     exist yet). Upload links keep only what names their Attachment: URLs are minted per read."""
     stored = kind_of(f).to_stored(f, value, _LinksUnchecked(store))  # type: ignore[arg-type]
-    if f.data_type == "url" and isinstance(stored, dict) and stored.get("link_type") == "upload":
+    if f.traits.file_link and isinstance(stored, dict) and stored.get("link_type") == "upload":
         stored = {**stored, "url": ""}
     return stored
 
@@ -126,11 +126,11 @@ def prepare_row(
         if value is None or (isinstance(value, list) and not value):
             continue  # empty: the NULL column (or no link rows) says so already
         kind = kind_of(f)
-        if f.data_type == "image":
+        if f.traits.thumbnail:
             # A thumbnail's stored reference (or a URL kept as text): the caller decides.
             row[name] = value if isinstance(value, str) or value is None else None
             continue
-        if not kind.writable or f.data_type == "password":
+        if not kind.writable or f.traits.secret:
             continue  # computed on read, or a secret no read returns
         try:
             stored = stored_value(store, f, value)
@@ -259,7 +259,7 @@ def write_side_values(
     for item in prepared:
         for f, stored in item.values.values():
             kind = kind_of(f)
-            if f.data_type in ("multi_entity", "addressing"):
+            if f.traits.is_multi_link:
                 links = [(link.type, link.id) for link in stored or []]
                 links = list(dict.fromkeys(links))
                 if not links:

@@ -137,7 +137,7 @@ class Follower:
         for connection_type, column, _ in store.links.connections_of(entity_type):
             relevant = kind == "new_entity"
             f = self.site.schema.entity(entity_type).fields.get(str(attribute))
-            if f is not None and f.data_type in ("multi_entity", "addressing"):
+            if f is not None and f.traits.is_multi_link:
                 storage = store.links.storage(entity_type, f.name)
                 relevant = relevant or (
                     isinstance(storage, ConnectionLink)

@@ -337,7 +337,7 @@ class Importer:
                 f = entity.fields.get(name)
                 if f is None:
                     continue
-                if f.data_type == "image":
+                if f.traits.thumbnail:
                     record[name] = self._fetch_thumbnail(value)
                 elif (
                     entity_type == "Attachment"

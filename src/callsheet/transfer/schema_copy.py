@@ -11,14 +11,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from callsheet.faults import Fault
+from callsheet.schema.data_types import is_known_data_type
 from callsheet.schema.model import Field
 from callsheet.site.bulk_inserts import adopt_fields, adopt_type_names
 from callsheet.site.site import Site
-from callsheet.store.kinds import known_data_types
 
 # Data types whose values are computed by the source and cannot be written (their definitions
 # are copied with the schema; the values are computed here, where Callsheet computes them).
-NOT_COPIED_DATA_TYPES = frozenset({"summary", "pivot_column", "calculated", "password", "query"})
 
 
 @dataclass
@@ -89,7 +88,6 @@ def copy_schema(
 ) -> SchemaCopy:
     """Make the destination's schema the source's (types it lacks are reported, not made)."""
     report = SchemaCopy()
-    known = set(known_data_types())
     names = {}
     for entity_type, answer in entity_read.items():
         if entity_type not in site.schema:
@@ -110,7 +108,7 @@ def copy_schema(
         for name, answer in answers.items():
             qualified = f"{entity_type}.{name}"
             data_type = _value(answer, "data_type")
-            if data_type not in known:
+            if not is_known_data_type(data_type):
                 report.skipped[qualified] = (
                     f"data type {data_type!r} cannot be held by this Callsheet"
                 )
@@ -145,7 +143,8 @@ def copied_fields(site: Site, entity_type: str, schema_read: dict[str, Any]) -> 
     for name, answer in (schema_read.get(entity_type) or {}).items():
         data_type = _value(answer, "data_type")
         f = here.get(name)
-        if f is None or f.data_type != data_type or data_type in NOT_COPIED_DATA_TYPES:
+        # computed fields (query, pivot, calculated) are the source's own; secrets never read
+        if f is None or f.data_type != data_type or f.traits.computed or f.traits.secret:
             continue
         names.append(name)
     return sorted(set(names) | {"id"})
