@@ -199,6 +199,11 @@ def traits_of(data_type: str) -> DataTypeTraits:
     return DATA_TYPES.get(data_type, UNKNOWN)
 
 
+def is_known_data_type(data_type: object) -> bool:
+    """Whether `data_type` names a data type of the table (any value, from any source)."""
+    return isinstance(data_type, str) and data_type in DATA_TYPES
+
+
 def require_data_type(data_type: object) -> DataTypeTraits:
     """The facts of a known data type, or a SchemaFault naming it."""
     traits = DATA_TYPES.get(data_type) if isinstance(data_type, str) else None

@@ -178,6 +178,8 @@ class _VerifiedSecrets:
                 self._seen.popitem(last=False)
 
 
+# A memo of argon2's answer, a pure function of (stored hash, secret): keyed by the stored hash,
+# so a changed secret misses it; another process without it just runs argon2 itself.
 _verified = _VerifiedSecrets()
 
 

@@ -39,8 +39,10 @@ SCHEMA_REVALIDATE_S = 1.0
 SUMMARY_GROUP_LIMIT = 10_000
 READ_TIME_LIMIT_S = 60.0
 
-# Table objects and link registries depend only on the schema, so stores opened on databases
-# with the same schema (every test, every in-process connect()) share them.
+# Table objects and link registries are pure functions of the schema: keyed by the schema's own
+# text (its fingerprint), so stores opened on databases with the same schema (every test, every
+# in-process connect()) share them, and no entry can describe anything but its key. Another
+# process builds the same objects from the same schema; nothing here needs to be seen by it.
 _TABLES: dict[tuple[str, str], sa.Table] = {}
 _LINK_REGISTRIES: dict[int, LinkRegistry] = {}
 

@@ -11,25 +11,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from callsheet.faults import Fault
-from callsheet.schema.data_types import same_data_type
+from callsheet.schema.data_types import is_known_data_type
 from callsheet.schema.model import Field
 from callsheet.site.bulk_inserts import adopt_fields, adopt_type_names
 from callsheet.site.site import Site
-from callsheet.store.kinds import known_data_types
 
 # Data types whose values are computed by the source and cannot be written (their definitions
 # are copied with the schema; the values are computed here, where Callsheet computes them).
-
-
-def _copied(f: Field) -> bool:
-    """Whether a field's values are copied: computed fields (query, pivot, calculated) are the
-    destination's own to compute, and secrets cannot be read."""
-    return not (f.traits.computed or f.traits.secret)
-
-
-def _holdable(name: str, known: set[str]) -> bool:
-    """Whether this Callsheet has a kind for the data type `name`."""
-    return name in known
 
 
 @dataclass
@@ -100,7 +88,6 @@ def copy_schema(
 ) -> SchemaCopy:
     """Make the destination's schema the source's (types it lacks are reported, not made)."""
     report = SchemaCopy()
-    known = set(known_data_types())
     names = {}
     for entity_type, answer in entity_read.items():
         if entity_type not in site.schema:
@@ -121,13 +108,13 @@ def copy_schema(
         for name, answer in answers.items():
             qualified = f"{entity_type}.{name}"
             data_type = _value(answer, "data_type")
-            if not (isinstance(data_type, str) and _holdable(data_type, known)):
+            if not is_known_data_type(data_type):
                 report.skipped[qualified] = (
                     f"data type {data_type!r} cannot be held by this Callsheet"
                 )
                 continue
             present = site.schema.entity(entity_type).fields.get(name)
-            if present is not None and not same_data_type(present.data_type, data_type):
+            if present is not None and present.data_type != data_type:
                 report.skipped[qualified] = (
                     f"the destination's {qualified} is a {present.data_type!r} field, the "
                     f"source's a {data_type!r} field"
@@ -156,7 +143,8 @@ def copied_fields(site: Site, entity_type: str, schema_read: dict[str, Any]) -> 
     for name, answer in (schema_read.get(entity_type) or {}).items():
         data_type = _value(answer, "data_type")
         f = here.get(name)
-        if f is None or not same_data_type(f.data_type, data_type) or not _copied(f):
+        # computed fields (query, pivot, calculated) are the source's own; secrets never read
+        if f is None or f.data_type != data_type or f.traits.computed or f.traits.secret:
             continue
         names.append(name)
     return sorted(set(names) | {"id"})

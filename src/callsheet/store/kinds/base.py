@@ -299,6 +299,7 @@ SUMMARY_VALUES: dict[str, Callable[[FieldKind, Field, Any], Any]] = {
 }
 
 
+# Filled once at import by each kind module's register(): a function of the code, not of a site.
 _KINDS: dict[str, FieldKind] = {}
 
 
