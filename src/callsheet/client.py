@@ -12,7 +12,9 @@ from __future__ import annotations
 import datetime as dt
 import inspect
 import re
+import shutil
 import tempfile
+import weakref
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
@@ -132,7 +134,7 @@ class Shotgun:
         self.config = _config(self, actor)
         self._user_agents = [f"callsheet/{__version__}"]
         self._server_caps: Any = None
-        self._files_dir: tempfile.TemporaryDirectory[str] | None = None
+        self._files_dir: _TemporaryFiles | None = None
 
     # -- what the official client keeps for itself --------------------------------------------
     @property
@@ -366,7 +368,7 @@ def connect(
 
 def _attach_files(
     site: Site, url_or_path: str | None, files_dir: str | Path | None
-) -> tempfile.TemporaryDirectory[str] | None:
+) -> _TemporaryFiles | None:
     """Give the site its file store; a temporary folder (returned, to remove on close) when
     there is no obvious place."""
     from callsheet.files import FileRoom
@@ -375,10 +377,23 @@ def _attach_files(
     if files_dir is None and url_or_path is not None and "://" not in url_or_path:
         files_dir = Path(url_or_path).resolve().parent / "files"
     if files_dir is None:
-        temporary = tempfile.TemporaryDirectory(prefix="callsheet-files-")
+        temporary = _TemporaryFiles()
         files_dir = temporary.name
     site.files = FileRoom(Path(files_dir), thumbnail_delay_s=0.0)
     return temporary
+
+
+class _TemporaryFiles:
+    """A private files folder, removed on close() or, silently, once its connection is gone:
+    in-memory connections are often never closed (mockgun-style tests), and that leaks nothing.
+    (tempfile.TemporaryDirectory warns when its finalizer has to clean up.)"""
+
+    def __init__(self) -> None:
+        self.name = tempfile.mkdtemp(prefix="callsheet-files-")
+        self._remove = weakref.finalize(self, shutil.rmtree, self.name, True)
+
+    def cleanup(self) -> None:
+        self._remove()
 
 
 def _actor(site: Site, as_user: dict[str, Any] | str | None, session_uuid: str | None) -> Actor:

@@ -181,10 +181,19 @@ class Shotgun(client.Shotgun):
         self.config = _Config(self)  # type: ignore[arg-type]
         self.config.set_server_params(base_url)
         self.base_url = base_url
-        self.server_info: dict[str, Any] = self.info()
+        self._server_info: dict[str, Any] = self.info()
         self._server_caps: Any = None
         self._db = _Database(self)
         self.finds = 0
+
+    # mockgun keeps server_info as a plain attribute that tests may replace.
+    @property
+    def server_info(self) -> dict[str, Any]:
+        return self._server_info
+
+    @server_info.setter
+    def server_info(self, value: dict[str, Any]) -> None:
+        self._server_info = value
 
     @property
     def _schema(self) -> dict[str, Any]:

@@ -173,9 +173,20 @@ def test_export_page_faults_name_what_is_missing(sg: shotgun_api3.Shotgun) -> No
         sg.export_page(page["id"], "csv")
 
 
-def test_nav_methods_are_clear_faults(sg: shotgun_api3.Shotgun) -> None:
-    with pytest.raises(shotgun_api3.Fault, match="nav_expand"):
-        sg.nav_expand("/Project/1")
+def test_nav_methods_answer_the_hierarchy_through_the_official_client(
+    sg: shotgun_api3.Shotgun, world: dict
+) -> None:
+    # tk-framework-shotgunutils' hierarchy models walk these (site/navigation.py).
+    project = world["project"]
+    root = sg.nav_expand("/")
+    assert f"/Project/{project['id']}" in [child["path"] for child in root["children"]]
+    found = sg.nav_search_string(f"/Project/{project['id']}", "stream sh")
+    assert [r["label"] for r in found] == ["stream shot"]
+    assert found[0]["incremental_path"][-1].endswith(f"/Shot/{world['shot']['id']}")
+    by_entity = sg.nav_search_entity("/", world["shot"])
+    assert by_entity and by_entity[0]["incremental_path"][-1] == found[0]["incremental_path"][-1]
+    with pytest.raises(shotgun_api3.Fault, match="Nope"):
+        sg.nav_expand(f"/Project/{project['id']}/Nope")
 
 
 def test_datetimes_leave_in_utc_z_form(live: LiveServer, world: dict) -> None:

@@ -26,7 +26,20 @@ def memory_sg() -> Shotgun:
 @needs_reference
 def test_schema_read_new_site_equals_reference_dump(memory_sg: Shotgun) -> None:
     reference = json.loads((REFERENCE / "schema_read.json").read_text())
-    assert memory_sg.schema_read() == reference
+    answer = memory_sg.schema_read()
+    # One deliberate difference (issue 15, tools/convert_default_schema.py): Toolkit's generic
+    # `entity` links take any entity type (the dump lists only the few its site had enabled);
+    # each still takes every type the dump lists.
+    for entity_type, name in (
+        ("FilesystemLocation", "entity"),
+        ("PublishedFile", "entity"),
+        ("TankPublishedFile", "entity"),
+    ):
+        ours = answer[entity_type][name]["properties"]["valid_types"]
+        theirs = reference[entity_type][name]["properties"]["valid_types"]
+        assert set(theirs["value"]) <= set(ours["value"]) and "Step" in ours["value"]
+        theirs["value"] = ours["value"]
+    assert answer == reference
 
 
 @needs_reference

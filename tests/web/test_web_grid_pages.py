@@ -173,10 +173,10 @@ def test_bad_addresses_show_a_message(admin_page: Any, live: LiveServer) -> None
     assert answer.status == 400
     expect(page.locator("[role=alert]")).to_contain_text("NoSuchType")
     answer = page.goto("/page/99999999")
-    assert answer.status == 400
+    assert answer.status == 404  # no such record: Not Found (issue 10 §1.8)
     expect(page.locator("[role=alert]")).to_contain_text("Page 99999999 doesn't exist")
     answer = page.goto("/project/99999999")
-    assert answer.status == 400
+    assert answer.status == 404  # no such record: Not Found (issue 10 §1.8)
     # the grid's JSON endpoints answer faults, not tracebacks
     cookies = {c["name"]: c["value"] for c in page.context.cookies()}
     token = page.evaluate("Callsheet.csrfToken()")
