@@ -188,12 +188,6 @@ CREATABLE_LINK_TYPES: tuple[str, ...] = tuple(
 )
 
 
-def same_data_type(first: str, second: str) -> bool:
-    """Whether two fields hold the same data type: a copy or a clash check compares names, not
-    behaviours (what a type does is asked of its traits or its kind)."""
-    return first == second
-
-
 def traits_of(data_type: str) -> DataTypeTraits:
     """The facts of a data type (`UNKNOWN`'s for one no table row describes)."""
     return DATA_TYPES.get(data_type, UNKNOWN)

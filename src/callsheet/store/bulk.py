@@ -26,7 +26,6 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from callsheet.faults import Fault, SchemaFault, ValueFault
-from callsheet.schema.data_types import same_data_type
 from callsheet.schema.links import ConnectionLink, ReverseEntityLink, TableLink
 from callsheet.schema.model import Field
 from callsheet.store import internal_tables
@@ -462,7 +461,7 @@ def adopt_field(conn: Connection, store: Store, f: Field) -> str:
         kind_of(f)  # SchemaFault: a data type this Callsheet cannot hold
         store.add_field(conn, f)
         return "added"
-    if not same_data_type(present.data_type, f.data_type):
+    if present.data_type != f.data_type:
         return "clash"
     if present == f:
         return "same"
