@@ -87,7 +87,8 @@ def read_form(ctx: WriteContext, f: Field, columns: dict[str, Any]) -> Any:
     """The value as a read returns it (before link names), from column values."""
     table = ctx.store.table(f.entity_type)
     kind = kind_of(f)
-    return kind.from_columns(f, [columns.get(c.name) for c in kind.select_columns(f, table)])
+    selected = kind.select_columns(f, table, ctx.store, UNRESTRICTED)
+    return kind.from_columns(f, [columns.get(c.name) for c in selected])
 
 
 def current_row(

@@ -260,7 +260,7 @@ def _build_plan(store: Store, request: ReadRequest, scope: ReadScope) -> ReadPla
             continue  # ShotGrid does not return dotted fields through multi-entity links
         owner = joins.table_for(store, path.hops)
         kind = kind_of(path.field)
-        parts = kind.select_columns(path.field, owner)
+        parts = kind.select_columns(path.field, owner, store, scope)
         owner_index = None
         if kind.read_apart:
             owner_index = len(selected)
@@ -275,7 +275,8 @@ def _build_plan(store: Store, request: ReadRequest, scope: ReadScope) -> ReadPla
         if sort.path.through_multi_entity:
             continue
         owner = joins.table_for(store, sort.path.hops)
-        for expression in kind_of(sort.path.field).sort_columns(sort.path.field, owner):
+        sort_kind = kind_of(sort.path.field)
+        for expression in sort_kind.sort_columns(sort.path.field, owner, store, scope):
             order_by.append(
                 expression.desc().nulls_last() if sort.descending else expression.asc().nulls_last()
             )

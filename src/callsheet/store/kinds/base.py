@@ -91,8 +91,11 @@ class FieldKind:
         return None
 
     # -- reading -----------------------------------------------------------------------------
-    def select_columns(self, field: Field, table: FromClause) -> list[ColumnElement[Any]]:
-        """The columns a read selects for this field."""
+    def select_columns(
+        self, field: Field, table: FromClause, store: Store, scope: ReadScope
+    ) -> list[ColumnElement[Any]]:
+        """The columns a read by `scope`'s reader selects for this field: stored kinds name their
+        columns, computed kinds (computed.py) give SQL expressions over other rows."""
         return [table.c[field.name]]
 
     def from_columns(self, field: Field, values: Sequence[Any]) -> Any:
@@ -144,7 +147,9 @@ class FieldKind:
             raise FilterFault(fault.message.replace(f"'{positive}'", f"'{operator}'", 1)) from None
 
     # -- sorting -----------------------------------------------------------------------------
-    def sort_columns(self, field: Field, table: FromClause) -> list[ColumnElement[Any]]:
+    def sort_columns(
+        self, field: Field, table: FromClause, store: Store, scope: ReadScope
+    ) -> list[ColumnElement[Any]]:
         """Expressions to ORDER BY; empty means the field does not sort (ignored, as ShotGrid)."""
         return [self.value_column(field, table)] if self.sortable else []
 

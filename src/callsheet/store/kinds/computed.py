@@ -1,20 +1,22 @@
-"""Kinds with no stored value of their own: computed fields and secrets.
+"""Kinds with no stored value of their own: computed fields, secrets, thumbnails.
 
-summary, pivot_column and calculated fields are computed by ShotGrid's web page and read-only
-through the API; they read as None here. password fields are write-only: the stored form is a
-hash and reads return ShotGrid's constant mask.
+`ComputedKind` is the base of fields computed in SQL when read (query fields: summary.py,
+calculated fields: calculated.py); pivot columns have no API value (pivot.py). password fields
+are write-only: the stored form is a hash and reads return ShotGrid's constant mask.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, cast
 
 import sqlalchemy as sa
+from sqlalchemy.sql.elements import ColumnElement
 
-from callsheet.faults import FilterFault, ValueFault
+from callsheet.faults import FilterFault, SchemaFault, ValueFault
 from callsheet.schema.data_types import FLAG_OPERATORS
 from callsheet.schema.model import Field
-from callsheet.store.kinds.base import FieldKind, SqlCondition, register
+from callsheet.store.kinds.base import FieldKind, SqlCondition, kind_of, register
 
 if TYPE_CHECKING:
     from sqlalchemy.sql.expression import FromClause
@@ -25,14 +27,143 @@ if TYPE_CHECKING:
 PASSWORD_MASK = "*******"
 
 
+class Projection:
+    """Computed values presented as the columns of a row source.
+
+    A computed field's value is an SQL expression over the row of `table` (a correlated subquery,
+    an arithmetic formula). Handing the kind of its result type a `Projection` whose column of the
+    field's name is that expression lets the result kind select, filter, sort and summarize it
+    exactly as it would a stored column: one implementation of every operator, not a second copy
+    per computed data type. Names it does not compute are `table`'s own columns.
+    """
+
+    def __init__(self, table: FromClause, computed: Mapping[str, ColumnElement[Any]]) -> None:
+        self.table = table
+        self.c = _ProjectedColumns(table, computed)
+
+    def as_from(self) -> FromClause:
+        # Kinds only read `.c` of the row source they are given; the cast is what lets a
+        # projection stand where their signatures say FromClause.
+        return cast("FromClause", self)
+
+
+class _ProjectedColumns:
+    def __init__(self, table: FromClause, computed: Mapping[str, ColumnElement[Any]]) -> None:
+        self._table = table
+        self._computed = computed
+
+    def __getitem__(self, name: str) -> ColumnElement[Any]:
+        found = self._computed.get(name)
+        return found if found is not None else self._table.c[name]
+
+    def __getattr__(self, name: str) -> ColumnElement[Any]:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return self[name]
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and (name in self._computed or name in self._table.c)
+
+
 class ComputedKind(FieldKind):
-    data_types = ("summary", "calculated", "system_task_type")  # pivot_column: pivot.py
+    """A field whose value is computed in SQL when it is read (query and calculated fields).
+
+    A subclass says what the value is: `result_field` (a field of the data type the value has)
+    and `expressions` (that field's columns as SQL over the owning row). Reading, filtering,
+    sorting and summarizing then belong to the result type's kind, through a `Projection`.
+    Values are never stored, so they are never stale and cost nothing on writes.
+    """
+
+    writable = False
+    groupings = ()
+
+    def result_field(self, field: Field) -> Field:
+        """A field of the type the computed value has, named like `field`."""
+        raise NotImplementedError
+
+    def expressions(
+        self, field: Field, table: FromClause, store: Store, scope: ReadScope
+    ) -> dict[str, ColumnElement[Any]]:
+        """The result field's columns as SQL over the row of `table`, as `scope`'s reader sees
+        the rows they are computed from."""
+        raise NotImplementedError
+
+    def _projected(
+        self, field: Field, table: FromClause, store: Store, scope: ReadScope
+    ) -> tuple[FieldKind, Field, FromClause]:
+        result = self.result_field(field)
+        projection = Projection(table, self.expressions(field, table, store, scope))
+        return kind_of(result), result, projection.as_from()
+
+    def select_columns(
+        self, field: Field, table: FromClause, store: Store, scope: ReadScope
+    ) -> list[ColumnElement[Any]]:
+        kind, result, projection = self._projected(field, table, store, scope)
+        return kind.select_columns(result, projection, store, scope)
+
+    def from_columns(self, field: Field, values: Sequence[Any]) -> Any:
+        result = self.result_field(field)
+        return kind_of(result).from_columns(result, values)
+
+    def row_reader(self, field: Field, start: int, width: int) -> Callable[[Sequence[Any]], Any]:
+        result = self.result_field(field)
+        return kind_of(result).row_reader(result, start, width)
+
+    def to_stored(self, field: Field, value: Any, store: Store) -> Any:
+        raise SchemaFault(f"API update() {field.qualified_name} is read only.")
+
+    def condition(
+        self,
+        field: Field,
+        table: FromClause,
+        operator: str,
+        values: list[Any],
+        store: Store,
+        scope: ReadScope,
+    ) -> SqlCondition:
+        kind, result, projection = self._projected(field, table, store, scope)
+        return kind.condition(result, projection, operator, values, store, scope)
+
+    def sort_columns(
+        self, field: Field, table: FromClause, store: Store, scope: ReadScope
+    ) -> list[ColumnElement[Any]]:
+        kind, result, projection = self._projected(field, table, store, scope)
+        return kind.sort_columns(result, projection, store, scope)
+
+    def summary_expression(
+        self,
+        field: Field,
+        summary_type: str,
+        owner: FromClause,
+        table: FromClause,
+        store: Store,
+        scope: ReadScope,
+    ) -> ColumnElement[Any]:
+        kind, result, projection = self._projected(field, owner, store, scope)
+        return kind.summary_expression(result, summary_type, projection, table, store, scope)
+
+    def summary_value(self, field: Field, summary_type: str, value: Any) -> Any:
+        result = self.result_field(field)
+        return kind_of(result).summary_value(result, summary_type, value)
+
+    def from_aggregate(self, field: Field, value: Any) -> Any:
+        result = self.result_field(field)
+        return kind_of(result).from_aggregate(result, value)
+
+
+class NoValueKind(FieldKind):
+    """Data types with no value through the API: system_task_type (a ShotGrid internal), and
+    summary and calculated fields until their kinds (summary.py, calculated.py) take them."""
+
+    data_types = ("system_task_type", "summary", "calculated")
     sortable = False
     writable = False
     summaries = ()
     groupings = ()
 
-    def select_columns(self, field: Field, table: FromClause) -> list[Any]:
+    def select_columns(
+        self, field: Field, table: FromClause, store: Store, scope: ReadScope
+    ) -> list[Any]:
         return []
 
     def from_columns(self, field: Field, values: Any) -> Any:
@@ -66,7 +197,9 @@ class PasswordKind(FieldKind):
     def event_value(self, field: Field, stored: Any) -> Any:
         return None if stored is None else PASSWORD_MASK
 
-    def sort_columns(self, field: Field, table: FromClause) -> list[Any]:
+    def sort_columns(
+        self, field: Field, table: FromClause, store: Store, scope: ReadScope
+    ) -> list[Any]:
         # A secret orders nothing a reader may know; refused like its filters and groupings.
         raise FilterFault(
             f"API read() {field.qualified_name}'s '{field.data_type}' data type cannot be used "
@@ -111,6 +244,6 @@ class ImageKind(FieldKind):
         return table.c[field.name].is_(None)
 
 
-register(ComputedKind())
+register(NoValueKind())
 register(PasswordKind())
 register(ImageKind())

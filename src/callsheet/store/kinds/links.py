@@ -173,14 +173,18 @@ class EntityKind(FieldKind):
             return {f"{field.name}__type": None, f"{field.name}__id": None}
         return {f"{field.name}__type": stored.type, f"{field.name}__id": stored.id}
 
-    def select_columns(self, field: Field, table: FromClause) -> list[ColumnElement[Any]]:
+    def select_columns(
+        self, field: Field, table: FromClause, store: Store, scope: ReadScope
+    ) -> list[ColumnElement[Any]]:
         return [self.type_column(field, table), self.value_column(field, table)]
 
     def from_columns(self, field: Field, values: Any) -> Any:
         entity_type, entity_id = values
         return None if entity_id is None else LinkRef(entity_type, entity_id)
 
-    def sort_columns(self, field: Field, table: FromClause) -> list[ColumnElement[Any]]:
+    def sort_columns(
+        self, field: Field, table: FromClause, store: Store, scope: ReadScope
+    ) -> list[ColumnElement[Any]]:
         return [self.type_column(field, table), self.value_column(field, table)]
 
     def links_to(
@@ -330,10 +334,14 @@ class MultiEntityKind(EntityKind):
     def columns(self, field: Field) -> list[sa.Column[Any]]:
         return []
 
-    def sort_columns(self, field: Field, table: FromClause) -> list[ColumnElement[Any]]:
+    def sort_columns(
+        self, field: Field, table: FromClause, store: Store, scope: ReadScope
+    ) -> list[ColumnElement[Any]]:
         return []  # ShotGrid ignores sorts on multi-entity fields
 
-    def select_columns(self, field: Field, table: FromClause) -> list[ColumnElement[Any]]:
+    def select_columns(
+        self, field: Field, table: FromClause, store: Store, scope: ReadScope
+    ) -> list[ColumnElement[Any]]:
         return []
 
     def from_columns(self, field: Field, values: Any) -> Any:

@@ -35,7 +35,9 @@ class PivotColumnKind(FieldKind):
     summaries = ()
     groupings = ()
 
-    def select_columns(self, field: Field, table: FromClause) -> list[Any]:
+    def select_columns(
+        self, field: Field, table: FromClause, store: Store, scope: ReadScope
+    ) -> list[Any]:
         return []
 
     def from_columns(self, field: Field, values: Any) -> None:
@@ -63,7 +65,9 @@ class PivotColumnKind(FieldKind):
             f"'{operator}' relation. Valid relations: {list(LISTED_RELATIONS)}"
         )
 
-    def sort_columns(self, field: Field, table: FromClause) -> list[Any]:
+    def sort_columns(
+        self, field: Field, table: FromClause, store: Store, scope: ReadScope
+    ) -> list[Any]:
         raise FilterFault(
             f"Read failed for entity type [{field.entity_type}]: {field.qualified_name} is a "
             "pivot column, which cannot be used in a sort."

@@ -30,7 +30,9 @@ class TagListKind(FieldKind):
     summaries = ("record_count", "count")
     groupings = ()
 
-    def select_columns(self, field: Field, table: FromClause) -> list[Any]:
+    def select_columns(
+        self, field: Field, table: FromClause, store: Store, scope: ReadScope
+    ) -> list[Any]:
         return []
 
     def from_columns(self, field: Field, values: Any) -> Any:
