@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -594,7 +595,7 @@ def entity_type() -> None:
     """Custom entity slots: enable, name and disable them (ShotGrid's Site Preferences)."""
 
 
-def _slot_command(data: str | None, database: str | None, change: Callable[..., Any]) -> Any:
+def _admin_command(data: str | None, database: str | None, change: Callable[..., Any]) -> Any:
     from callsheet.site.accounts import admin_actor
 
     site = _open_site(_settings(data, database))
@@ -649,7 +650,7 @@ def entity_type_enable(
     from callsheet.site.entity_slots import enable_slot
 
     options = _slot_options(tasks, versions, notes, published_files)
-    state = _slot_command(
+    state = _admin_command(
         data,
         database,
         lambda site, actor: enable_slot(site, actor, name, display_name, plural, options),
@@ -670,7 +671,7 @@ def entity_type_rename(
     """Give the enabled slot NAME a new display name."""
     from callsheet.site.entity_slots import rename_slot
 
-    state = _slot_command(
+    state = _admin_command(
         data, database, lambda site, actor: rename_slot(site, actor, name, display_name, plural)
     )
     click.echo(f"Renamed {state.name} to {state.display_name!r} ({state.plural_name!r}).")
@@ -685,7 +686,7 @@ def entity_type_disable(name: str, force: bool, data: str | None, database: str 
     """Disable the slot NAME: it leaves the schema; its records are kept for re-enabling."""
     from callsheet.site.entity_slots import disable_slot
 
-    state = _slot_command(
+    state = _admin_command(
         data, database, lambda site, actor: disable_slot(site, actor, name, force=force)
     )
     kept = f"; {state.records} record(s) kept" if state.records else ""
@@ -700,7 +701,7 @@ def entity_type_list(show_all: bool, data: str | None, database: str | None) -> 
     """List the custom entity slots that are or were enabled (all of them with --all)."""
     from callsheet.site.entity_slots import list_slots
 
-    slots = _slot_command(data, database, list_slots)
+    slots = _admin_command(data, database, list_slots)
     table = Table("name", "plural", "enabled", "options", "records")
     table.columns.insert(0, Column("slot", no_wrap=True))  # scripts address it by this name
     for state in slots:
@@ -810,3 +811,47 @@ from callsheet.cli_transfer import export_command, import_command  # noqa: E402
 
 main.add_command(import_command)
 main.add_command(export_command)
+
+
+@main.group("field")
+def field_group() -> None:
+    """Query (summary) and calculated fields, made as in ShotGrid's field editor."""
+
+
+@field_group.command("create")
+@click.argument("entity_type_name", metavar="ENTITY_TYPE")
+@click.argument("display_name")
+@click.option(
+    "--data-type",
+    type=click.Choice(["summary", "calculated"]),
+    required=True,
+    help="summary: a query field; calculated: a formula.",
+)
+@click.option(
+    "--definition",
+    required=True,
+    help="The field's definition as JSON (docs/schema.md shows both shapes).",
+)
+@data_option
+@database_option
+def field_create(
+    entity_type_name: str,
+    display_name: str,
+    data_type: str,
+    definition: str,
+    data: str | None,
+    database: str | None,
+) -> None:
+    """Add a query or calculated field named DISPLAY_NAME to ENTITY_TYPE."""
+    try:
+        parsed = json.loads(definition)
+    except json.JSONDecodeError as error:
+        raise click.ClickException(f"--definition is not JSON: {error}") from None
+    name = _admin_command(
+        data,
+        database,
+        lambda site, actor: site.computed_field_create(
+            actor, entity_type_name, data_type, display_name, parsed
+        ),
+    )
+    click.echo(f"Created {entity_type_name}.{name} ({data_type}).")

@@ -15,6 +15,7 @@ from callsheet.schema.data_types import CREATABLE_DATA_TYPES, traits_of
 from callsheet.schema.model import Field
 from callsheet.schema.naming import system_name_for
 from callsheet.store.kinds import kind_of
+from callsheet.store.kinds.computed import ComputedKind
 from callsheet.store.store import Store
 from callsheet.store.types import Connection
 
@@ -36,6 +37,8 @@ WRITABLE_PROPERTIES = frozenset(
     }
 )
 HIDDEN_PROPERTIES = frozenset({"project_visibility"})
+# The computed data types an admin may create (ShotGrid's field editor: query and calculated).
+COMPUTED_CREATABLE = ("summary", "calculated")
 FIELD_LEVEL = {
     "name": "display_name",
     "description": "description",
@@ -173,6 +176,48 @@ def create_field(
     )
     new_field = _apply_properties(new_field, props, set(store.schema.names()))
     _check_default(store, new_field)
+    store.add_field(conn, new_field)
+    return name
+
+
+def create_computed_field(
+    store: Store,
+    conn: Connection,
+    entity_type: str,
+    data_type: str,
+    display_name: Any,
+    definition: Any,
+) -> str:
+    """Add a query (`summary`) or `calculated` field; returns its system name.
+
+    ShotGrid makes these only in its web page's field editor, never through the API
+    (`create_field` refuses them): the Admin Fields page and `callsheet field create` come here.
+    The field's kind checks `definition` and turns it into the field's properties in ShotGrid's
+    shape (a SchemaFault names what is wrong with it).
+    """
+    entity = store.schema.entity(entity_type, operation="schema_field_create")
+    if not isinstance(display_name, str) or not display_name.strip():
+        raise ValueFault("A field needs a name.")
+    if data_type not in COMPUTED_CREATABLE:
+        raise SchemaFault(
+            f"Cannot create a computed field of data type {data_type!r}; "
+            f"valid data types: {list(COMPUTED_CREATABLE)}."
+        )
+    name = system_name_for(display_name, entity.fields)
+    draft = Field(
+        entity_type=entity_type, name=name, data_type=data_type, display_name=display_name
+    )
+    kind = kind_of(draft)
+    if not isinstance(kind, ComputedKind):
+        raise SchemaFault(f"Callsheet cannot compute fields of data type {data_type!r} yet.")
+    properties = kind.checked_definition(store, draft, definition)
+    new_field = draft.with_changes(
+        editable=False,
+        visible=True,
+        custom_metadata="",
+        ui_value_displayable=True,
+        properties={"default_value": None, "summary_default": "none", **properties},
+    )
     store.add_field(conn, new_field)
     return name
 

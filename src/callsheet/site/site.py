@@ -653,6 +653,21 @@ class Site(SiteOperations):
                 self.store, conn, entity_type, data_type, display_name, properties
             )
 
+    def computed_field_create(
+        self,
+        actor: Actor,
+        entity_type: str,
+        data_type: str,
+        display_name: str,
+        definition: dict[str, Any],
+    ) -> str:
+        """A query or calculated field, made by an admin (never through the API, as ShotGrid)."""
+        self._require_admin(actor, "Changing the schema")
+        with self.store.write() as conn:
+            return schema_changes.create_computed_field(
+                self.store, conn, entity_type, data_type, display_name, definition
+            )
+
     def schema_field_update(
         self,
         actor: Actor,

@@ -88,6 +88,11 @@ class ComputedKind(FieldKind):
         the rows they are computed from."""
         raise NotImplementedError
 
+    def checked_definition(self, store: Store, field: Field, definition: Any) -> dict[str, Any]:
+        """The properties of a new field of this kind, from the definition an admin gave (the
+        Admin Fields page, `callsheet field create`); a SchemaFault names what is wrong."""
+        raise SchemaFault(f"Fields of data type '{field.data_type}' cannot be created yet.")
+
     def _projected(
         self, field: Field, table: FromClause, store: Store, scope: ReadScope
     ) -> tuple[FieldKind, Field, FromClause]:
