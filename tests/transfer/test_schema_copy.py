@@ -61,3 +61,47 @@ def test_a_type_the_destination_lacks_and_a_clashing_data_type_are_reported() ->
     report = copy_schema(destination, entity_read, schema_read, {})
     assert report.missing_types == ["CustomEntity99"]
     assert "'text'" in report.skipped["Shot.sg_review"]
+
+
+def _source_with_season() -> tuple[dict, dict]:
+    from callsheet.site.accounts import admin_actor
+    from callsheet.site.entity_slots import enable_slot
+
+    source = Site.open(None)
+    enable_slot(source, admin_actor(source), "CustomEntity07", "Season", None, ["tasks", "notes"])
+    source.schema_field_create(SYSTEM, "CustomEntity07", "number", "Episode Count")
+    return source.schema_entity_read(SYSTEM), source.schema_read(SYSTEM)
+
+
+def test_a_slot_the_source_uses_is_enabled_with_its_name_links_and_fields() -> None:
+    entity_read, schema_read = _source_with_season()
+    destination = Site.open(None)
+    assert "CustomEntity07" not in destination.schema
+    report = copy_schema(destination, entity_read, schema_read, {})
+    assert report.enabled_types == ["CustomEntity07"]
+    assert report.missing_types == []
+    assert destination.schema_entity_read(SYSTEM)["CustomEntity07"]["name"]["value"] == "Season"
+    task_entity = destination.schema_field_read(SYSTEM, "Task", "entity")["entity"]
+    assert "CustomEntity07" in task_entity["properties"]["valid_types"]["value"]
+    links = destination.schema_field_read(SYSTEM, "Note", "note_links")["note_links"]
+    assert "CustomEntity07" in links["properties"]["valid_types"]["value"]
+    version_entity = destination.schema_field_read(SYSTEM, "Version", "entity")["entity"]
+    assert "CustomEntity07" not in version_entity["properties"]["valid_types"]["value"]
+    assert "CustomEntity07.sg_episode_count" in report.added
+    season = destination.create(SYSTEM, "CustomEntity07", {"code": "S01", "sg_episode_count": 8})
+    task = destination.create(SYSTEM, "Task", {"content": "edit", "entity": season})
+    assert task["entity"]["id"] == season["id"]
+
+
+def test_a_slot_whose_name_is_taken_here_is_skipped_with_the_reason() -> None:
+    from callsheet.site.accounts import admin_actor
+    from callsheet.site.entity_slots import enable_slot
+
+    entity_read, schema_read = _source_with_season()
+    destination = Site.open(None)
+    enable_slot(destination, admin_actor(destination), "CustomEntity09", "Season")
+    report = copy_schema(destination, entity_read, schema_read, {})
+    assert "CustomEntity07" not in destination.schema
+    assert "could not be enabled" in report.skipped["CustomEntity07"]
+    assert "Season" in report.skipped["CustomEntity07"]
+    assert report.enabled_types == []

@@ -202,7 +202,8 @@ class Importer:
         with self.site.store.write() as conn:
             transfer_progress.mark(conn, "schema", "*")
         self.progress.note(
-            f"schema: {len(self.report.schema.added)} fields added, "
+            f"schema: {len(self.report.schema.enabled_types)} entity types enabled, "
+            f"{len(self.report.schema.added)} fields added, "
             f"{len(self.report.schema.updated)} updated, {len(self.report.schema.skipped)} skipped"
         )
 

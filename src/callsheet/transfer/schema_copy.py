@@ -2,7 +2,11 @@
 
 Fields keep their system names (`sg_...`): tools, filters and saved pages name them. A field of a
 data type this Callsheet cannot hold, or one whose name the destination already uses for another
-data type, is skipped and reported; its values are not copied.
+data type, is skipped and reported; its values are not copied. A custom entity slot the source
+uses (CustomEntity07 named "Season") is enabled here with the source's name and with the links
+the source lets it take (Tasks, Versions, Notes, Published Files: the `valid_types` of those link
+fields say which), as an admin would on the Entities page; a type that is no slot of this
+Callsheet is reported missing.
 """
 
 from __future__ import annotations
@@ -13,11 +17,11 @@ from typing import Any
 from callsheet.faults import Fault
 from callsheet.schema.data_types import is_known_data_type
 from callsheet.schema.model import Field
+from callsheet.schema.slots import is_slot
+from callsheet.site.accounts import admin_actor
 from callsheet.site.bulk_inserts import adopt_fields, adopt_type_names
+from callsheet.site.entity_slots import OPTIONS, enable_slot
 from callsheet.site.site import Site
-
-# Data types whose values are computed by the source and cannot be written (their definitions
-# are copied with the schema; the values are computed here, where Callsheet computes them).
 
 
 @dataclass
@@ -29,6 +33,7 @@ class SchemaCopy:
     skipped: dict[str, str] = field(default_factory=dict)  # qualified name -> why
     missing_types: list[str] = field(default_factory=list)
     renamed_types: list[str] = field(default_factory=list)
+    enabled_types: list[str] = field(default_factory=list)
 
 
 def _value(answer: dict[str, Any], name: str, default: Any = None) -> Any:
@@ -90,8 +95,11 @@ def copy_schema(
     report = SchemaCopy()
     names = {}
     for entity_type, answer in entity_read.items():
+        if entity_type not in site.schema and is_slot(entity_type):
+            _enable_slot(site, entity_type, answer, schema_read, report)
         if entity_type not in site.schema:
-            report.missing_types.append(entity_type)
+            if entity_type not in report.skipped:
+                report.missing_types.append(entity_type)
             continue
         visible = answer.get("visible")
         names[entity_type] = (
@@ -134,6 +142,33 @@ def copy_schema(
         elif what == "updated":
             report.updated.append(qualified)
     return report
+
+
+def _enable_slot(
+    site: Site,
+    entity_type: str,
+    answer: dict[str, Any],
+    schema_read: dict[str, Any],
+    report: SchemaCopy,
+) -> None:
+    """Enable a slot the source uses, named as there, linkable where the source links it."""
+    options = [
+        option_name
+        for option_name, option in OPTIONS.items()
+        if entity_type in _valid_types(schema_read, *option.link)
+    ]
+    display_name = str(_value(answer, "name", entity_type))
+    try:
+        enable_slot(site, admin_actor(site), entity_type, display_name, None, options)
+    except Fault as fault:
+        report.skipped[entity_type] = f"the slot could not be enabled here: {fault.message}"
+        return
+    report.enabled_types.append(entity_type)
+
+
+def _valid_types(schema_read: dict[str, Any], entity_type: str, name: str) -> list[str]:
+    answer = (schema_read.get(entity_type) or {}).get(name) or {}
+    return list(_value(answer.get("properties") or {}, "valid_types") or ())
 
 
 def copied_fields(site: Site, entity_type: str, schema_read: dict[str, Any]) -> list[str]:
