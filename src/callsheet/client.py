@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from callsheet import __version__, faults
 from callsheet.site.actor import Actor
-from callsheet.site.api import METHODS, ApiMethod
+from callsheet.site.api import METHODS, ApiMethod, run_operation
 from callsheet.site.bootstrap import engine_script_id
 from callsheet.site.site import Site
 
@@ -205,7 +205,7 @@ class Shotgun:
         except TypeError as error:
             raise _client_fault_class(faults.ValueFault)(f"{method.name}: {error}") from None
         try:
-            answer = operation(self._actor, **to_engine(arguments))
+            answer = run_operation(operation, self._actor, to_engine(arguments))
         except faults.Fault as fault:
             raise _client_fault_class(type(fault))(fault.message) from None  # type: ignore[arg-type]
         if method.answer is not None:

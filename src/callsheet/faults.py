@@ -37,6 +37,12 @@ class SchemaFault(Fault):
     """An unknown entity type or field, or a schema change that cannot be made."""
 
 
+class StaleSchemaFault(SchemaFault):
+    """The database refused a name this process's schema still had: another process changed the
+    schema moments ago. The schema is reloaded before this is raised, so the request may run
+    again (the API does so once)."""
+
+
 class FilterFault(Fault):
     """A malformed filter, an unknown operator for a data type, or a bad filter value."""
 

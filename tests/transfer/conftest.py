@@ -33,7 +33,7 @@ def source(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[LiveServe
     folder = tmp_path / "source"
     folder.mkdir()
     with live_server(request, request.param, folder, settings) as server:
-        server.populated = populate(server.script(), tmp_path)  # type: ignore[attr-defined]
+        server.populated = populate(server.script(), tmp_path, server.site)  # type: ignore[attr-defined]
         yield server
 
 

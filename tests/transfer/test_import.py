@@ -43,6 +43,12 @@ def test_import_copies_every_read_with_ids_files_and_accounts(
     props = destination.find_one(SYSTEM, "Asset", [["code", "is", "asset0"]], ["sg_props"])
     assert [a["name"] for a in props["sg_props"]] == ["asset3", "asset1"]  # asset2 is retired
     assert destination.find(SYSTEM, "Shot", [["code", "is", "SQ010_0005"]], retired_only=True)
+    # the custom slot the source uses is enabled here with its name; its records and links came
+    assert destination.schema_entity_read(SYSTEM)["CustomEntity07"]["name"]["value"] == "Season"
+    assert "CustomEntity07" in report.schema.enabled_types
+    plan = destination.find_one(SYSTEM, "Task", [["content", "is", "plan"]], ["entity"])
+    assert plan["entity"]["type"] == "CustomEntity07" and plan["entity"]["name"] == "S01"
+    assert destination.find(SYSTEM, "CustomEntity07", [], retired_only=True)
     field = destination.schema_field_read(SYSTEM, "Shot", "sg_frames")["sg_frames"]
     assert field["description"]["value"] == "frame count"
     # the uploaded file's bytes and the thumbnail are the destination's own

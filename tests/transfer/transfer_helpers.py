@@ -15,8 +15,14 @@ from callsheet.transfer.verify import comparable
 THUMBNAIL_DEADLINE_S = 20
 
 
-def populate(sg: shotgun_api3.Shotgun, folder: Path) -> dict[str, Any]:
-    """Custom fields, retired records, multi-entity order, files, people and scripts."""
+def populate(sg: shotgun_api3.Shotgun, folder: Path, site: Site) -> dict[str, Any]:
+    """Custom fields, an enabled custom entity slot, retired records, multi-entity order, files,
+    people and scripts (`site` is the source server's own: slots are enabled by an admin, not
+    through the API)."""
+    from callsheet.site.accounts import admin_actor
+    from callsheet.site.entity_slots import enable_slot
+
+    enable_slot(site, admin_actor(site), "CustomEntity07", "Season", None, ["tasks"])
     sg.schema_field_create("Shot", "list", "Grade", {"valid_values": ["a", "b", "c"]})
     sg.schema_field_create("Shot", "number", "Frames", {"description": "frame count"})
     sg.schema_field_create("Asset", "multi_entity", "Props", {"valid_types": ["Asset"]})
@@ -52,6 +58,9 @@ def populate(sg: shotgun_api3.Shotgun, folder: Path) -> dict[str, Any]:
         "HumanUser", {"login": "artist1", "name": "Art Ist", "email": "artist@example.com"}
     )
     sg.update("Task", task["id"], {"task_assignees": [person]})
+    seasons = [sg.create("CustomEntity07", {"code": f"S0{n}", "project": project}) for n in (1, 2)]
+    sg.create("Task", {"content": "plan", "entity": seasons[0], "project": project})
+    sg.delete("CustomEntity07", seasons[1]["id"])
     version = sg.create("Version", {"code": "v001", "project": project, "entity": shots[1]})
     playlist = sg.create("Playlist", {"code": "dailies", "project": project, "versions": [version]})
     movie = folder / "movie.mov"

@@ -13,7 +13,7 @@ from callsheet.faults import Fault
 from callsheet.server.settings import Settings
 from callsheet.server.wire import RpcCall
 from callsheet.site.actor import Actor
-from callsheet.site.api import WIRE_METHODS, Wire
+from callsheet.site.api import WIRE_METHODS, Wire, run_operation
 from callsheet.site.auth import authenticate
 from callsheet.site.site import Site
 
@@ -31,7 +31,7 @@ def _wire_method(name: str, refused: frozenset[str] = frozenset()) -> Wire:
 
 def _run(site: Site, method: Wire, actor: Actor | None, params: Any) -> Any:
     arguments = method.decode(params)
-    return getattr(site, method.operation)(actor, **arguments)
+    return run_operation(getattr(site, method.operation), actor, arguments)
 
 
 def dispatch(

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from callsheet.faults import StaleSchemaFault
 from callsheet.site import api_params
 from callsheet.site.api_params import Decoder, mapped, no_params
 
@@ -79,6 +80,18 @@ class ApiMethod:
             default = inspect.Parameter.empty if p.var_keyword else p.default
             parameters.append(inspect.Parameter(p.name, kind, default=default))
         return inspect.Signature(parameters)
+
+
+def run_operation(operation: Callable[..., Any], actor: Any, arguments: dict[str, Any]) -> Any:
+    """Call a Site operation for an API method: what the wire and connect() both do.
+
+    A StaleSchemaFault means another process changed the schema moments ago and this one has
+    reloaded it; the call was wholly undone (a write is one transaction), so it runs once more.
+    """
+    try:
+        return operation(actor, **arguments)
+    except StaleSchemaFault:
+        return operation(actor, **arguments)
 
 
 def _p(*specs: str | tuple[str, Any]) -> tuple[Param, ...]:

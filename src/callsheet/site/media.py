@@ -22,7 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from callsheet.faults import Fault
+from callsheet.faults import Fault, StaleSchemaFault
 from callsheet.files import ImageRef
 from callsheet.files.thumbnails import make_thumbnail
 from callsheet.site import uploads
@@ -150,7 +150,10 @@ def run_job(site: Site, job: MediaJob, worker: str, make: Make) -> None:
         stem = Path(_movie_name(site, job)).stem or "movie"
         shutil.rmtree(work, ignore_errors=True)  # a killed attempt's leftovers
         made = make(source, work, stem)
-        _write_renditions(site, job, worker, made, stem)
+        try:
+            _write_renditions(site, job, worker, made, stem)
+        except StaleSchemaFault:  # another process changed the schema: now reloaded
+            _write_renditions(site, job, worker, made, stem)
     except Fault as fault:
         log.info("media job %s (%s %s) failed: %s", job.id, job.entity_type, job.entity_id, fault)
         fail(site, job, worker, fault.message)

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import threading
 import time
@@ -35,6 +36,10 @@ BUSY_TIMEOUT_S = 30.0
 PROGRESS_STEPS = 1_000
 WRITE_OPTION = "callsheet_write"
 READ_OPTION = "callsheet_read"
+
+
+# SQLite's words for a statement naming a column or table the database lacks (reads, writes).
+STALE_SQLITE_NAME = re.compile(r"no such (column|table)|table \S+ has no column named ")
 
 
 @dataclass
@@ -100,6 +105,18 @@ class Dialect:
         finally:
             if not local:
                 conn.execute(sa.select(sa.func.set_config("statement_timeout", "0", False)))
+
+    def is_stale_schema(self, error: BaseException) -> bool:
+        """Whether the database refused a statement for naming a column or table it lacks: what
+        a process whose cached schema predates another process's change sees. `error` is
+        SQLAlchemy's or the driver's own (prepared lookups run on the driver)."""
+        orig = error.orig if isinstance(error, sa.exc.DBAPIError) else error
+        if self.is_sqlite:
+            return isinstance(orig, sqlite3.OperationalError) and bool(
+                STALE_SQLITE_NAME.match(str(orig))
+            )
+        # undefined_column, undefined_table (PostgreSQL's error codes, appendix A)
+        return getattr(orig, "sqlstate", None) in ("42703", "42P01")
 
     def date_bucket(self, column: Any, unit: str) -> Any:
         """The first day of the day/week/month/quarter/year holding `column`, as 'YYYY-MM-DD'."""

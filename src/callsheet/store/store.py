@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from callsheet.faults import NotFoundFault, SchemaFault
+from callsheet.faults import NotFoundFault, SchemaFault, StaleSchemaFault
 from callsheet.schema.links import LinkRegistry
 from callsheet.schema.model import Field, Schema, field_to_data
 from callsheet.store import internal_tables, migrations
@@ -253,7 +253,11 @@ class Store:
         if current is not None:  # reads inside a write see the write's own rows
             yield current
             return
-        with self.dialect.serialized(), self.dialect.read_engine.connect() as conn:  # type: ignore[union-attr]
+        with (
+            self._stale_schema_refused(),
+            self.dialect.serialized(),
+            self.dialect.read_engine.connect() as conn,  # type: ignore[union-attr]
+        ):
             yield conn
 
     @contextmanager
@@ -263,7 +267,7 @@ class Store:
         if current is not None:
             yield current.connection.driver_connection
             return
-        with self.dialect.serialized():
+        with self._stale_schema_refused(), self.dialect.serialized():
             raw = self.dialect.read_engine.raw_connection()  # type: ignore[union-attr]
             try:
                 yield raw.driver_connection
@@ -276,7 +280,7 @@ class Store:
         if getattr(self._local, "conn", None) is not None:
             raise RuntimeError("nested write transaction")
         wrote_events = False
-        with self.dialect.serialized(), self.engine.connect() as conn:
+        with self._stale_schema_refused(), self.dialect.serialized(), self.engine.connect() as conn:
             conn = conn.execution_options(**{WRITE_OPTION: True})
             with conn.begin():
                 self._local.conn = conn
@@ -291,6 +295,21 @@ class Store:
         # Only reached after COMMIT: a rolled-back write raised out of the block above.
         if wrote_events:
             self.event_signals.notify()
+
+    @contextmanager
+    def _stale_schema_refused(self) -> Iterator[None]:
+        """A statement refused for a name another process retired moments ago (this process's
+        schema is at most `schema_revalidate_s` old) becomes a StaleSchemaFault, raised once the
+        schema is reloaded, so that running the request again uses the current schema."""
+        try:
+            yield
+        except Exception as error:
+            if not self.dialect.is_stale_schema(error) or not self.revalidate_schema(force=True):
+                raise
+            raise StaleSchemaFault(
+                "The schema changed while this request ran (another process changed it); "
+                "run it again."
+            ) from None
 
     def allocate_event_ids(self, conn: Connection, count: int) -> int:
         """Reserve `count` event ids; returns the first. Dense and in commit order.
@@ -475,13 +494,13 @@ class Store:
             self._tables.pop(entity_type, None)
         self.links = self._link_registry()
 
-    def revalidate_schema(self) -> bool:
+    def revalidate_schema(self, *, force: bool = False) -> bool:
         """Reload the schema when another process changed it since the last look (looks at most
-        once per `schema_revalidate_s`); True when it was reloaded."""
+        once per `schema_revalidate_s` unless `force`); True when it was reloaded."""
         if self.dialect.in_memory:  # no other process can reach this database
             return False
         now = time.monotonic()
-        if now - self._schema_checked_at < self.schema_revalidate_s:
+        if not force and now - self._schema_checked_at < self.schema_revalidate_s:
             return False
         with self.read() as conn:
             value = conn.execute(

@@ -18,7 +18,7 @@ from callsheet.faults import Fault
 from callsheet.schema.data_types import is_known_data_type
 from callsheet.schema.model import Field
 from callsheet.schema.slots import is_slot
-from callsheet.site.accounts import admin_actor
+from callsheet.site.actor import SYSTEM
 from callsheet.site.bulk_inserts import adopt_fields, adopt_type_names
 from callsheet.site.entity_slots import OPTIONS, enable_slot
 from callsheet.site.site import Site
@@ -159,7 +159,7 @@ def _enable_slot(
     ]
     display_name = str(_value(answer, "name", entity_type))
     try:
-        enable_slot(site, admin_actor(site), entity_type, display_name, None, options)
+        enable_slot(site, SYSTEM, entity_type, display_name, None, options)
     except Fault as fault:
         report.skipped[entity_type] = f"the slot could not be enabled here: {fault.message}"
         return
