@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import os
 import pickle
@@ -9,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 
@@ -140,3 +142,61 @@ def test_schema_assignment_adds_the_fields_a_test_defines(sg: Any) -> None:
     sg._schema = schema
     made = sg.create("Shot", {"code": "x", "sg_other_field": "y"}, ["sg_other_field"])
     assert made["sg_other_field"] == "y"
+
+
+def test_assigning_into_the_schema_dict_adds_the_field(sg: Any) -> None:
+    """tk-core's folder tests copy `_schema`, assign the copy back, then add a link field by
+    assigning into `_schema[type]` in place; the field must exist on the site afterwards."""
+    sg._schema = copy.deepcopy(sg._schema)
+    link_def = dict(sg._schema["Shot"]["sg_sequence"])
+    link_def["name"] = {"value": "Linked Thing", "editable": True}
+    link_def["properties"] = {
+        "default_value": {"editable": False, "value": None},
+        "summary_default": {"editable": True, "value": "none"},
+        "valid_types": {"editable": True, "value": ["Asset", "Sequence"]},
+    }
+    sg._schema["Shot"]["sg_linked_thing"] = link_def
+    sg._db["Asset"][4] = {"type": "Asset", "id": 4, "code": "prop"}
+    sg._db["Shot"][1] = {
+        "type": "Shot",
+        "id": 1,
+        "code": "sh",
+        "sg_linked_thing": {"type": "Asset", "id": 4},
+    }
+    shot = sg.find_one(
+        "Shot", [["sg_linked_thing", "is", {"type": "Asset", "id": 4}]], ["sg_linked_thing"]
+    )
+    assert shot["sg_linked_thing"] == {"type": "Asset", "id": 4, "name": "prop"}
+    assert sg._schema["Shot"]["sg_linked_thing"]["data_type"]["value"] == "entity"
+
+
+def test_a_copy_of_the_schema_dict_is_plain_data(sg: Any) -> None:
+    copied = copy.deepcopy(sg._schema)
+    assert type(copied) is dict and type(copied["Shot"]) is dict
+    copied["Shot"]["sg_only_in_the_copy"] = dict(copied["Shot"]["code"])
+    assert "sg_only_in_the_copy" not in sg.schema_field_read("Shot")
+
+
+def test_find_one_reads_through_find_as_mockgun_does(sg: Any) -> None:
+    """Tests that patch `Shotgun.find` (tk-core's descriptor tests) or count `finds` see the
+    reads find_one makes, with the arguments mockgun's find_one passes."""
+    sg._db["Asset"][4] = {"type": "Asset", "id": 4, "code": "prop"}
+    before = sg.finds
+    assert sg.find_one("Asset", [["id", "is", 4]], ["code"]) == {
+        "type": "Asset",
+        "id": 4,
+        "code": "prop",
+    }
+    assert sg.finds == before + 1
+    answer = [{"type": "Asset", "id": 99, "code": "from the patch"}]
+    with mock.patch.object(mockgun.Shotgun, "find", return_value=answer) as find:
+        assert sg.find_one("Asset", [["code", "is", "x"]], ["code"]) == answer[0]
+    find.assert_called_once_with(
+        "Asset",
+        [["code", "is", "x"]],
+        fields=["code"],
+        order=None,
+        filter_operator=None,
+        retired_only=False,
+    )
+    assert sg.find_one("Asset", [["id", "is", 5]]) is None

@@ -40,10 +40,59 @@ _NO_FIELD = "$FROM$Task.alt_step_link.entity names a field the schema lacks: moc
 _LIST = (
     "writes sg_asset_type values outside the field's valid values: refused, so the value is dropped"
 )
+_ALIASED = (
+    "changes a fixture by changing the dict it wedged into mockgun's _db after the insert: "
+    "mockgun keeps the test's dict itself, a server keeps what was written"
+)
+_FROM_IGNORED = (
+    "expects a Step folder no Task links to the Shot: the config limits Steps with "
+    "$FROM$Task.step.entity, which mockgun skips"
+)
+_UNKNOWN_FIELD = (
+    "reads Shot.extra_field, a field the schema lacks that the fixture writes: mockgun stores "
+    "unknown fields, ShotGrid refuses them (the wedged value is dropped)"
+)
 MOCKGUN_WRONG: dict[str, str] = {
     "bootstrap_tests.test_resolver.TestResolveWithFilter.test_resolve_by_name": (
         "two HumanUsers with the login john.doe: logins are unique"
     ),
+    "core_tests.test_pipelineconfig_factory.TestTankFromEntity.test_bad_entity": (
+        "asks HumanUser for `project`, a field it lacks: ShotGrid leaves unknown return fields "
+        "out, mockgun answers None (tk-core's entity_data['project'] then raises KeyError)"
+    ),
+    "commands_tests.test_project_wizard.TestSetupProjectWizard."
+    "test_default_configuration_location_with_existing_pipeline_configuration": (
+        "['code', 'is', 'primary'] is case-sensitive on mockgun only, so TankTestBase's own "
+        "'Primary' configuration matches too, made in the same second as the test's (ShotGrid "
+        "keeps whole seconds): which is latest by created_at is a tie"
+    ),
+    **dict.fromkeys(
+        [
+            "core_tests.test_context.TestAsTemplateFields.test_template_query_none",
+            "core_tests.test_context.TestFromEntity.test_task_from_sg",
+            "folder_tests.test_create_folders.TestFolderCreationEdgeCases."
+            "test_delete_shot_then_recreate",
+            "folder_tests.test_create_folders.TestFolderCreationEdgeCases."
+            "test_rename_shot_but_keep_on_disk",
+            "folder_tests.test_create_folders.TestSchemaCreateFolders.test_unicode",
+            "folder_tests.test_create_folders.TestSchemaCreateFolders.test_white_space",
+            "folder_tests.test_create_folders.TestSchemaCreateFoldersMultiLevelProjectRoot."
+            "test_unicode",
+            "folder_tests.test_create_folders.TestSchemaCreateFoldersMultiLevelProjectRoot."
+            "test_white_space",
+            "folder_tests.test_optional_fields.TestSchemaCreateFoldersSecondaryEntity."
+            "test_other_isnt_none",
+        ],
+        _ALIASED,
+    ),
+    **dict.fromkeys(
+        [
+            "core_tests.test_context.TestAsTemplateFields.test_query_cached",
+            "core_tests.test_context.TestAsTemplateFields.test_query_from_template",
+        ],
+        _UNKNOWN_FIELD,
+    ),
+    "folder_tests.test_create_folders.TestSchemaCreateFoldersMultiRoot.test_shot": _FROM_IGNORED,
     **dict.fromkeys(
         [
             "core_tests.test_path_cache.TestAddMapping.test_add_utf_name",
@@ -52,6 +101,7 @@ MOCKGUN_WRONG: dict[str, str] = {
             "core_tests.test_path_cache.TestShotgunSync.test_multiple_projects_eventlog",
             "util_tests.test_publish.TestShotgunRegisterPublish.test_no_thumbnail_skips_upload",
             "util_tests.test_publish.TestShotgunRegisterPublish.test_sequence_abstracted_path",
+            "util_tests.test_publish.TestShotgunRegisterPublish.test_publish_errors",
         ],
         _DANGLING,
     ),
@@ -76,6 +126,10 @@ MOCKGUN_WRONG: dict[str, str] = {
     ),
     **dict.fromkeys(
         [
+            "core_tests.test_root.TestGetPrimaryRoot.test_alt_path",
+            "core_tests.test_root.TestGetPrimaryRoot.test_non_project_path",
+            "core_tests.test_root.TestGetPrimaryRoot.test_primary",
+            "folder_tests.test_create_folders.TestSchemaCreateFoldersWorkspaces.test_asset",
             "folder_tests.test_create_folders.TestCreateFilesystemStructure.test_create_asset",
             "folder_tests.test_create_folders.TestSchemaCreateFolders.test_asset",
             "folder_tests.test_create_folders.TestSchemaCreateFoldersMultiLevelProjectRoot.test_asset",

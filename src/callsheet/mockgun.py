@@ -12,6 +12,7 @@ The schema is Callsheet's default site schema plus every field the pickles have 
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 import pickle
@@ -64,6 +65,34 @@ def _schema_additions(schema_path: str | None) -> Any:
             adopt_fields(site, fields)
 
     return prepare
+
+
+class _FieldAnswers(dict[str, Any]):
+    """`_schema[entity_type]`: the type's schema_read answers. Assigning an answer for a field
+    the type lacks adds that field to the site, as assigning into mockgun's schema dict makes
+    mockgun know the field (tk-core's folder tests register link fields so). Changing the answer
+    of an existing field changes only this copy."""
+
+    def __init__(self, site: Site, entity_type: str, answers: Mapping[str, Any]) -> None:
+        super().__init__(answers)
+        self._site = site
+        self._entity_type = entity_type
+
+    def __setitem__(self, name: str, answer: Any) -> None:
+        if name not in self._site.schema.entity(self._entity_type).fields:
+            adopt_fields(self._site, [field_from_answer(self._entity_type, name, answer, {})])
+        super().__setitem__(name, answer)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> dict[str, Any]:
+        # A copy is plain data: it must not drag the site along.
+        return copy.deepcopy(dict(self), memo)
+
+
+class _SchemaAnswers(dict[str, _FieldAnswers]):
+    """`_schema`: schema_read's answer, one `_FieldAnswers` per entity type."""
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> dict[str, Any]:
+        return {name: copy.deepcopy(fields, memo) for name, fields in self.items()}
 
 
 class _Table(MutableMapping[int, dict[str, Any]]):
@@ -197,8 +226,15 @@ class Shotgun(client.Shotgun):
 
     @property
     def _schema(self) -> dict[str, Any]:
-        """mockgun's schema dict (schema_read's answer); tests copy it, add a field, assign it."""
-        return self.schema_read()
+        """mockgun's schema dict (schema_read's answer); tests add a field by assigning into it
+        (`_schema["Shot"]["sg_x"] = answer`) or by assigning a changed copy to `_schema`."""
+        site = self.site
+        return _SchemaAnswers(
+            {
+                entity_type: _FieldAnswers(site, entity_type, answers)
+                for entity_type, answers in self.schema_read().items()
+            }
+        )
 
     @_schema.setter
     def _schema(self, schema: dict[str, Any]) -> None:
@@ -230,6 +266,37 @@ class Shotgun(client.Shotgun):
         self.finds += 1
         # find comes from the method table (attached with setattr), which mypy cannot see
         return super().find(*args, **kwargs)  # type: ignore[misc,no-any-return]
+
+    def find_one(
+        self,
+        entity_type: str,
+        filters: Any,
+        fields: list[str] | None = None,
+        order: list[dict[str, str]] | None = None,
+        filter_operator: str | None = None,
+        retired_only: bool = False,
+        include_archived_projects: bool = True,
+        additional_filter_presets: list[dict[str, Any]] | None = None,
+    ) -> dict[str, Any] | None:
+        """The first record `find` answers, called as mockgun's find_one calls it: tests that
+        patch `Shotgun.find` (tk-core's descriptor tests assert its arguments) and count
+        `finds` see find_one's reads too. The official client's two extra arguments are passed
+        on only when given."""
+        extra: dict[str, Any] = {}
+        if not include_archived_projects:
+            extra["include_archived_projects"] = False
+        if additional_filter_presets:
+            extra["additional_filter_presets"] = additional_filter_presets
+        found = self.find(
+            entity_type,
+            filters,
+            fields=fields,
+            order=order,
+            filter_operator=filter_operator,
+            retired_only=retired_only,
+            **extra,
+        )
+        return found[0] if found else None
 
     # mockgun's answers for what has no meaning without a server.
     def get_session_token(self) -> str:
