@@ -105,3 +105,13 @@ def test_a_slot_whose_name_is_taken_here_is_skipped_with_the_reason() -> None:
     assert "could not be enabled" in report.skipped["CustomEntity07"]
     assert "Season" in report.skipped["CustomEntity07"]
     assert report.enabled_types == []
+
+
+def test_enabling_a_slot_during_a_copy_writes_no_event_rows() -> None:
+    """The copy's event log is the source's, ids included (`--events`)."""
+    entity_read, schema_read = _source_with_season()
+    destination = Site.open(None)
+    before = destination.find(SYSTEM, "EventLogEntry", [], ["id"])
+    copy_schema(destination, entity_read, schema_read, {})
+    assert "CustomEntity07" in destination.schema
+    assert destination.find(SYSTEM, "EventLogEntry", [], ["id"]) == before

@@ -11,7 +11,7 @@ Callsheet is reported missing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from callsheet.faults import Fault
@@ -22,6 +22,10 @@ from callsheet.site.actor import SYSTEM
 from callsheet.site.bulk_inserts import adopt_fields, adopt_type_names
 from callsheet.site.entity_slots import OPTIONS, enable_slot
 from callsheet.site.site import Site
+
+# Who enables slots during a copy: the engine, writing no event rows. The copy's event log is the
+# source's (`--events` copies it with its ids), so the destination's own rows would clash with it.
+COPYING = replace(SYSTEM, generate_events=False)
 
 
 @dataclass
@@ -159,7 +163,7 @@ def _enable_slot(
     ]
     display_name = str(_value(answer, "name", entity_type))
     try:
-        enable_slot(site, SYSTEM, entity_type, display_name, None, options)
+        enable_slot(site, COPYING, entity_type, display_name, None, options)
     except Fault as fault:
         report.skipped[entity_type] = f"the slot could not be enabled here: {fault.message}"
         return
