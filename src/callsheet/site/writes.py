@@ -439,7 +439,7 @@ def update_entity(
         _human_user_names(values, entity, dict(current))
     if "image" in values and "filmstrip_image" in entity.fields:  # clearing image clears both
         values.setdefault("filmstrip_image", (entity.fields["filmstrip_image"], None))
-    scheduling.before_update(ctx, entity, entity_id, values, current)  # Task dates, pinned
+    scheduling.before_update(ctx, entity, entity_id, values, current, modes)  # dates, pinned
     ref = LinkRef(entity_type, entity_id)
     table = ctx.store.table(entity_type)
     row: dict[str, Any] = {}

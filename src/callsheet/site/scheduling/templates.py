@@ -12,7 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from callsheet.site.scheduling.dependencies import Reschedule, reschedule
+from callsheet.site.scheduling.dependencies import (
+    DEFAULT_DEPENDENCY_TYPE,
+    Reschedule,
+    reschedule,
+)
 from callsheet.site.scheduling.state import state_of
 from callsheet.site.write_context import WriteContext
 from callsheet.store import rows
@@ -137,11 +141,14 @@ def apply_template(
         for edge, (down, up) in zip(template_edges, pairs, strict=True):
             if (down, up) in existing:
                 continue
-            data = {
+            data: dict[str, Any] = {
                 "task": {"type": "Task", "id": down},
                 "dependent_task": {"type": "Task", "id": up},
-                "dependency_type": edge.dependency_type or "finish-to-start-next-day",
             }
+            if edge.dependency_type not in (None, DEFAULT_DEPENDENCY_TYPE):
+                # the default is stored without a row of its own, as ShotGrid logs a copied
+                # dependency: _New, task, dependent_task [sg-groundtruth 090]
+                data["dependency_type"] = edge.dependency_type
             if edge.offset_days is not None:
                 data["offset_days"] = edge.offset_days
             existing.add((down, up))
