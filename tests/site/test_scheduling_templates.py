@@ -175,3 +175,73 @@ def test_changing_the_template_only_adds_missing_tasks(
 def test_create_without_template_makes_no_tasks(sg: Any, project: dict, template: dict) -> None:
     shot = sg.create("Shot", {"project": project, "code": "040", "task_template": None})
     assert shot_tasks(sg, shot) == {}
+
+
+def _edges_on(sg: Any, task_ids: list[int]) -> set[tuple[int, int, str, Any]]:
+    found = sg.find(
+        "TaskDependency",
+        [["task", "in", [{"type": "Task", "id": i} for i in task_ids]]],
+        ["task", "dependent_task", "dependency_type", "offset_days"],
+    )
+    return {
+        (e["task"]["id"], e["dependent_task"]["id"], e["dependency_type"], e["offset_days"])
+        for e in found
+    }
+
+
+def test_apply_makes_linked_tasks_upstream_edges_the_templates(
+    sg: Any, project: dict, template: dict
+) -> None:
+    """sg-groundtruth 101, 102, 107, 109: the edges into a Task linked to the template become
+    the template's; others are erased, not retired; a linked Task's downstream edge to a Task
+    outside the template is kept."""
+    shot = sg.create("Shot", {"project": project, "code": "050"})
+    other_shot = sg.create("Shot", {"project": project, "code": "051"})
+
+    def made(name: str, entity: dict) -> int:
+        return int(sg.create("Task", {"project": project, "content": name, "entity": entity})["id"])
+
+    a, b, x, w = (made(n, shot) for n in ("a", "b", "x", "w"))
+    z = made("z", other_shot)
+    for task_id, name in ((a, "a"), (b, "b")):  # claimed by hand (recipe: template_task)
+        sg.update("Task", task_id, {"template_task": template["tasks"][name]})
+
+    def edge(down: int, up: int, **data: Any) -> int:
+        return int(
+            sg.create(
+                "TaskDependency",
+                {"task": {"type": "Task", "id": down}, "dependent_task": {"type": "Task", "id": up}}
+                | data,
+            )["id"]
+        )
+
+    wrong_type = edge(b, a)  # the template has b on a start-to-start +2
+    outside_up = edge(a, x)  # a linked Task depending on a Task outside the template
+    other_entity = edge(b, z)
+    kept = edge(w, b)  # an outside Task downstream of a linked one
+    after = last_event_id(sg)
+    sg.update("Shot", shot["id"], {"task_template": template["template"]})
+    tasks = shot_tasks(sg, shot)
+    assert sorted(tasks) == ["a", "b", "c", "w", "x"]
+    c = tasks["c"]["id"]
+    assert _edges_on(sg, [a, b, c, x, w, z]) == {
+        (b, a, "start-to-start", 2),
+        (c, b, "finish-to-start-next-day", None),
+        (w, b, "finish-to-start-next-day", None),
+    }
+    assert sg.find_one("TaskDependency", [["id", "is", kept]]) is not None
+    for erased in (wrong_type, outside_up, other_entity):
+        assert sg.find("TaskDependency", [["id", "is", erased]]) == []
+        assert sg.find("TaskDependency", [["id", "is", erased]], retired_only=True) == []
+    assert sg.find_one("Task", [["id", "is", a]], ["upstream_tasks"])["upstream_tasks"] == []
+    removed = [
+        (e["entity"]["id"], [link["id"] for link in e["meta"]["removed"]])
+        for e in events_after(sg, after)
+        if e["attribute_name"] == "upstream_tasks" and e["meta"]["removed"]
+    ]
+    assert sorted(removed) == sorted([(b, [a]), (a, [x]), (b, [z])])
+    # a write of another template, or null, touches none of these edges [GT 102]
+    other = sg.create("TaskTemplate", {"code": "Other", "entity_type": "Shot"})
+    sg.update("Shot", shot["id"], {"task_template": other})
+    sg.update("Shot", shot["id"], {"task_template": None})
+    assert len(_edges_on(sg, [a, b, c, x, w, z])) == 3

@@ -180,6 +180,13 @@ def set_edge_types(conn: Connection, store: Store, types: dict[int, str]) -> Non
             )
 
 
+def erase_edges(conn: Connection, store: Store, edge_ids: Iterable[int]) -> None:
+    """Delete TaskDependency rows for good (not retired: nothing is left to revive)."""
+    table = store.table("TaskDependency")
+    for chunk in _chunks(sorted(set(edge_ids))):
+        conn.execute(sa.delete(table).where(table.c.id.in_(chunk)))
+
+
 def update_task_schedules(
     conn: Connection, store: Store, changes: dict[int, dict[str, Any]]
 ) -> None:

@@ -3,8 +3,10 @@
 A template's tasks are Tasks whose `task_template` is the template. Applying it to an entity
 creates one Task per template task no Task of the entity was made from yet (`template_task`),
 copying the fields ShotGrid copies, then the template's dependencies between the entity's Tasks;
-nothing is removed [shotgun_api3 cookbook "Create a Shot with a Task Template"; sg-groundtruth
-083, 084, 090, 092]. Every Task and TaskDependency is an ordinary create with its event rows.
+no Task is removed, but the upstream edges of the Tasks already linked to the template become the
+template's [shotgun_api3 cookbook "Create a Shot with a Task Template"; sg-groundtruth 083, 084,
+090, 092, 101, 102, 107, 109]. Every Task and TaskDependency is an ordinary create with its
+event rows.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from callsheet.site.scheduling.dependencies import (
     Reschedule,
     reschedule,
 )
+from callsheet.site.scheduling.edge_events import log_task_links
 from callsheet.site.scheduling.state import state_of
 from callsheet.site.write_context import WriteContext
 from callsheet.store import rows
@@ -89,6 +92,29 @@ def _template_task_data(ctx: WriteContext, task_ids: list[int]) -> dict[int, dic
     return datas
 
 
+def _erase_edges_outside(
+    ctx: WriteContext, linked: set[int], wanted: set[tuple[int, int, str, int | None]]
+) -> set[int]:
+    """Erase every dependency of a Task already linked to the template that the template does
+    not give it (another type or offset, the reverse edge, an upstream Task outside the
+    template): ShotGrid's apply leaves a linked Task's upstream edges exactly the template's,
+    deleting the others for good, not retired [sg-groundtruth 101, 102, 107, 109]. Edges from
+    a linked Task to a Task downstream outside the template are kept [the same findings]. The
+    Tasks that lost an edge (their violation flag is checked again)."""
+    if not linked:
+        return set()
+    erased = [
+        edge
+        for edge in store_scheduling.edges_into(ctx.conn, ctx.store, linked)
+        if (edge.down, edge.up, edge.dependency_type or DEFAULT_DEPENDENCY_TYPE, edge.offset_days)
+        not in wanted
+    ]
+    store_scheduling.erase_edges(ctx.conn, ctx.store, [edge.id for edge in erased])
+    for edge in erased:  # the Tasks' links changed as a `remove` on upstream_tasks logs it
+        log_task_links(ctx, edge.down, edge.up, added=False)
+    return {edge.down for edge in erased}
+
+
 def apply_template(
     ctx: WriteContext, owner: LinkRef, template_id: int, project: LinkRef | None
 ) -> list[int]:
@@ -129,6 +155,12 @@ def apply_template(
             edge for edge in template.edges if edge.up in tasks_of and edge.down in tasks_of
         ]
         pairs = [(tasks_of[edge.down], tasks_of[edge.up]) for edge in template_edges]
+        linked = {claims[task_id] for task_id in template_tasks if task_id in claims}
+        wanted = {
+            (*pair, edge.dependency_type or DEFAULT_DEPENDENCY_TYPE, edge.offset_days)
+            for edge, pair in zip(template_edges, pairs, strict=True)
+        }
+        deferred.check |= _erase_edges_outside(ctx, linked, wanted)
         claimed = set(claims.values())
         existing = {  # only Tasks that existed before can have an edge already
             (edge.down, edge.up)
