@@ -34,6 +34,7 @@ class TaskSchedule:
     milestone: bool
     pinned: bool
     violation: bool
+    splits: Any = None  # the stored `splits` list, or None
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ def task_schedules(conn: Connection, store: Store, ids: Iterable[int]) -> dict[i
                 c.milestone,
                 c.pinned,
                 c.dependency_violation,
+                c.splits,
             ).where(c.id.in_(chunk), c[RETIRED_COLUMN].is_(None))
         )
         for row in rows:
@@ -81,6 +83,7 @@ def task_schedules(conn: Connection, store: Store, ids: Iterable[int]) -> dict[i
                 bool(row.milestone),
                 bool(row.pinned),
                 bool(row.dependency_violation),
+                row.splits,
             )
     return found
 

@@ -23,6 +23,7 @@ from callsheet.site.scheduling.dependencies import (
     reschedule,
 )
 from callsheet.site.scheduling.edge_events import log_records_made, log_task_links
+from callsheet.site.scheduling.splits import split_schedule
 from callsheet.site.scheduling.state import state_of
 from callsheet.site.scheduling.task_dates import (
     SCHEDULE_FIELDS,
@@ -62,7 +63,7 @@ def answer_fields(entity_type: str, data: Any) -> list[str]:
     answers with the whole triple it computed."""
     if entity_type != "Task" or not isinstance(data, dict):
         return []
-    if not any(name in data for name in SCHEDULE_FIELDS):
+    if not any(name in data for name in (*SCHEDULE_FIELDS, "splits")):
         return []
     return [name for name in ANSWERED_FIELDS if name not in data]
 
@@ -126,7 +127,8 @@ def _schedule_task(
         values["pinned"] = (entity.fields["pinned"], True)
     written = {name: values[name][1] for name in SCHEDULE_FIELDS if name in values}
     recalendared = current is not None and bool(given & CALENDAR_FIELDS)
-    if not written and not recalendared:
+    split = "splits" in values or bool(current and current.get("splits"))
+    if not written and not recalendared and "splits" not in values:
         return
     old = Schedule(None, None, None, False)
     if current is not None:
@@ -138,7 +140,14 @@ def _schedule_task(
         )
     people = _people(ctx, values, task_id, modes or {})
     calendar = state_of(ctx).calendar(_project_id(values, current), people)
-    new = apply_written(old, written, calendar) if written else recalendar(old, calendar)
+    if split:
+        old_splits = current.get("splits") if current is not None else None
+        given_splits = values["splits"][1] if "splits" in values else old_splits
+        new, segments = split_schedule(old, old_splits, given_splits, written, calendar)
+        if "splits" in values or segments != old_splits:
+            values["splits"] = (entity.fields["splits"], segments)
+    else:
+        new = apply_written(old, written, calendar) if written else recalendar(old, calendar)
     for name, value in (
         ("start_date", new.start),
         ("due_date", new.due),

@@ -9,6 +9,9 @@ dependency]. A write through one side logs its own rows as usual; this module lo
 
 from __future__ import annotations
 
+from typing import Any
+
+from callsheet.schema.model import Field
 from callsheet.site.change_events import log_create, log_links
 from callsheet.site.scheduling.dependencies import DEFAULT_DEPENDENCY_TYPE
 from callsheet.site.write_context import WriteContext
@@ -24,7 +27,7 @@ def log_records_made(ctx: WriteContext, edges: list[Edge]) -> None:
     entity = ctx.store.schema.entity("TaskDependency")
     fields = entity.fields
     for edge in edges:
-        values = {
+        values: dict[str, tuple[Field, Any]] = {
             "task": (fields["task"], LinkRef("Task", edge.down)),
             "dependent_task": (fields["dependent_task"], LinkRef("Task", edge.up)),
         }

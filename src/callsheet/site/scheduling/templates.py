@@ -173,7 +173,7 @@ def apply_template(
         for edge, (down, up) in zip(template_edges, pairs, strict=True):
             if (down, up) in existing:
                 continue
-            data: dict[str, Any] = {
+            data = {
                 "task": {"type": "Task", "id": down},
                 "dependent_task": {"type": "Task", "id": up},
             }
