@@ -148,3 +148,24 @@ def test_a_dependency_moves_a_split_task_whole(sg: Any, project: dict, split_tas
         4 * DAY,
         split(("2012-12-14", "2012-12-17"), ("2012-12-21", "2012-12-24")),
     )
+
+
+def test_a_holiday_in_a_segment_shortens_the_split_task(sg: Any, split_task: int) -> None:
+    from callsheet.site.actor import SYSTEM
+    from callsheet.site.work_schedule import work_schedule_update
+
+    work_schedule_update(sg.site, SYSTEM, "2012-12-12", False, "Holiday")
+    assert read(sg, split_task)[:3] == ("2012-12-11", "2012-12-19", 3 * DAY)
+    # in a gap it changes nothing: the Task is not worked that day
+    work_schedule_update(sg.site, SYSTEM, "2012-12-14", False, "Holiday")
+    assert read(sg, split_task)[:3] == ("2012-12-11", "2012-12-19", 3 * DAY)
+    # recalculating due dates instead: the lost day is added to the end of the last segment
+    work_schedule_update(
+        sg.site, SYSTEM, "2012-12-18", False, "Holiday", recalculate_field="due_date"
+    )
+    assert read(sg, split_task) == (
+        "2012-12-11",
+        "2012-12-20",
+        3 * DAY,
+        split(("2012-12-11", "2012-12-12"), ("2012-12-18", "2012-12-20")),
+    )
