@@ -245,3 +245,60 @@ def test_apply_makes_linked_tasks_upstream_edges_the_templates(
     sg.update("Shot", shot["id"], {"task_template": other})
     sg.update("Shot", shot["id"], {"task_template": None})
     assert len(_edges_on(sg, [a, b, c, x, w, z])) == 3
+
+
+def test_apply_resyncs_the_tasks_already_linked_to_the_template(
+    sg: Any, project: dict, template: dict
+) -> None:
+    """sg-groundtruth 102, 108: the template's values overwrite a linked Task's, except its
+    status; assignees are only filled; dates and duration only on a Task without dates; a
+    milestone collapses onto its due date; the cascade then places the Tasks."""
+    other = sg.create("HumanUser", {"login": "oo", "name": "Oth Er"})
+    shot = sg.create("Shot", {"project": project, "code": "060"})
+    x = sg.create(
+        "Task",
+        {
+            "project": project,
+            "entity": shot,
+            "content": "mine",
+            "sg_sort_order": 77,
+            "sg_status_list": "fin",
+            "duration": 1920,
+            "sg_description": "hand",
+        },
+    )
+    y = sg.create(
+        "Task",
+        {
+            "project": project,
+            "entity": shot,
+            "content": "b-ish",
+            "start_date": "2026-05-04",
+            "due_date": "2026-05-06",
+            "task_assignees": [other],
+        },
+    )
+    sg.update("Task", x["id"], {"template_task": template["tasks"]["a"]})
+    sg.update("Task", y["id"], {"template_task": template["tasks"]["b"]})
+    after = last_event_id(sg)
+    sg.update("Shot", shot["id"], {"task_template": template["template"]})
+    fields = [*TASK_FIELDS, "sg_description"]
+    tasks = {t["id"]: t for t in sg.find("Task", [["entity", "is", shot]], fields)}
+    assert len(tasks) == 3  # only c was missing
+    a, b = tasks[x["id"]], tasks[y["id"]]
+    assert (a["content"], a["sg_sort_order"], a["step"]["id"]) == ("a", 10, template["step"]["id"])
+    assert a["sg_status_list"] == "fin" and a["sg_description"] == "hand"
+    assert a["duration"] == 960 and a["start_date"] is None  # undated: the template's duration
+    assert [p["id"] for p in a["task_assignees"]] == [template["person"]["id"]]  # filled
+    assert b["content"] == "b" and b["milestone"] is True
+    assert (b["start_date"], b["due_date"], b["duration"]) == ("2026-05-06", "2026-05-06", 0)
+    assert [p["id"] for p in b["task_assignees"]] == [other["id"]]  # kept
+    (c,) = (t for t in tasks.values() if t["content"] == "c")
+    assert (c["start_date"], c["due_date"]) == ("2026-05-07", "2026-05-11")  # after b, FS
+    changed = {
+        (e["entity"]["id"], e["attribute_name"])
+        for e in events_after(sg, after)
+        if e["event_type"] == "Shotgun_Task_Change"
+    }
+    assert {(x["id"], "content"), (x["id"], "duration"), (y["id"], "milestone")} <= changed
+    assert (x["id"], "sg_status_list") not in changed
