@@ -269,6 +269,9 @@ def _finish_create(ctx: WriteContext, prepared: PreparedCreate, entity_id: int) 
     ctx.store.note_live(entity.name, entity_id)
     name_field = entity.display_name_field
     ctx.remember(ref, values[name_field][1] if name_field in values else None)
+    if entity.is_project_entity:  # its event rows and those of the Tasks it links name it
+        project = values.get("project", (None, None))[1]
+        ctx.remember_project(ref, project if isinstance(project, LinkRef) else None)
     _write_side_values(ctx, ref, values, creating=True)
     log_create(ctx, entity, ref, values)
     if prepared.secret is not None:

@@ -76,10 +76,11 @@ def before_create(ctx: WriteContext, entity: EntityType, values: Values) -> None
     _forget_templates(ctx, entity)
     if entity.name == "Task":
         _schedule_task(ctx, entity, values, None, None)
-    elif entity.name == "TaskDependency" and "dependency_type" in values:
-        # an omitted type is stored as the default once the row exists (after_create), without
-        # a `_Change` row of its own [sg-groundtruth 085, 090]
-        check_dependency_type(values["dependency_type"][1])
+    elif entity.name == "TaskDependency":
+        given = values.get("dependency_type", (None, DEFAULT_DEPENDENCY_TYPE))[1]
+        if "dependency_type" not in values:  # [sg-groundtruth 085]
+            values["dependency_type"] = (entity.fields["dependency_type"], given)
+        check_dependency_type(given)
 
 
 def before_update(
@@ -201,8 +202,6 @@ def after_create(
             values.get("task", (None, None))[1],
             values.get("dependent_task", (None, None))[1],
         )
-        if "dependency_type" not in values:
-            store_scheduling.set_edge_types(ctx.conn, ctx.store, {ref.id: DEFAULT_DEPENDENCY_TYPE})
         if isinstance(down, LinkRef) and isinstance(up, LinkRef):
             _check_loops(ctx, [(down.id, up.id)])
             log_task_links(ctx, down.id, up.id, added=True)

@@ -20,10 +20,8 @@ from callsheet.store.scheduling import Edge
 
 
 def log_records_made(ctx: WriteContext, edges: list[Edge]) -> None:
-    """The `_New` rows of TaskDependency records a Task's link write made.
-
-    The record's type is logged only when it is not the default: a generated record with the
-    default type logs `_New`, `task` and `dependent_task` only [sg-groundtruth 090]."""
+    """The `_New` rows of TaskDependency records a Task's link write made (a default type
+    logs no row: change_events.UNLOGGED_CREATE_VALUES)."""
     entity = ctx.store.schema.entity("TaskDependency")
     fields = entity.fields
     for edge in edges:
@@ -32,8 +30,7 @@ def log_records_made(ctx: WriteContext, edges: list[Edge]) -> None:
             "dependent_task": (fields["dependent_task"], LinkRef("Task", edge.up)),
         }
         kind = edge.dependency_type or DEFAULT_DEPENDENCY_TYPE
-        if kind != DEFAULT_DEPENDENCY_TYPE:
-            values["dependency_type"] = (fields["dependency_type"], kind)
+        values["dependency_type"] = (fields["dependency_type"], kind)
         if edge.offset_days is not None:
             values["offset_days"] = (fields["offset_days"], edge.offset_days)
         log_create(ctx, entity, LinkRef("TaskDependency", edge.id), values)

@@ -243,11 +243,8 @@ def apply_template(
             data = {
                 "task": {"type": "Task", "id": down},
                 "dependent_task": {"type": "Task", "id": up},
+                "dependency_type": edge.dependency_type or DEFAULT_DEPENDENCY_TYPE,
             }
-            if edge.dependency_type not in (None, DEFAULT_DEPENDENCY_TYPE):
-                # the default is stored without a row of its own, as ShotGrid logs a copied
-                # dependency: _New, task, dependent_task [sg-groundtruth 090]
-                data["dependency_type"] = edge.dependency_type
             if edge.offset_days is not None:
                 data["offset_days"] = edge.offset_days
             existing.add((down, up))
