@@ -169,3 +169,21 @@ def test_a_holiday_in_a_segment_shortens_the_split_task(sg: Any, split_task: int
         3 * DAY,
         split(("2012-12-11", "2012-12-12"), ("2012-12-18", "2012-12-20")),
     )
+
+
+def test_no_splits_written_on_a_task_without_any(sg: Any, project: dict) -> None:
+    created = sg.create(
+        "Task",
+        {
+            "project": project,
+            "content": "plain",
+            "start_date": "2012-12-10",
+            "due_date": "2012-12-14",
+            "splits": None,
+        },
+    )
+    assert created["duration"] == 5 * DAY
+    sg.update("Task", created["id"], {"splits": [], "due_date": "2012-12-17"})
+    assert read(sg, created["id"]) == ("2012-12-10", "2012-12-17", 6 * DAY, None)
+    sg.update("Task", created["id"], {"duration": 2 * DAY, "splits": None})
+    assert read(sg, created["id"]) == ("2012-12-10", "2012-12-11", 2 * DAY, None)

@@ -186,10 +186,10 @@ def split_schedule(
     `written` schedule fields (`given_splits`: the splits after the write, as sent or kept)."""
     milestone = bool(written.get("milestone", old.milestone))
     segments = parse(given_splits)
+    if not segments:  # none, or removed: the dates are kept, the duration counted again
+        kept = apply_written(old, written, calendar) if written else recalendar(old, calendar)
+        return kept, None
     if given_splits is not old_splits:  # splits written: they give the dates [cookbook]
-        if not segments:  # removed: the dates are kept, the duration counted again
-            kept = apply_written(old, written, calendar) if written else recalendar(old, calendar)
-            return kept, None
         if milestone:
             raise ValueFault(f"{FIELD}: a milestone is one day and cannot be split.")
         check_gaps(segments, calendar)
