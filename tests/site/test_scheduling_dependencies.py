@@ -444,3 +444,27 @@ def test_a_task_dependency_record_logs_both_tasks_links(sg: Any, project: dict) 
         ("Shotgun_Task_Change", "upstream_tasks", down, [up], []),
         ("Shotgun_Task_Change", "downstream_tasks", up, [down], []),
     ]
+
+
+def test_moving_a_task_dependency_record_moves_the_edge(sg: Any, project: dict) -> None:
+    up = task(sg, project, "up", "2026-03-02", "2026-03-06")
+    first = task(sg, project, "first", "2026-03-09", "2026-03-10")
+    second = task(sg, project, "second", "2026-03-09", "2026-03-10")
+    record = sg.create(
+        "TaskDependency",
+        {"task": {"type": "Task", "id": first}, "dependent_task": {"type": "Task", "id": up}},
+    )
+    after = last_event_id(sg)
+    sg.update("TaskDependency", record["id"], {"task": {"type": "Task", "id": second}})
+    ups = {
+        t["id"]: [u["id"] for u in t["upstream_tasks"]]
+        for t in sg.find("Task", [["id", "in", [first, second]]], ["upstream_tasks"])
+    }
+    assert ups == {first: [], second: [up]}
+    links = [row for row in _edge_rows(events_after(sg, after)) if row[0] == "Shotgun_Task_Change"]
+    assert links == [
+        ("Shotgun_Task_Change", "upstream_tasks", first, [], [up]),
+        ("Shotgun_Task_Change", "downstream_tasks", up, [], [first]),
+        ("Shotgun_Task_Change", "upstream_tasks", second, [up], []),
+        ("Shotgun_Task_Change", "downstream_tasks", up, [second], []),
+    ]
