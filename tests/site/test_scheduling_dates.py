@@ -288,3 +288,55 @@ def test_person_day_off_recalculates_only_their_tasks(sg: Any, project: dict) ->
     work_day(sg, "2026-01-08", False, "Off", user=person)
     assert schedule(sg, theirs["id"])[2] == 4 * DAY
     assert schedule(sg, others["id"])[2] == 5 * DAY
+
+
+def test_an_assignee_change_alone_recounts_the_duration(sg: Any, project: dict) -> None:
+    # Ana is off Tue 6: her Mon 5 .. Fri 9 Task is four working days, not five; dates held
+    person = sg.create("HumanUser", {"login": "eve", "name": "Eve Lee"})
+    other = sg.create("HumanUser", {"login": "fay", "name": "Fay Lee"})
+    work_day(sg, "2026-01-06", False, "Dentist", user=person)
+    down = task(sg, project, start_date="2026-01-12", due_date="2026-01-12")
+    created = task(sg, project, start_date="2026-01-05", due_date="2026-01-09")
+    sg.update(
+        "Task",
+        down["id"],
+        {"upstream_tasks": [{"type": "Task", "id": created["id"]}]},
+    )
+    after = last_event_id(sg)
+    sg.update(
+        "Task",
+        created["id"],
+        {"task_assignees": [person]},
+        multi_entity_update_modes={"task_assignees": "add"},
+    )
+    assert schedule(sg, created["id"]) == ("2026-01-05", "2026-01-09", 4 * DAY)
+    rows = [e for e in events_after(sg, after) if e["attribute_name"] == "duration"]
+    assert [(e["meta"]["old_value"], e["meta"]["new_value"]) for e in rows] == [(5 * DAY, 4 * DAY)]
+    # adding a colleague who works every day changes nothing; removing Ana gives five back
+    sg.update(
+        "Task",
+        created["id"],
+        {"task_assignees": [other]},
+        multi_entity_update_modes={"task_assignees": "add"},
+    )
+    assert schedule(sg, created["id"])[2] == 4 * DAY
+    sg.update(
+        "Task",
+        created["id"],
+        {"task_assignees": [person]},
+        multi_entity_update_modes={"task_assignees": "remove"},
+    )
+    assert schedule(sg, created["id"]) == ("2026-01-05", "2026-01-09", 5 * DAY)
+    assert schedule(sg, down["id"])[:2] == ("2026-01-12", "2026-01-12")  # its dates never moved
+
+
+def test_a_project_change_alone_recounts_the_duration(sg: Any, project: dict) -> None:
+    other = sg.create("Project", {"name": "Holiday project"})
+    work_day(sg, "2026-01-07", False, "Closed", project=other)
+    created = task(sg, project, start_date="2026-01-05", due_date="2026-01-09")
+    assert created["duration"] == 5 * DAY
+    sg.update("Task", created["id"], {"project": other})
+    assert schedule(sg, created["id"]) == ("2026-01-05", "2026-01-09", 4 * DAY)
+    milestone = task(sg, project, start_date="2026-01-07", milestone=True)
+    sg.update("Task", milestone["id"], {"project": other})
+    assert schedule(sg, milestone["id"]) == ("2026-01-07", "2026-01-07", 0)

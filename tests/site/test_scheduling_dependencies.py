@@ -331,3 +331,140 @@ def test_retiring_the_upstream_clears_the_violation_and_revive_restores_it(
     assert read(sg, down)["dependency_violation"] is False
     sg.revive("Task", up)
     assert read(sg, down)["dependency_violation"] is True
+
+
+def _edge_rows(events: list[dict]) -> list[tuple]:
+    """(event type, attribute, entity id, added ids, removed ids) of dependency-related rows."""
+    shown = []
+    for e in events:
+        if e["attribute_name"] in ("start_date", "due_date", "duration", "pinned"):
+            continue
+        meta = e["meta"]
+        shown.append(
+            (
+                e["event_type"],
+                e["attribute_name"],
+                e["entity"]["id"] if e["entity"] else meta.get("entity_id"),
+                [link["id"] for link in meta.get("added", [])],
+                [link["id"] for link in meta.get("removed", [])],
+            )
+        )
+    return shown
+
+
+def test_an_edge_written_on_a_task_logs_its_task_dependency_record(sg: Any, project: dict) -> None:
+    up = task(sg, project, "up", "2026-03-02", "2026-03-06")
+    down = task(sg, project, "down", "2026-03-09", "2026-03-10")
+    after = last_event_id(sg)
+    depend(sg, down, up, "start-to-start")
+    record = sg.find_one(
+        "TaskDependency",
+        [["task", "is", {"type": "Task", "id": down}]],
+        ["dependent_task", "dependency_type"],
+    )
+    assert record["dependent_task"]["id"] == up
+    assert record["dependency_type"] == "start-to-start"
+    events = events_after(sg, after)
+    assert _edge_rows(events) == [
+        ("Shotgun_Task_Change", "upstream_tasks", down, [up], []),
+        ("Shotgun_Task_Change", "downstream_tasks", up, [down], []),
+        ("Shotgun_TaskDependency_New", None, record["id"], [], []),
+        ("Shotgun_TaskDependency_Change", "task", record["id"], [], []),
+        ("Shotgun_TaskDependency_Change", "dependent_task", record["id"], [], []),
+        ("Shotgun_TaskDependency_Change", "dependency_type", record["id"], [], []),
+    ]
+    made = {
+        e["attribute_name"]: e["meta"] for e in events if e["entity"]["type"] == "TaskDependency"
+    }
+    assert made["task"]["new_value"]["id"] == down and made["task"]["in_create"] is True
+    assert made["dependent_task"]["new_value"]["id"] == up
+    assert made["dependency_type"]["new_value"] == "start-to-start"
+    # a downstream_tasks write on the upstream Task, default type: the record logs no type row
+    other = task(sg, project, "other", "2026-03-09", "2026-03-10")
+    after = last_event_id(sg)
+    sg.update(
+        "Task",
+        up,
+        {"downstream_tasks": [{"type": "Task", "id": other}]},
+        multi_entity_update_modes={"downstream_tasks": "add"},
+    )
+    second = sg.find_one("TaskDependency", [["task", "is", {"type": "Task", "id": other}]], [])
+    assert _edge_rows(events_after(sg, after)) == [
+        ("Shotgun_Task_Change", "downstream_tasks", up, [other], []),
+        ("Shotgun_Task_Change", "upstream_tasks", other, [up], []),
+        ("Shotgun_TaskDependency_New", None, second["id"], [], []),
+        ("Shotgun_TaskDependency_Change", "task", second["id"], [], []),
+        ("Shotgun_TaskDependency_Change", "dependent_task", second["id"], [], []),
+    ]
+    # removing the link erases the record: no retired row is left to revive [GT 095]
+    sg.update("Task", other, {"upstream_tasks": []})
+    assert sg.find("TaskDependency", [["id", "is", second["id"]]]) == []
+    assert sg.find("TaskDependency", [["id", "is", second["id"]]], retired_only=True) == []
+
+
+def test_a_task_dependency_record_logs_both_tasks_links(sg: Any, project: dict) -> None:
+    up = task(sg, project, "up", "2026-03-02", "2026-03-06")
+    down = task(sg, project, "down", "2026-03-09", "2026-03-10")
+    after = last_event_id(sg)
+    record = sg.create(
+        "TaskDependency",
+        {"task": {"type": "Task", "id": down}, "dependent_task": {"type": "Task", "id": up}},
+    )
+    assert _edge_rows(events_after(sg, after)) == [
+        ("Shotgun_TaskDependency_New", None, record["id"], [], []),
+        ("Shotgun_TaskDependency_Change", "task", record["id"], [], []),
+        ("Shotgun_TaskDependency_Change", "dependent_task", record["id"], [], []),
+        ("Shotgun_Task_Change", "upstream_tasks", down, [up], []),
+        ("Shotgun_Task_Change", "downstream_tasks", up, [down], []),
+    ]
+    stored = sg.find_one("TaskDependency", [["id", "is", record["id"]]], ["dependency_type"])
+    assert stored["dependency_type"] == "finish-to-start-next-day"
+    assert [
+        t["id"]
+        for t in sg.find_one("Task", [["id", "is", down]], ["upstream_tasks"])["upstream_tasks"]
+    ] == [up]
+    # retiring the record removes the edge from both Tasks, reviving it brings it back
+    after = last_event_id(sg)
+    sg.delete("TaskDependency", record["id"])
+    assert sg.find_one("Task", [["id", "is", down]], ["upstream_tasks"])["upstream_tasks"] == []
+    assert sg.find_one("Task", [["id", "is", up]], ["downstream_tasks"])["downstream_tasks"] == []
+    assert _edge_rows(events_after(sg, after)) == [
+        ("Shotgun_Task_Change", "upstream_tasks", down, [], [up]),
+        ("Shotgun_Task_Change", "downstream_tasks", up, [], [down]),
+        ("Shotgun_TaskDependency_Change", "retirement_date", record["id"], [], []),
+        ("Shotgun_TaskDependency_Retirement", None, record["id"], [], []),
+    ]
+    after = last_event_id(sg)
+    sg.revive("TaskDependency", record["id"])
+    assert [
+        t["id"]
+        for t in sg.find_one("Task", [["id", "is", up]], ["downstream_tasks"])["downstream_tasks"]
+    ] == [down]
+    assert _edge_rows(events_after(sg, after))[:2] == [
+        ("Shotgun_Task_Change", "upstream_tasks", down, [up], []),
+        ("Shotgun_Task_Change", "downstream_tasks", up, [down], []),
+    ]
+
+
+def test_moving_a_task_dependency_record_moves_the_edge(sg: Any, project: dict) -> None:
+    up = task(sg, project, "up", "2026-03-02", "2026-03-06")
+    first = task(sg, project, "first", "2026-03-09", "2026-03-10")
+    second = task(sg, project, "second", "2026-03-09", "2026-03-10")
+    record = sg.create(
+        "TaskDependency",
+        {"task": {"type": "Task", "id": first}, "dependent_task": {"type": "Task", "id": up}},
+    )
+    after = last_event_id(sg)
+    sg.update("TaskDependency", record["id"], {"task": {"type": "Task", "id": second}})
+    ups = {
+        t["id"]: [u["id"] for u in t["upstream_tasks"]]
+        for t in sg.find("Task", [["id", "in", [first, second]]], ["upstream_tasks"])
+    }
+    assert ups == {first: [], second: [up]}
+    links = [row for row in _edge_rows(events_after(sg, after)) if row[0] == "Shotgun_Task_Change"]
+    assert links == [
+        ("Shotgun_Task_Change", "upstream_tasks", first, [], [up]),
+        ("Shotgun_Task_Change", "downstream_tasks", up, [], [first]),
+        ("Shotgun_Task_Change", "upstream_tasks", second, [up], []),
+        ("Shotgun_Task_Change", "downstream_tasks", up, [second], []),
+    ]

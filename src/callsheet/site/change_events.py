@@ -20,6 +20,12 @@ NOT_LOGGED_ON_CREATE = frozenset(
     {"id", "created_at", "updated_at", "created_by", "updated_by", "project"}
 )
 
+# Values a create stores without a `_Change` row of their own: a TaskDependency of the default
+# type logs `_New`, `task` and `dependent_task` only [sg-groundtruth 090].
+UNLOGGED_CREATE_VALUES = frozenset(
+    {("TaskDependency", "dependency_type", "finish-to-start-next-day")}
+)
+
 
 def actor_name(ctx: WriteContext) -> str:
     return ctx.actor.name or f"{ctx.actor.entity_type} {ctx.actor.id}"
@@ -70,6 +76,8 @@ def log_create(
     )
     for f, stored in values.values():
         if f.name in NOT_LOGGED_ON_CREATE or stored in (None, [], False):
+            continue
+        if isinstance(stored, str) and (entity.name, f.name, stored) in UNLOGGED_CREATE_VALUES:
             continue
         if f.traits.is_multi_link:
             log_links(ctx, entity, ref, project, f, [], list(stored), in_create=True)

@@ -60,6 +60,10 @@ class WriteContext:
         """Note the display name of an entity this transaction created (saves a query)."""
         self._names[ref] = {"type": ref.type, "id": ref.id, "name": name}
 
+    def remember_project(self, ref: LinkRef, project: LinkRef | None) -> None:
+        """Note the project of an entity this transaction created (saves a query)."""
+        self._projects[ref] = project
+
     def forget(self, ref: LinkRef) -> None:
         self._names.pop(ref, None)
         self._projects.pop(ref, None)

@@ -269,6 +269,9 @@ def _finish_create(ctx: WriteContext, prepared: PreparedCreate, entity_id: int) 
     ctx.store.note_live(entity.name, entity_id)
     name_field = entity.display_name_field
     ctx.remember(ref, values[name_field][1] if name_field in values else None)
+    if entity.is_project_entity:  # its event rows and those of the Tasks it links name it
+        project = values.get("project", (None, None))[1]
+        ctx.remember_project(ref, project if isinstance(project, LinkRef) else None)
     _write_side_values(ctx, ref, values, creating=True)
     log_create(ctx, entity, ref, values)
     if prepared.secret is not None:
@@ -439,7 +442,7 @@ def update_entity(
         _human_user_names(values, entity, dict(current))
     if "image" in values and "filmstrip_image" in entity.fields:  # clearing image clears both
         values.setdefault("filmstrip_image", (entity.fields["filmstrip_image"], None))
-    scheduling.before_update(ctx, entity, entity_id, values, current)  # Task dates, pinned
+    scheduling.before_update(ctx, entity, entity_id, values, current, modes)  # dates, pinned
     ref = LinkRef(entity_type, entity_id)
     table = ctx.store.table(entity_type)
     row: dict[str, Any] = {}

@@ -34,6 +34,7 @@ class TaskSchedule:
     milestone: bool
     pinned: bool
     violation: bool
+    splits: Any = None  # the stored `splits` list, or None
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ def task_schedules(conn: Connection, store: Store, ids: Iterable[int]) -> dict[i
                 c.milestone,
                 c.pinned,
                 c.dependency_violation,
+                c.splits,
             ).where(c.id.in_(chunk), c[RETIRED_COLUMN].is_(None))
         )
         for row in rows:
@@ -81,6 +83,7 @@ def task_schedules(conn: Connection, store: Store, ids: Iterable[int]) -> dict[i
                 bool(row.milestone),
                 bool(row.pinned),
                 bool(row.dependency_violation),
+                row.splits,
             )
     return found
 
@@ -178,6 +181,13 @@ def set_edge_types(conn: Connection, store: Store, types: dict[int, str]) -> Non
                 .where(table.c.id.in_(chunk))
                 .values(dependency_type=dependency_type)
             )
+
+
+def erase_edges(conn: Connection, store: Store, edge_ids: Iterable[int]) -> None:
+    """Delete TaskDependency rows for good (not retired: nothing is left to revive)."""
+    table = store.table("TaskDependency")
+    for chunk in _chunks(sorted(set(edge_ids))):
+        conn.execute(sa.delete(table).where(table.c.id.in_(chunk)))
 
 
 def update_task_schedules(

@@ -11,6 +11,7 @@ change is written and logged like any other field change, in the same transactio
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from callsheet.schema.model import EntityType, Field
@@ -21,14 +22,22 @@ from callsheet.site.scheduling.dependencies import (
     check_no_loop,
     reschedule,
 )
+from callsheet.site.scheduling.edge_events import log_records_made, log_task_links
+from callsheet.site.scheduling.splits import split_schedule
 from callsheet.site.scheduling.state import state_of
-from callsheet.site.scheduling.task_dates import SCHEDULE_FIELDS, Schedule, apply_written
+from callsheet.site.scheduling.task_dates import (
+    SCHEDULE_FIELDS,
+    Schedule,
+    apply_written,
+    recalendar,
+)
 from callsheet.site.scheduling.templates import apply_template
 from callsheet.site.scheduling.time_logs import roll_up
 from callsheet.site.write_context import WriteContext
 from callsheet.store import rows
 from callsheet.store import scheduling as store_scheduling
 from callsheet.store.kinds import LinkRef
+from callsheet.store.store import RETIRED_COLUMN
 
 __all__ = [
     "after_create",
@@ -41,6 +50,10 @@ __all__ = [
 
 Values = dict[str, tuple[Field, Any]]
 DATE_FIELDS = frozenset({"start_date", "due_date"})
+# Fields that choose a Task's calendar: a write of one alone recomputes the duration of a dated
+# Task, its dates held (the project and the assignees' days off change what a day is [cookbook
+# "Updating Task Dates"]; which field follows is Callsheet's choice, as for work schedule changes).
+CALENDAR_FIELDS = frozenset({"project", "task_assignees"})
 ANSWERED_FIELDS = ("start_date", "due_date", "duration")
 EDGE_FIELDS = ("task", "dependent_task", "dependency_type", "offset_days")
 
@@ -50,7 +63,7 @@ def answer_fields(entity_type: str, data: Any) -> list[str]:
     answers with the whole triple it computed."""
     if entity_type != "Task" or not isinstance(data, dict):
         return []
-    if not any(name in data for name in SCHEDULE_FIELDS):
+    if not any(name in data for name in (*SCHEDULE_FIELDS, "splits")):
         return []
     return [name for name in ANSWERED_FIELDS if name not in data]
 
@@ -65,7 +78,7 @@ def before_create(ctx: WriteContext, entity: EntityType, values: Values) -> None
         _schedule_task(ctx, entity, values, None, None)
     elif entity.name == "TaskDependency":
         given = values.get("dependency_type", (None, DEFAULT_DEPENDENCY_TYPE))[1]
-        if "dependency_type" not in values:
+        if "dependency_type" not in values:  # [sg-groundtruth 085]
             values["dependency_type"] = (entity.fields["dependency_type"], given)
         check_dependency_type(given)
 
@@ -76,11 +89,13 @@ def before_update(
     entity_id: int,
     values: Values,
     current: Mapping[str, Any],
+    modes: Mapping[str, str] | None = None,
 ) -> None:
-    """Adjust an update's checked values: the Task triple and `pinned`."""
+    """Adjust an update's checked values: the Task triple and `pinned` (`modes`: the
+    multi-entity update modes, which say who is assigned after the write)."""
     _forget_templates(ctx, entity)
     if entity.name == "Task":
-        _schedule_task(ctx, entity, values, current, entity_id)
+        _schedule_task(ctx, entity, values, current, entity_id, modes or {})
     elif entity.name == "TaskDependency" and "dependency_type" in values:
         check_dependency_type(values["dependency_type"][1])
 
@@ -98,6 +113,7 @@ def _schedule_task(
     values: Values,
     current: Mapping[str, Any] | None,
     task_id: int | None,
+    modes: Mapping[str, str] | None = None,
 ) -> None:
     given = set(values)
     if (
@@ -111,7 +127,9 @@ def _schedule_task(
         # A date written on a dependent Task pins it, a null too [cookbook, sg-groundtruth 087, 093]
         values["pinned"] = (entity.fields["pinned"], True)
     written = {name: values[name][1] for name in SCHEDULE_FIELDS if name in values}
-    if not written:
+    recalendared = current is not None and bool(given & CALENDAR_FIELDS)
+    split = "splits" in values or bool(current and current.get("splits"))
+    if not written and not recalendared and "splits" not in values:
         return
     old = Schedule(None, None, None, False)
     if current is not None:
@@ -121,8 +139,16 @@ def _schedule_task(
             current["duration"],
             bool(current["milestone"]),
         )
-    calendar = state_of(ctx).calendar(_project_id(values, current), _people(ctx, values, task_id))
-    new = apply_written(old, written, calendar)
+    people = _people(ctx, values, task_id, modes or {})
+    calendar = state_of(ctx).calendar(_project_id(values, current), people)
+    if split:
+        old_splits = current.get("splits") if current is not None else None
+        given_splits = values["splits"][1] if "splits" in values else old_splits
+        new, segments = split_schedule(old, old_splits, given_splits, written, calendar)
+        if "splits" in values or segments != old_splits:
+            values["splits"] = (entity.fields["splits"], segments)
+    else:
+        new = apply_written(old, written, calendar) if written else recalendar(old, calendar)
     for name, value in (
         ("start_date", new.start),
         ("due_date", new.due),
@@ -140,13 +166,23 @@ def _project_id(values: Values, current: Mapping[str, Any] | None) -> int | None
     return current["project__id"] if current is not None else None
 
 
-def _people(ctx: WriteContext, values: Values, task_id: int | None) -> list[int]:
-    """HumanUsers assigned after the write (assignees affect the calendar [cookbook])."""
-    if "task_assignees" in values:
-        return [ref.id for ref in values["task_assignees"][1] if ref.type == "HumanUser"]
-    if task_id is None:
-        return []
-    return store_scheduling.human_assignees(ctx.conn, ctx.store, [task_id]).get(task_id, [])
+def _people(
+    ctx: WriteContext, values: Values, task_id: int | None, modes: Mapping[str, str]
+) -> list[int]:
+    """HumanUsers assigned after the write (assignees affect the calendar [cookbook]), the
+    update mode (set, add, remove) applied to those assigned now."""
+    assigned: list[int] = []
+    if task_id is not None:
+        assigned = store_scheduling.human_assignees(ctx.conn, ctx.store, [task_id]).get(task_id, [])
+    if "task_assignees" not in values:
+        return assigned
+    given = [ref.id for ref in values["task_assignees"][1] if ref.type == "HumanUser"]
+    mode = modes.get("task_assignees", "set")
+    if mode == "add":
+        return sorted(set(assigned) | set(given))
+    if mode == "remove":
+        return sorted(set(assigned) - set(given))
+    return given
 
 
 # -- after the row and its links exist --------------------------------------------------------
@@ -168,6 +204,7 @@ def after_create(
         )
         if isinstance(down, LinkRef) and isinstance(up, LinkRef):
             _check_loops(ctx, [(down.id, up.id)])
+            log_task_links(ctx, down.id, up.id, added=True)
             request.place.add(down.id)
     elif entity.name == "TimeLog":
         roll_up(ctx, [_task_of(values.get("entity", (None, None))[1])])  # type: ignore[list-item]
@@ -201,6 +238,7 @@ def after_update(
                 request.check.add(old_down.id)
             edges = store_scheduling.edges_between_ids(ctx.conn, ctx.store, [entity_id])
             _check_loops(ctx, [(edge.down, edge.up) for edge in edges])
+            _log_moved_edge(ctx, changed, edges)
             request.place.update(edge.down for edge in edges)
     elif entity.name == "TimeLog" and changed.keys() & {"entity", "duration"}:
         old_task = _task_of(changed.get("entity", (None, None))[0])
@@ -260,13 +298,15 @@ def _new_edges(
     if not added:
         return
     types = _given_types(task_id, data)
-    edges = store_scheduling.edges_between(ctx.conn, ctx.store, added)
+    edges = [
+        replace(edge, dependency_type=types.get((edge.down, edge.up), DEFAULT_DEPENDENCY_TYPE))
+        for edge in store_scheduling.edges_between(ctx.conn, ctx.store, added)
+    ]
     store_scheduling.set_edge_types(
-        ctx.conn,
-        ctx.store,
-        {edge.id: types.get((edge.down, edge.up), DEFAULT_DEPENDENCY_TYPE) for edge in edges},
+        ctx.conn, ctx.store, {edge.id: str(edge.dependency_type) for edge in edges}
     )
     _check_loops(ctx, added)
+    log_records_made(ctx, edges)  # the Tasks' own link rows are the write's
     request.place.update(down for down, _ in added)
 
 
@@ -283,6 +323,22 @@ def _given_types(task_id: int, data: Any) -> dict[tuple[int, int], str]:
     return types
 
 
+def _log_moved_edge(
+    ctx: WriteContext, changed: dict[str, tuple[Any, Any]], edges: list[Any]
+) -> None:
+    """A record whose `task` or `dependent_task` changed moved its edge: the Tasks' links say so."""
+    if not changed.keys() & {"task", "dependent_task"} or not edges:
+        return
+    edge = edges[0]
+    old_down = changed["task"][0] if "task" in changed else LinkRef("Task", edge.down)
+    old_up = (
+        changed["dependent_task"][0] if "dependent_task" in changed else LinkRef("Task", edge.up)
+    )
+    if isinstance(old_down, LinkRef) and isinstance(old_up, LinkRef):
+        log_task_links(ctx, old_down.id, old_up.id, added=False)
+    log_task_links(ctx, edge.down, edge.up, added=True)
+
+
 def _task_of(link: Any) -> int | None:
     return link.id if isinstance(link, LinkRef) and link.type == "Task" else None
 
@@ -296,6 +352,16 @@ def after_retirement(
         _run(ctx, Reschedule(check=store_scheduling.dependents_of(ctx.conn, ctx.store, entity_id)))
     elif entity.name == "TaskDependency":
         down = current.get("task__id") if current.get("task__type") == "Task" else None
+        up = (
+            current.get("dependent_task__id")
+            if current.get("dependent_task__type") == "Task"
+            else None
+        )
+        if down is not None and up is not None:
+            retiring = current[RETIRED_COLUMN] is None
+            # the edge goes with its record and comes back with it, on both Tasks' links
+            if retiring or len(rows.live_ids(ctx.conn, ctx.store, "Task", [down, up])) == 2:
+                log_task_links(ctx, down, up, added=not retiring)
         if down is not None:
             _run(ctx, Reschedule(place={down}, check={down}))
     elif entity.name == "TimeLog" and current.get("entity__type") == "Task":

@@ -15,6 +15,7 @@ from typing import Any
 
 from callsheet.faults import ValueFault
 from callsheet.site.change_events import log_change
+from callsheet.site.scheduling import splits
 from callsheet.site.scheduling.calendar import WorkCalendar
 from callsheet.site.scheduling.state import state_of
 from callsheet.site.write_context import WriteContext, read_form
@@ -78,7 +79,10 @@ def placement(
     """Where the Task's dependencies put it (the latest placement of all), duration held;
     None when no upstream Task has the date its edge needs."""
     duration = _duration(task, calendar)
+    segments = splits.parse(task.splits)
     best: tuple[dt.date | None, dt.date | None] | None = None
+    start: dt.date | None
+    due: dt.date | None
     for edge in edges:
         up = tasks.get(edge.up)
         if up is None:
@@ -87,8 +91,15 @@ def placement(
         if day is None:
             continue
         kind = edge.dependency_type or DEFAULT_DEPENDENCY_TYPE
-        if kind in START_TYPES:
-            start: dt.date | None = day
+        if segments:  # a split Task moves whole, its segments and gaps kept
+            moved = (
+                splits.move_to_start(segments, day, calendar)
+                if kind in START_TYPES
+                else splits.move_to_end(segments, day, calendar)
+            )
+            start, due = moved[0].start, moved[-1].end
+        elif kind in START_TYPES:
+            start = day
             due = calendar.end_for(day, duration) if duration is not None else task.due
             if due is not None and due < day:
                 due = None
@@ -207,7 +218,12 @@ def reschedule(ctx: WriteContext, request: Reschedule) -> None:
         if upstream and not task.pinned and (followed or task_id in request.place):
             placed = placement(task, upstream, tasks, calendar)
             if placed is not None and placed != (task.start, task.due):
-                changes.setdefault(task_id, {}).update(start_date=placed[0], due_date=placed[1])
+                changed = changes.setdefault(task_id, {})
+                changed.update(start_date=placed[0], due_date=placed[1])
+                if task.splits and placed[0] is not None:
+                    moved = splits.move_to_start(splits.parse(task.splits), placed[0], calendar)
+                    before[task_id]["splits"] = task.splits
+                    changed["splits"] = task.splits = splits.stored(moved)
                 task.start, task.due = placed
                 dirty.add(task_id)
         flag = violated(task, upstream, tasks, calendar)

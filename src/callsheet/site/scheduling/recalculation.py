@@ -14,6 +14,7 @@ import datetime as dt
 from typing import Any
 
 from callsheet.site.change_events import log_change
+from callsheet.site.scheduling import splits
 from callsheet.site.scheduling.dependencies import Reschedule, reschedule
 from callsheet.site.scheduling.state import state_of
 from callsheet.site.write_context import WriteContext, read_form
@@ -47,12 +48,21 @@ def recalculate(
         values: dict[str, Any] = {}
         if task.milestone:
             continue
+        segments = splits.parse(task.splits)
         if field_name == "duration":
-            duration = calendar.span_minutes(task.start, task.due)
+            duration = (
+                splits.duration(segments, calendar)
+                if segments
+                else calendar.span_minutes(task.start, task.due)
+            )
             if duration != task.duration:
                 values["duration"] = duration
         elif task.duration is not None:
-            due = calendar.end_for(task.start, task.duration)
+            if segments:  # the work left is added to, or taken from, the last segments
+                segments = splits.last_for(segments, task.duration, calendar)
+                if splits.stored(segments) != task.splits:
+                    values["splits"] = splits.stored(segments)
+            due = segments[-1].end if segments else calendar.end_for(task.start, task.duration)
             if due != task.due:
                 values["due_date"] = due
                 moved.add(task_id)
@@ -65,7 +75,7 @@ def recalculate(
         ref = LinkRef("Task", task_id)
         ctx.forget(ref)
         project = LinkRef("Project", task.project_id) if task.project_id else None
-        before = {"duration": task.duration, "due_date": task.due}
+        before = {"duration": task.duration, "due_date": task.due, "splits": task.splits}
         for name, value in values.items():
             f = entity.fields[name]
             old = read_form(ctx, f, {name: before[name]})

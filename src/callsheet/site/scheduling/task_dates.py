@@ -96,5 +96,13 @@ def apply_written(old: Schedule, written: dict[str, Any], calendar: WorkCalendar
     return Schedule(start, due, duration, False)
 
 
+def recalendar(old: Schedule, calendar: WorkCalendar) -> Schedule:
+    """The Task's schedule on another calendar (a new project or new assignees): its dates
+    held, its working time counted again; a milestone or an undated Task is unchanged."""
+    if old.milestone or old.start is None or old.due is None or old.due < old.start:
+        return old
+    return replace(old, duration=_span(calendar, old.start, old.due))
+
+
 def with_dates(schedule: Schedule, start: dt.date | None, due: dt.date | None) -> Schedule:
     return replace(schedule, start=start, due=due)
