@@ -377,6 +377,12 @@ def profile(args: argparse.Namespace, data: Path, project: dict) -> dict[str, An
             server.terminate()
             server.wait(timeout=120)
         summaries[name] = json.loads((out_dir / f"{name}.summary.json").read_text())
+        if not summaries[name].get("threadpool_inlined"):
+            print(
+                f"[floor] {name}: the engine call ran in a worker thread the profile does not "
+                "sample (profile_serve.py could not inline it)",
+                file=sys.stderr,
+            )
     return summaries
 
 
