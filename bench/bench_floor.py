@@ -420,7 +420,10 @@ def report(measured: dict[str, Any], console: Console) -> None:
     )
     for name, statements in measured["statements"].items():
         if statements is not None:
-            console.print(f"SQL statements, {name}: {len(statements)}")
+            console.print(
+                f"SQL statements through SQLAlchemy, {name}: {len(statements)} (plus the "
+                "prepared lookups on the raw driver, store/prepared.py: authentication's two)"
+            )
             for statement in statements:
                 console.print(f"    {statement}", highlight=False, markup=False)
     for level, (seconds, size) in measured["gzip"].items():
