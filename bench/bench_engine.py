@@ -506,7 +506,12 @@ def _event_count(raw: RawSQL) -> int:
 
 
 def bench_dialect(
-    dialect: str, database: str, repeat: int, profile_dir: Path | None, log: Callable[[str], None]
+    dialect: str,
+    database: str,
+    repeat: int,
+    profile_dir: Path | None,
+    log: Callable[[str], None],
+    skip_creates: bool = False,
 ) -> list[Result]:
     sg = callsheet.connect(database)
     raw = RawSQL(database)
@@ -608,6 +613,8 @@ def bench_dialect(
                 profile_dir / f"{dialect}-summarize.txt",
                 lambda: [engine_summary() for _ in range(3)],
             )
+        if skip_creates:
+            return results
         # (d): 10,000 new Shots per run; fewer runs, a 500-Shot warm-up each side
         create_repeat = max(1, min(repeat, 3))
         actor = (sg.actor.entity_type, sg.actor.id, sg.actor.name)
@@ -783,6 +790,7 @@ def main(argv: list[str] | None = None) -> int:
         "--skip-generate", action="store_true", help="reuse the generated databases"
     )
     parser.add_argument("--skip-mockgun", action="store_true")
+    parser.add_argument("--skip-creates", action="store_true", help="leave out (d)")
     parser.add_argument(
         "--profile",
         type=Path,
@@ -814,7 +822,9 @@ def main(argv: list[str] | None = None) -> int:
             made = generate(database, args.scale, replace=True, log=lambda m: None)
             log(f"{dialect}: generated scale {args.scale:g} in {made.seconds:.1f} s")
         log(f"{dialect}: benchmarking {database}")
-        results.extend(bench_dialect(dialect, database, args.repeat, args.profile, log))
+        results.extend(
+            bench_dialect(dialect, database, args.repeat, args.profile, log, args.skip_creates)
+        )
     mockgun = None if args.skip_mockgun else bench_mockgun(args.repeat, log)
 
     print()

@@ -16,6 +16,7 @@ import shutil
 import tempfile
 import weakref
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache, wraps
 from pathlib import Path
 from types import SimpleNamespace
@@ -107,10 +108,34 @@ def to_caller(value: Any) -> Any:
 _CONVERTED = frozenset({dict, list, str, dt.datetime})
 
 
+@dataclass(frozen=True)
+class _Parameters:
+    """What a Site operation accepts by keyword: checked on every call, so worked out once
+    (inspect.signature and bind took a third of a find_one)."""
+
+    signature: inspect.Signature
+    names: frozenset[str]
+    required: frozenset[str]
+
+    def check(self, site: Site, actor: Actor, arguments: dict[str, Any]) -> None:
+        """TypeError, as `bind` words it, unless the operation accepts `arguments`."""
+        if not (self.names >= arguments.keys() >= self.required):
+            self.signature.bind(site, actor, **arguments)
+
+
 @cache
-def _signature(site_class: type, operation: str) -> inspect.Signature:
-    """The signature of a Site operation (inspect.signature took a third of a find_one)."""
-    return inspect.signature(getattr(site_class, operation))
+def _parameters(site_class: type, operation: str) -> _Parameters:
+    signature = inspect.signature(getattr(site_class, operation))
+    keyword = [
+        p
+        for p in list(signature.parameters.values())[2:]  # self, actor
+        if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+    ]
+    if len(keyword) != len(signature.parameters) - 2:  # *args or **kwargs: always bind
+        return _Parameters(signature, frozenset(), frozenset({"\x00"}))
+    names = frozenset(p.name for p in keyword)
+    required = frozenset(p.name for p in keyword if p.default is p.empty)
+    return _Parameters(signature, names, required)
 
 
 # The local zone (as `astimezone()` names it) of each quarter hour of UTC time: every zone's
@@ -230,7 +255,7 @@ class Shotgun:
         operation = getattr(self.site, method.operation)
         try:
             # extra keyword arguments (upload_thumbnail's **kwargs) that the operation lacks
-            _signature(type(self.site), method.operation).bind(self.site, self._actor, **arguments)
+            _parameters(type(self.site), method.operation).check(self.site, self._actor, arguments)
         except TypeError as error:
             raise _client_fault_class(faults.ValueFault)(f"{method.name}: {error}") from None
         try:
