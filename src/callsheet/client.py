@@ -17,7 +17,7 @@ import tempfile
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache, wraps
+from functools import wraps
 from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
@@ -132,8 +132,19 @@ class _Parameters:
             self.signature.bind(site, actor, **arguments)
 
 
-@cache
+_PARAMETERS: dict[tuple[type, str], _Parameters] = {}
+
+
 def _parameters(site_class: type, operation: str) -> _Parameters:
+    found = _PARAMETERS.get((site_class, operation))
+    if found is None:
+        found = _PARAMETERS.setdefault(
+            (site_class, operation), _operation_parameters(site_class, operation)
+        )
+    return found
+
+
+def _operation_parameters(site_class: type, operation: str) -> _Parameters:
     signature = inspect.signature(getattr(site_class, operation))
     keyword = [
         p
