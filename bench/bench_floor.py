@@ -377,6 +377,12 @@ def profile(args: argparse.Namespace, data: Path, project: dict) -> dict[str, An
             server.terminate()
             server.wait(timeout=120)
         summaries[name] = json.loads((out_dir / f"{name}.summary.json").read_text())
+        if not summaries[name].get("threadpool_inlined"):
+            print(
+                f"[floor] {name}: the engine call ran in a worker thread the profile does not "
+                "sample (profile_serve.py could not inline it)",
+                file=sys.stderr,
+            )
     return summaries
 
 
@@ -414,7 +420,10 @@ def report(measured: dict[str, Any], console: Console) -> None:
     )
     for name, statements in measured["statements"].items():
         if statements is not None:
-            console.print(f"SQL statements, {name}: {len(statements)}")
+            console.print(
+                f"SQL statements through SQLAlchemy, {name}: {len(statements)} (plus the "
+                "prepared lookups on the raw driver, store/prepared.py: authentication's two)"
+            )
             for statement in statements:
                 console.print(f"    {statement}", highlight=False, markup=False)
     for level, (seconds, size) in measured["gzip"].items():

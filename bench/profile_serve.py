@@ -36,15 +36,18 @@ REQUEST_ROOT_FILE = "uvicorn/protocols/http/httptools_impl.py"
 
 def _inline_threadpool() -> bool:
     """Run `/api3/json`'s thread-pool call inline (see the docstring); False if not found."""
-    from callsheet.server import app as server_app
+    # `/api3/json` reaches the pool through `server/callers.py`'s `run_authenticating`; patching
+    # the name where it is looked up is what counts (an earlier version patched server/app.py,
+    # which no longer imports it, so the profiles missed the whole engine call).
+    from callsheet.server import callers
 
-    if not hasattr(server_app, "run_in_threadpool"):
+    if not hasattr(callers, "run_in_threadpool"):
         return False
 
     async def inline(func: Any, *args: Any, **kwargs: Any) -> Any:
         return func(*args, **kwargs)
 
-    server_app.run_in_threadpool = inline  # type: ignore[assignment]
+    callers.run_in_threadpool = inline  # type: ignore[assignment]
     return True
 
 
@@ -121,12 +124,14 @@ def main() -> None:
 
     from callsheet.cli import KEEP_ALIVE_S
     from callsheet.server import Settings, create_app
+    from callsheet.server.app import settle_heap
     from callsheet.site.site import Site
 
     inlined = _inline_threadpool()
     settings = Settings.from_environment(args.data, args.database, port=args.port)
     site = Site.open(settings.site_url(), pool_size=settings.threads)
     app = create_app(site, settings)
+    settle_heap()  # as `callsheet serve` does
     # SIGTERM (bench_wire's `server.terminate()`) stops the server as Ctrl-C does, so the profile
     # below is written. Sampling starts at SIGUSR1 (the handler runs in the main thread), so the
     # caller can warm the server first: its first call verifies the script key with argon2

@@ -14,6 +14,7 @@ from rich.table import Column, Table
 
 from callsheet.faults import Fault
 from callsheet.server import Settings, create_app
+from callsheet.server.app import settle_heap
 from callsheet.server.settings import SERVE_MEDIA_WORKERS
 from callsheet.site.accounts import (
     create_script,
@@ -301,6 +302,7 @@ def serve(
         )
         return
     app = create_app(_open_site(settings), settings)
+    settle_heap()
     uvicorn.run(app, host=host, port=port, timeout_keep_alive=KEEP_ALIVE_S, **proxy)  # type: ignore[arg-type]
 
 
@@ -323,7 +325,9 @@ def app_from_environment() -> Starlette:
         media_workers=int(media_workers) if media_workers else SERVE_MEDIA_WORKERS,
         media_lease_s=float(media_lease) if media_lease else None,
     )
-    return create_app(_open_site(settings), settings)
+    app = create_app(_open_site(settings), settings)
+    settle_heap()
+    return app
 
 
 @main.command()

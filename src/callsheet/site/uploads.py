@@ -351,6 +351,28 @@ def attachment_file(
     return StoredFile(path, name, content_type)
 
 
+def _file_fields(
+    site: Site, entity_type: str, fields: Sequence[str]
+) -> tuple[list[str], list[str]]:
+    """The image fields and the file-link fields among `fields`: worked out once per find shape
+    (kept with the store's read plans, which a schema change clears), not on every read."""
+    key = ("file-fields", entity_type, tuple(fields))
+    found = site.store.cached_plan(key)
+    if found is None:
+        images, links = [], []
+        for name in fields:
+            try:
+                traits = parse_path(site.schema, entity_type, name).field.traits
+            except Fault:
+                continue
+            if traits.thumbnail:
+                images.append(name)
+            elif traits.file_link:
+                links.append(name)
+        found = site.store.cache_plan(key, (images, links))
+    return found  # type: ignore[no-any-return]
+
+
 def resolve_file_values(
     site: Site,
     entity_type: str,
@@ -368,16 +390,9 @@ def resolve_file_values(
     room: FileRoom | None = getattr(site, "files", None)
     if room is None or not records:
         return
-    images, links = [], []
-    for name in fields:
-        try:
-            traits = parse_path(site.schema, entity_type, name).field.traits
-        except Fault:
-            continue
-        if traits.thumbnail:
-            images.append(name)
-        elif traits.file_link:
-            links.append(name)
+    images, links = _file_fields(site, entity_type, fields)
+    if not images and not links:
+        return
     uploaded: list[tuple[dict[str, Any], str, dict[str, Any]]] = []
     for record in records:
         for name in images:

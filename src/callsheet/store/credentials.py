@@ -13,12 +13,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from callsheet.store.internal_tables import login_attempts, script_keys, sessions
+from callsheet.store.prepared import run_prepared
 from callsheet.store.store import RETIRED_COLUMN, Store
 
 # -- accounts ----------------------------------------------------------------------------------
@@ -39,68 +41,80 @@ class AccountRow:
 
 def person_by_login(store: Store, login: str) -> AccountRow | None:
     """The active, live HumanUser with this login (the lowest id if several)."""
-    table = store.table("HumanUser")
-    statement = (
-        sa.select(
-            table.c.id,
-            table.c.name,
-            table.c.password_proxy,
-            table.c.permission_rule_set__id,
-            table.c.locked_until,
+
+    def build() -> sa.Select[Any]:
+        table = store.table("HumanUser")
+        return (
+            sa.select(
+                table.c.id,
+                table.c.name,
+                table.c.password_proxy,
+                table.c.permission_rule_set__id,
+                table.c.locked_until,
+            )
+            .where(
+                table.c.login == sa.bindparam("login"),
+                table.c.sg_status_list == "act",
+                table.c[RETIRED_COLUMN].is_(None),
+            )
+            .order_by(table.c.id)
+            .limit(1)
         )
-        .where(
-            table.c.login == login,
-            table.c.sg_status_list == "act",
-            table.c[RETIRED_COLUMN].is_(None),
-        )
-        .order_by(table.c.id)
-    )
-    with store.read() as conn:
-        row = conn.execute(statement).first()
-    if row is None:
+
+    rows = run_prepared(store, ("person-by-login",), build, login=login)
+    if not rows:
         return None
+    row = rows[0]
     return AccountRow("HumanUser", row[0], row[1], row[2], row[3], locked_until=row[4])
 
 
 def script_by_name(store: Store, name: str) -> AccountRow | None:
     """The live ApiUser with this script name and a key (the lowest id if several)."""
-    table = store.table("ApiUser")
-    statement = (
-        sa.select(
-            table.c.id,
-            table.c.firstname,
-            script_keys.c.key_hash,
-            table.c.permission_rule_set__id,
-            table.c.generate_event_log_entries,
+
+    def build() -> sa.Select[Any]:
+        table = store.table("ApiUser")
+        return (
+            sa.select(
+                table.c.id,
+                table.c.firstname,
+                script_keys.c.key_hash,
+                table.c.permission_rule_set__id,
+                table.c.generate_event_log_entries,
+            )
+            .join(script_keys, script_keys.c.script_id == table.c.id)
+            .where(table.c.firstname == sa.bindparam("name"), table.c[RETIRED_COLUMN].is_(None))
+            .order_by(table.c.id)
+            .limit(1)
         )
-        .join(script_keys, script_keys.c.script_id == table.c.id)
-        .where(table.c.firstname == name, table.c[RETIRED_COLUMN].is_(None))
-        .order_by(table.c.id)
-    )
-    with store.read() as conn:
-        row = conn.execute(statement).first()
-    if row is None:
+
+    rows = run_prepared(store, ("script-by-name",), build, name=name)
+    if not rows:
         return None
+    row = rows[0]
     return AccountRow("ApiUser", row[0], row[1], row[2], row[3], row[4] is not False)
 
 
 def account_by_id(store: Store, entity_type: str, entity_id: int) -> AccountRow | None:
     """The live account (people: active) with this id, without its secret."""
-    table = store.table(entity_type)
     human = entity_type == "HumanUser"
-    name_column = table.c.name if human else table.c.firstname
-    columns = [table.c.id, name_column, table.c.permission_rule_set__id]
-    if human:
-        columns.append(table.c.locked_until)
-    statement = sa.select(*columns).where(
-        table.c.id == entity_id, table.c[RETIRED_COLUMN].is_(None)
-    )
-    if human:
-        statement = statement.where(table.c.sg_status_list == "act")
-    with store.read() as conn:
-        row = conn.execute(statement).first()
-    if row is None:
+
+    def build() -> sa.Select[Any]:
+        table = store.table(entity_type)
+        name_column = table.c.name if human else table.c.firstname
+        columns = [table.c.id, name_column, table.c.permission_rule_set__id]
+        if human:
+            columns.append(table.c.locked_until)
+        statement = sa.select(*columns).where(
+            table.c.id == sa.bindparam("id"), table.c[RETIRED_COLUMN].is_(None)
+        )
+        if human:
+            statement = statement.where(table.c.sg_status_list == "act")
+        return statement
+
+    rows = run_prepared(store, ("account-by-id", entity_type), build, id=entity_id)
+    if not rows:
         return None
+    row = rows[0]
     locked = row[3] if human else None
     return AccountRow(entity_type, row[0], row[1], None, row[2], locked_until=locked)
 
@@ -167,15 +181,19 @@ def insert_session(
 
 def session_account(store: Store, token_hash: str, now: dt.datetime) -> tuple[str, int] | None:
     """(entity type, id) of the unexpired session with this token hash."""
-    with store.read() as conn:
-        row = conn.execute(
-            sa.select(sessions.c.user_type, sessions.c.user_id, sessions.c.expires_at).where(
-                sessions.c.token_hash == token_hash
-            )
-        ).first()
-    if row is None or row.expires_at <= now:
+
+    def build() -> sa.Select[Any]:
+        return sa.select(sessions.c.user_type, sessions.c.user_id, sessions.c.expires_at).where(
+            sessions.c.token_hash == sa.bindparam("token_hash")
+        )
+
+    rows = run_prepared(store, ("session-account",), build, token_hash=token_hash)
+    if not rows:
         return None
-    return row.user_type, row.user_id
+    user_type, user_id, expires_at = rows[0]
+    if expires_at <= now:
+        return None
+    return user_type, user_id
 
 
 def expire_session(store: Store, token_hash: str, now: dt.datetime) -> None:
@@ -228,16 +246,20 @@ def read_attempts(
     """The counters of `keys` (absent or outside the window: no failures)."""
     wanted = sorted(set(keys))
     found = dict.fromkeys(wanted, NO_ATTEMPTS)
-    table = login_attempts
-    with store.read() as conn:
-        rows = conn.execute(
-            sa.select(
-                table.c.principal, table.c.failures, table.c.retry_after, table.c.last_failure_at
-            ).where(table.c.principal.in_(wanted))
-        )
-        for key, failures, retry_after, last in rows:
-            counted = failures if last is not None and last >= window_start else 0
-            found[key] = Attempts(counted, retry_after)
+    names = [f"key_{n}" for n in range(len(wanted))]
+
+    def build() -> sa.Select[Any]:
+        table = login_attempts
+        return sa.select(
+            table.c.principal, table.c.failures, table.c.retry_after, table.c.last_failure_at
+        ).where(table.c.principal.in_([sa.bindparam(name) for name in names]))
+
+    rows = run_prepared(
+        store, ("attempts", len(wanted)), build, **dict(zip(names, wanted, strict=True))
+    )
+    for key, failures, retry_after, last in rows:
+        counted = failures if last is not None and last >= window_start else 0
+        found[key] = Attempts(counted, retry_after)
     return found
 
 

@@ -22,6 +22,7 @@ from callsheet.faults import FilterFault, SchemaFault
 from callsheet.store.filters import FilterCompiler, Group
 from callsheet.store.kinds import LinkRef, kind_of
 from callsheet.store.paths import FieldPath, Hop, parse_path
+from callsheet.store.prepared import PreparedLookup
 from callsheet.store.presets import preset_conditions
 from callsheet.store.scope import ReadScope
 from callsheet.store.store import RETIRED_COLUMN, Store
@@ -97,7 +98,7 @@ class _Column:
     def build_reader(self) -> None:
         f = self.path.field
         if self.names:
-            self.read = lambda row: _joined_link(row, self)
+            self.read = _joined_link_reader(self.start, self.names)
             return
         inner = kind_of(f).row_reader(f, self.start, self.width)
         if self.path.is_deep and self.owner_index is None:
@@ -129,6 +130,11 @@ class ReadPlan:
     columns: list[_Column]
     order_by: list[Any]
     by_id: PreparedLookup | None = None  # the whole statement for `[["id", "is", N]]`
+    # (key, row reader) of each column, in order: what `_records` runs for every row
+    readers: tuple[tuple[str, Any], ...] = ()
+
+    def __post_init__(self) -> None:
+        self.readers = tuple((column.key, column.read) for column in self.columns)
 
     @property
     def needs_links(self) -> bool:
@@ -137,52 +143,6 @@ class ReadPlan:
             c.owner_index is not None or (c.path.field.traits.is_single_link and not c.names)
             for c in self.columns
         )
-
-
-@dataclass
-class PreparedLookup:
-    """A statement compiled once, run on the raw driver with SQLAlchemy's result processors.
-
-    Point lookups are where a query's fixed cost shows: this skips building, caching and
-    compiling the statement on every call (reference: issue #2's point-lookup benchmark).
-    """
-
-    sql: str
-    positional: tuple[str, ...] | None
-    params: dict[str, Any]
-    processors: list[Any]
-
-    @classmethod
-    def compile(cls, statement: Any, dialect: Any) -> PreparedLookup:
-        compiled = statement.compile(dialect=dialect)
-        # SQLite hands back text for dates, times and JSON and ints for booleans, so its values
-        # need SQLAlchemy's processors; psycopg already returns Python types.
-        processors = [
-            column.type.dialect_impl(dialect).result_processor(dialect, None)
-            if dialect.name == "sqlite"
-            else None
-            for column in statement.selected_columns
-        ]
-        positional = tuple(compiled.positiontup) if compiled.positional else None
-        return cls(str(compiled), positional, dict(compiled.params), processors)
-
-    def run(self, driver_connection: Any, **values: Any) -> list[tuple[Any, ...]]:
-        params = {**self.params, **values}
-        arguments: Any = [params[name] for name in self.positional] if self.positional else params
-        cursor = driver_connection.cursor()
-        try:
-            cursor.execute(self.sql, arguments)
-            rows = cursor.fetchall()
-        finally:
-            cursor.close()
-        processors = self.processors
-        return [
-            tuple(
-                p(v) if p is not None and v is not None else v
-                for p, v in zip(processors, row, strict=True)
-            )
-            for row in rows
-        ]
 
 
 def base_conditions(
@@ -354,7 +314,7 @@ def read_point(store: Store, request: ReadRequest, scope: ReadScope) -> list[dic
     entity_id = request.filters.children[0].values[0]  # type: ignore[union-attr]
     with store.raw_read() as driver_connection:
         rows = lookup.run(driver_connection, cs_id=entity_id)
-        records = [_record(request.entity_type, row, plan.columns) for row in rows]
+        records = _records(request.entity_type, rows, plan)
         for record in records:  # polymorphic links too wide to join: one lookup each
             for key, value in record.items():
                 if isinstance(value, LinkRef):
@@ -428,10 +388,9 @@ def read(
         has_more = request.limit is not None and len(rows) > request.limit
         if has_more:
             rows = rows[: request.limit]
-    columns = plan.columns
-    records = [_record(request.entity_type, row, columns) for row in rows]
+    records = _records(request.entity_type, rows, plan)
     if plan.needs_links:
-        _load_side_values(conn, store, rows, columns, records)
+        _load_side_values(conn, store, rows, plan.columns, records)
         resolve_links(conn, store, records, scope)
     return records, has_more
 
@@ -444,24 +403,39 @@ def _unique(fields: Sequence[str]) -> list[str]:
     return list(seen)
 
 
-def _record(entity_type: str, row: Sequence[Any], columns: list[_Column]) -> dict[str, Any]:
-    record: dict[str, Any] = {"type": entity_type, "id": row[0]}
-    for column in columns:
-        record[column.key] = column.read(row)
-    return record
+def _records(entity_type: str, rows: Sequence[Any], plan: ReadPlan) -> list[dict[str, Any]]:
+    """The page's rows as records. This is the per-row cost of every find (500 rows x 10 fields
+    took 40% of a request's CPU, bench_floor.py's profile): the readers were built once per
+    query shape, and this loop only calls them."""
+    readers = plan.readers
+    records = []
+    for row in rows:
+        record: dict[str, Any] = {"type": entity_type, "id": row[0]}
+        for key, read in readers:
+            record[key] = read(row)
+        records.append(record)
+    return records
 
 
-def _joined_link(row: Sequence[Any], column: _Column) -> Any:
-    """An entity link whose target was joined: a dict, or None when empty, retired or missing."""
-    target_type, target_id = row[column.start], row[column.start + 1]
-    if target_id is None:
-        return None
-    for name_type, id_index, name_index in column.names:
-        if name_type == target_type:
-            if row[id_index] is None:
-                return None  # the target is retired (or gone): the link reads as empty
-            return {"type": target_type, "id": target_id, "name": row[name_index]}
-    return LinkRef(target_type, target_id)  # a type outside valid_types: resolved afterwards
+def _joined_link_reader(start: int, names: tuple[tuple[str, int, int], ...]) -> Any:
+    """A row reader for an entity link whose targets were joined (`_joined_names`): a dict, or
+    None when the link is empty or its target retired, hidden or missing; a link to a type
+    outside valid_types is a LinkRef, resolved afterwards."""
+    type_index, id_index = start, start + 1
+
+    def read(row: Sequence[Any]) -> Any:
+        target_id = row[id_index]
+        if target_id is None:
+            return None
+        target_type = row[type_index]
+        for name_type, target_index, name_index in names:
+            if name_type == target_type:
+                if row[target_index] is None:
+                    return None  # the target is retired (or gone): the link reads as empty
+                return {"type": target_type, "id": target_id, "name": row[name_index]}
+        return LinkRef(target_type, target_id)
+
+    return read
 
 
 def _load_side_values(

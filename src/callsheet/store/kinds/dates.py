@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import sqlalchemy as sa
@@ -291,6 +292,23 @@ def _bad_date(field: Field, value: Any) -> Any:
     )
 
 
+def _utc_moment(value: Any) -> dt.datetime | None:
+    """A stored date_time (naive UTC; SQLite text when read raw) as an aware UTC datetime.
+
+    `combine(moment, moment.time(), UTC)` is `moment.replace(tzinfo=UTC)` at a fifth of the cost
+    (0.2 against 1.0 us on CPython 3.11, whose `replace` parses keywords): every find pays it
+    for every date_time of every row.
+    """
+    if value is None:
+        return None
+    if type(value) is str:
+        value = dt.datetime.fromisoformat(value)
+    return _combine(value, value.time(), dt.UTC)
+
+
+_combine = dt.datetime.combine
+
+
 class DateTimeKind(DateKind):
     data_types = ("date_time",)
     sql_type = sa.DateTime
@@ -319,12 +337,23 @@ class DateTimeKind(DateKind):
         return value.replace(microsecond=0)
 
     def from_columns(self, field: Field, values: Any) -> Any:
-        value = values[0]
-        if value is None:
-            return None
-        if isinstance(value, str):
-            value = dt.datetime.fromisoformat(value)
-        return value.replace(tzinfo=dt.UTC)
+        return _utc_moment(values[0])
+
+    def row_reader(self, field: Field, start: int, width: int) -> Callable[[Sequence[Any]], Any]:
+        # Every find reads date_times (created_at, updated_at) for every row: one call per value
+        # instead of the base class's slice and from_columns (bench_floor.py's profile).
+        utc = dt.UTC
+
+        def read(row: Sequence[Any]) -> Any:
+            value = row[start]
+            if value is None:
+                return None
+            try:  # a datetime, as SQLAlchemy's result (or PreparedLookup) hands it over
+                return _combine(value, value.time(), utc)
+            except AttributeError:  # raw text
+                return _utc_moment(value)
+
+        return read
 
     def event_value(self, field: Field, stored: Any) -> Any:
         return None if stored is None else stored.replace(tzinfo=dt.UTC)

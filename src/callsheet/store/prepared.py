@@ -1,0 +1,83 @@
+"""Statements compiled once and run on the raw driver: the point lookups every request makes.
+
+A lookup by id or by name through SQLAlchemy builds the statement, computes its cache key, finds
+the compiled form and sets up a result for every call; for one row that is most of the cost.
+`PreparedLookup` does that work once; `prepared` keeps one per name on the store (its plan cache,
+which a schema change clears, so no statement outlives the tables it was built on).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from callsheet.store.store import Store
+
+
+@dataclass
+class PreparedLookup:
+    """A statement compiled once, run on the raw driver with SQLAlchemy's result processors.
+
+    Point lookups are where a query's fixed cost shows: this skips building, caching and
+    compiling the statement on every call (reference: issue #2's point-lookup benchmark).
+    """
+
+    sql: str
+    positional: tuple[str, ...] | None
+    params: dict[str, Any]
+    processors: list[Any]
+
+    @classmethod
+    def compile(cls, statement: Any, dialect: Any) -> PreparedLookup:
+        compiled = statement.compile(dialect=dialect)
+        # SQLite hands back text for dates, times and JSON and ints for booleans, so its values
+        # need SQLAlchemy's processors; psycopg already returns Python types.
+        processors = [
+            column.type.dialect_impl(dialect).result_processor(dialect, None)
+            if dialect.name == "sqlite"
+            else None
+            for column in statement.selected_columns
+        ]
+        positional = tuple(compiled.positiontup) if compiled.positional else None
+        return cls(str(compiled), positional, dict(compiled.params), processors)
+
+    def run(self, driver_connection: Any, **values: Any) -> list[tuple[Any, ...]]:
+        params = {**self.params, **values}
+        arguments: Any = [params[name] for name in self.positional] if self.positional else params
+        cursor = driver_connection.cursor()
+        try:
+            cursor.execute(self.sql, arguments)
+            rows = cursor.fetchall()
+        finally:
+            cursor.close()
+        processors = self.processors
+        if not any(processors):  # psycopg, or SQLite with only text and numbers
+            return rows  # type: ignore[no-any-return]
+        return [
+            tuple(
+                p(v) if p is not None and v is not None else v
+                for p, v in zip(processors, row, strict=True)
+            )
+            for row in rows
+        ]
+
+
+def prepared(store: Store, key: tuple[Any, ...], build: Callable[[], Any]) -> PreparedLookup:
+    """The lookup cached under `key`, compiled from `build()` (a SELECT with bindparams) once."""
+    lookup = store.cached_plan(("prepared", *key))
+    if lookup is None:
+        lookup = store.cache_plan(
+            ("prepared", *key), PreparedLookup.compile(build(), store.engine.dialect)
+        )
+    return lookup  # type: ignore[no-any-return]
+
+
+def run_prepared(
+    store: Store, key: tuple[Any, ...], build: Callable[[], Any], **values: Any
+) -> list[tuple[Any, ...]]:
+    """The rows of the lookup under `key` for `values`, on a raw connection (inside a write:
+    the write's own, so it sees the write's rows)."""
+    lookup = prepared(store, key, build)
+    with store.raw_read() as driver_connection:
+        return lookup.run(driver_connection, **values)
