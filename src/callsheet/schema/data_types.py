@@ -113,6 +113,9 @@ class DataTypeTraits:
     create_default: bool = True
     # A custom field may be created with this data type (schema_field_create, the Admin page).
     creatable: bool = False
+    # Made only by an admin in the field editor, never through the API (query and calculated
+    # fields: site/schema_changes.py's create_computed_field).
+    admin_creatable: bool = False
     # Shown on a record's detail page.
     on_detail_page: bool = True
 
@@ -168,8 +171,8 @@ DATA_TYPES: dict[str, DataTypeTraits] = _traits(
     T("addressing", LINK_OPERATORS, sortable=False, link="addressing"),
     T("image", FLAG_OPERATORS, sortable=False, thumbnail=True, create_default=False),
     T("password", sortable=False, secret=True, on_detail_page=False),
-    T("summary", sortable=False, computed=True, api_writable=False),
-    T("calculated", sortable=False, computed=True, api_writable=False),
+    T("summary", sortable=False, computed=True, api_writable=False, admin_creatable=True),
+    T("calculated", sortable=False, computed=True, api_writable=False, admin_creatable=True),
     T("pivot_column", sortable=False, computed=True, api_writable=False, on_detail_page=False),
     T("system_task_type", sortable=False, api_writable=False),
 )
@@ -181,6 +184,9 @@ UNKNOWN = DataTypeTraits(
 )
 
 CREATABLE_DATA_TYPES: tuple[str, ...] = tuple(n for n, t in DATA_TYPES.items() if t.creatable)
+ADMIN_CREATABLE_DATA_TYPES: tuple[str, ...] = tuple(
+    n for n, t in DATA_TYPES.items() if t.admin_creatable
+)
 CHOICE_DATA_TYPES: tuple[str, ...] = tuple(n for n, t in DATA_TYPES.items() if t.choices)
 # The link types a custom field may be made with (the Admin page's "links to" part).
 CREATABLE_LINK_TYPES: tuple[str, ...] = tuple(

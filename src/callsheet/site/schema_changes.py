@@ -11,7 +11,11 @@ from typing import Any
 
 from callsheet.faults import SchemaFault, ValueFault
 from callsheet.schema.answers import field_answer, schema_entity_read_answer
-from callsheet.schema.data_types import CREATABLE_DATA_TYPES, traits_of
+from callsheet.schema.data_types import (
+    ADMIN_CREATABLE_DATA_TYPES,
+    CREATABLE_DATA_TYPES,
+    traits_of,
+)
 from callsheet.schema.model import Field
 from callsheet.schema.naming import system_name_for
 from callsheet.store.kinds import kind_of
@@ -37,8 +41,6 @@ WRITABLE_PROPERTIES = frozenset(
     }
 )
 HIDDEN_PROPERTIES = frozenset({"project_visibility"})
-# The computed data types an admin may create (ShotGrid's field editor: query and calculated).
-COMPUTED_CREATABLE = ("summary", "calculated")
 FIELD_LEVEL = {
     "name": "display_name",
     "description": "description",
@@ -198,10 +200,10 @@ def create_computed_field(
     entity = store.schema.entity(entity_type, operation="schema_field_create")
     if not isinstance(display_name, str) or not display_name.strip():
         raise ValueFault("A field needs a name.")
-    if data_type not in COMPUTED_CREATABLE:
+    if not traits_of(data_type).admin_creatable:
         raise SchemaFault(
             f"Cannot create a computed field of data type {data_type!r}; "
-            f"valid data types: {list(COMPUTED_CREATABLE)}."
+            f"valid data types: {list(ADMIN_CREATABLE_DATA_TYPES)}."
         )
     name = system_name_for(display_name, entity.fields)
     draft = Field(
