@@ -176,6 +176,8 @@ def plan(shape: Shape, steps: dict[str, int]) -> Iterator[tuple[int, dict[str, l
                                 "sg_status_list": TASK_STATUSES[(4 * n + t) % len(TASK_STATUSES)],
                                 "start_date": start,
                                 "due_date": start + dt.timedelta(days=10),
+                                # what the engine computes from the two dates (last, as it logs)
+                                "duration": working_minutes(start, start + dt.timedelta(days=10)),
                             },
                         )
                     )
@@ -246,6 +248,21 @@ def _text(value: Any) -> str:
 NOT_LOGGED_ON_CREATE = frozenset(
     {"id", "created_at", "updated_at", "created_by", "updated_by", "project"}
 )
+
+
+# A new site's calendar: Monday to Friday, 8 hours a day, no holidays (docs/scheduling.md); the
+# engine stores durations in minutes. check_against_engine fails if the engine's rule moves.
+WORKING_WEEKDAYS = range(5)
+MINUTES_PER_WORKING_DAY = 8 * 60
+
+
+def working_minutes(start: dt.date, due: dt.date) -> int:
+    """A Task's duration from its start and due dates (both working days count)."""
+    days = (due - start).days + 1
+    working = sum(
+        1 for n in range(days) if (start + dt.timedelta(days=n)).weekday() in WORKING_WEEKDAYS
+    )
+    return working * MINUTES_PER_WORKING_DAY
 
 
 def event_rows(facts: SiteFacts, c: Creation) -> list[dict[str, Any]]:
