@@ -447,7 +447,7 @@ class _Checker:
         if value_type is None:
             raise self.fault(
                 node,
-                f"{final.qualified_name} is a '{final.data_type}' field, which a formula cannot use",
+                f"{final.qualified_name} is a '{final.data_type}' field, which formulas cannot use",
             )
         fields.append(final)
         return replace(node, fields=tuple(fields), type=value_type)
