@@ -427,7 +427,7 @@ class _Checker:
             raise self.fault(node, "a field is {field} or a linked field {link.EntityType.field}")
         for i in range(0, len(path) - 1, 2):
             link = self._field(node, entity_type, path[i])
-            if link.data_type != "entity":
+            if link.traits.link != "single":
                 raise self.fault(
                     node,
                     f"{link.qualified_name} is a '{link.data_type}' field; only single-entity "

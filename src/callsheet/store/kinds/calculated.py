@@ -14,6 +14,7 @@ null when the link is empty, retired, or to a row the reader may not see.
 from __future__ import annotations
 
 import functools
+import operator
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -54,6 +55,17 @@ DISPLAY_TEXT: dict[str, type[dialects.DisplayText]] = {
     fm.FLOAT: dialects.FloatText,
     fm.DATE_TIME: dialects.DateTimeText,
     fm.DATE: dialects.DisplayText,
+}
+SQL_OPERATORS: dict[str, Any] = {
+    "+": operator.add,
+    "-": operator.sub,
+    "*": operator.mul,
+    "=": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    ">": operator.gt,
+    "<=": operator.le,
+    ">=": operator.ge,
 }
 DATE_PARTS = {"YEAR": dialects.YearOf, "MONTH": dialects.MonthOf, "DAY": dialects.DayOf}
 
@@ -228,19 +240,9 @@ class FormulaCompiler:
             divisor = self.typed(right, fm.FLOAT)
             return self.typed(left, fm.FLOAT) / sa.func.nullif(divisor, 0.0)
         if op in ("+", "-", "*"):
-            a, b = self.typed(left, node.type), self.typed(right, node.type)
-            return {"+": a + b, "-": a - b, "*": a * b}[op]
+            return SQL_OPERATORS[op](self.typed(left, node.type), self.typed(right, node.type))
         shared = fm.FLOAT if {left.type, right.type} == {fm.NUMBER, fm.FLOAT} else None
-        a, b = self.typed(left, shared), self.typed(right, shared)
-        comparisons = {
-            "=": a == b,
-            "!=": a != b,
-            "<": a < b,
-            ">": a > b,
-            "<=": a <= b,
-            ">=": a >= b,
-        }
-        return comparisons[op]
+        return SQL_OPERATORS[op](self.typed(left, shared), self.typed(right, shared))
 
     def visit_call(self, node: fm.Call) -> ColumnElement[Any]:
         method = getattr(self, f"call_{node.name.lower()}")
