@@ -92,8 +92,9 @@ class CalculatedKind(ComputedKind):
     data_types = ("calculated",)
 
     def result_field(self, field: Field) -> Field:
-        renderer = field.properties.get("renderer")
-        data_type = fm.OUTPUT_TYPES.get(renderer, ("text",))[0]
+        # An unknown renderer (a site's newer output type) reads as text.
+        renderer = str(field.properties.get("renderer") or "text")
+        data_type = fm.OUTPUT_TYPES.get(renderer, fm.OUTPUT_TYPES["text"])[0]
         return field.with_changes(data_type=data_type, properties={})
 
     def expressions(
@@ -145,8 +146,8 @@ def _as_output(value: ColumnElement[Any], value_type: str, output: str) -> Colum
         return dialects.DateTimeOf(value)
     if output == "checkbox":
         return sa.type_coerce(value, sa.Boolean())
-    sql_type = {"date": sa.Date(), "date_time": sa.DateTime()}.get(output, sa.BigInteger())
-    return sa.type_coerce(value, sql_type)
+    sql_types: dict[str, Any] = {"date": sa.Date(), "date_time": sa.DateTime()}
+    return sa.type_coerce(value, sql_types.get(output, sa.BigInteger()))
 
 
 def text_of(value: ColumnElement[Any], value_type: str) -> ColumnElement[Any]:
@@ -250,7 +251,9 @@ class FormulaCompiler:
 
     # -- string functions ----------------------------------------------------------------------
     def call_concat(self, node: fm.Call) -> ColumnElement[Any]:
-        parts = [sa.func.coalesce(text_of(self.compile(a), a.type), "") for a in node.args]
+        parts: list[ColumnElement[Any]] = [
+            sa.func.coalesce(text_of(self.compile(a), a.type), "") for a in node.args
+        ]
         joined = functools.reduce(lambda a, b: a.op("||")(b), parts)
         return sa.type_coerce(joined, sa.Text())
 
