@@ -13,6 +13,7 @@ null when the link is empty, retired, or to a row the reader may not see.
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import operator
 from typing import TYPE_CHECKING, Any
@@ -70,6 +71,13 @@ SQL_OPERATORS: dict[str, Any] = {
 DATE_PARTS = {"YEAR": dialects.YearOf, "MONTH": dialects.MonthOf, "DAY": dialects.DayOf}
 
 
+# The calculated fields whose formulas are being compiled, innermost last (a formula may use
+# another calculated field, whose formula is compiled inside it).
+_COMPILING: contextvars.ContextVar[frozenset[tuple[str, str]]] = contextvars.ContextVar(
+    "callsheet_compiling_formulas", default=frozenset()
+)
+
+
 def formula_value_type(field: Field) -> str | None:
     """The formula type of any field's value: stored types by data type, computed fields (query
     and calculated) by the type of the value their kind computes."""
@@ -113,8 +121,17 @@ class CalculatedKind(ComputedKind):
             # Callsheet lacks, or one whose field was since deleted) reads null rather than
             # failing every read of the entity type.
             return {field.name: sa.null()}
-        compiler = FormulaCompiler(table, store, scope)
-        value = compiler.compile(checked.tree)
+        key = (field.entity_type, field.name)
+        compiling = _COMPILING.get()
+        if key in compiling:
+            # Formulas that use each other in a circle (possible only when a field they use was
+            # deleted and made again with the same name) have no value.
+            return {field.name: sa.null()}
+        token = _COMPILING.set(compiling | {key})
+        try:
+            value = FormulaCompiler(table, store, scope).compile(checked.tree)
+        finally:
+            _COMPILING.reset(token)
         return {field.name: _as_output(value, checked.tree.type, output)}
 
     def checked_definition(self, store: Store, field: Field, definition: Any) -> dict[str, Any]:
