@@ -172,7 +172,9 @@ DATA_TYPES: dict[str, DataTypeTraits] = _traits(
     T("image", FLAG_OPERATORS, sortable=False, thumbnail=True, create_default=False),
     T("password", sortable=False, secret=True, on_detail_page=False),
     T("summary", sortable=False, computed=True, api_writable=False, admin_creatable=True),
-    T("calculated", sortable=False, computed=True, api_writable=False, admin_creatable=True),
+    # Sorts on the computed value (sg-groundtruth field_types/calculated.md); no filter widget
+    # offers it ("not filterable from filter widgets", Autodesk help), though API filters work.
+    T("calculated", computed=True, api_writable=False, admin_creatable=True),
     T("pivot_column", sortable=False, computed=True, api_writable=False, on_detail_page=False),
     T("system_task_type", sortable=False, api_writable=False),
 )

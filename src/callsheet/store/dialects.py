@@ -186,6 +186,242 @@ def _unicode_lower(value: Any) -> Any:
     return value.lower() if isinstance(value, str) else value
 
 
+def _unicode_upper(value: Any) -> Any:
+    return value.upper() if isinstance(value, str) else value
+
+
+# -- calculated-field formulas (store/kinds/calculated.py) ----------------------------------------
+# SQLite keeps dates as 'YYYY-MM-DD' text and date_times as SQLAlchemy's
+# 'YYYY-MM-DD HH:MM:SS.ffffff' text; a computed date_time uses the same form so that it compares
+# with stored ones and with bound filter values.
+SQLITE_DATE_TIME = "%Y-%m-%d %H:%M:%S.000000"
+
+
+class UnicodeUpper(FunctionElement[str]):
+    """upper() of every language's letters (SQLite's own knows ASCII only)."""
+
+    type = sa.String()
+    name = "unicode_upper"
+    inherit_cache = True
+
+
+@compiles(UnicodeUpper)
+def _unicode_upper_default(element: UnicodeUpper, compiler: Any, **kw: Any) -> str:
+    return f"upper({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(UnicodeUpper, "sqlite")
+def _unicode_upper_sqlite(element: UnicodeUpper, compiler: Any, **kw: Any) -> str:
+    return f"cs_upper({compiler.process(element.clauses, **kw)})"
+
+
+class UtcToday(FunctionElement[Any]):
+    """Today's date in UTC."""
+
+    type = sa.Date()
+    name = "utc_today"
+    inherit_cache = True
+
+
+@compiles(UtcToday)
+def _utc_today_default(element: UtcToday, compiler: Any, **kw: Any) -> str:
+    return "CAST(timezone('UTC', now()) AS DATE)"
+
+
+@compiles(UtcToday, "sqlite")
+def _utc_today_sqlite(element: UtcToday, compiler: Any, **kw: Any) -> str:
+    return "date('now')"
+
+
+class UtcNow(FunctionElement[Any]):
+    """The current UTC time to the second, as a naive date_time like stored ones."""
+
+    type = sa.DateTime()
+    name = "utc_now"
+    inherit_cache = True
+
+
+@compiles(UtcNow)
+def _utc_now_default(element: UtcNow, compiler: Any, **kw: Any) -> str:
+    return "date_trunc('second', timezone('UTC', now()))"
+
+
+@compiles(UtcNow, "sqlite")
+def _utc_now_sqlite(element: UtcNow, compiler: Any, **kw: Any) -> str:
+    return f"strftime('{SQLITE_DATE_TIME}', 'now')"
+
+
+class DatePart(FunctionElement[int]):
+    """The year, month or day (an integer) of a date or date_time; one subclass per unit, so the
+    unit is part of the statement cache key."""
+
+    type = sa.Integer()
+    name = "date_part_of"
+    inherit_cache = True
+    unit = "year"
+
+
+class YearOf(DatePart):
+    inherit_cache = True
+    unit = "year"
+
+
+class MonthOf(DatePart):
+    inherit_cache = True
+    unit = "month"
+
+
+class DayOf(DatePart):
+    inherit_cache = True
+    unit = "day"
+
+
+_SQLITE_PARTS = {"year": "%Y", "month": "%m", "day": "%d"}
+
+
+@compiles(DatePart)
+def _date_part_default(element: DatePart, compiler: Any, **kw: Any) -> str:
+    value = compiler.process(element.clauses, **kw)
+    return f"CAST(EXTRACT({element.unit} FROM {value}) AS INTEGER)"
+
+
+@compiles(DatePart, "sqlite")
+def _date_part_sqlite(element: DatePart, compiler: Any, **kw: Any) -> str:
+    value = compiler.process(element.clauses, **kw)
+    return f"CAST(strftime('{_SQLITE_PARTS[element.unit]}', {value}) AS INTEGER)"
+
+
+class DayDifference(FunctionElement[int]):
+    """Whole calendar days from the first date (or date_time's day) to the second."""
+
+    type = sa.Integer()
+    name = "day_difference"
+    inherit_cache = True
+
+
+@compiles(DayDifference)
+def _day_difference_default(element: DayDifference, compiler: Any, **kw: Any) -> str:
+    start, end = (compiler.process(c, **kw) for c in element.clauses)
+    return f"(CAST({end} AS DATE) - CAST({start} AS DATE))"
+
+
+@compiles(DayDifference, "sqlite")
+def _day_difference_sqlite(element: DayDifference, compiler: Any, **kw: Any) -> str:
+    start, end = (compiler.process(c, **kw) for c in element.clauses)
+    return f"CAST(julianday(date({end})) - julianday(date({start})) AS INTEGER)"
+
+
+class AddMinutes(FunctionElement[Any]):
+    """A date_time moved by a number of minutes: AddMinutes(value, minutes)."""
+
+    type = sa.DateTime()
+    name = "add_minutes"
+    inherit_cache = True
+
+
+@compiles(AddMinutes)
+def _add_minutes_default(element: AddMinutes, compiler: Any, **kw: Any) -> str:
+    value, minutes = (compiler.process(c, **kw) for c in element.clauses)
+    return f"({value} + make_interval(0, 0, 0, 0, 0, CAST({minutes} AS INTEGER)))"
+
+
+@compiles(AddMinutes, "sqlite")
+def _add_minutes_sqlite(element: AddMinutes, compiler: Any, **kw: Any) -> str:
+    value, minutes = (compiler.process(c, **kw) for c in element.clauses)
+    return f"strftime('{SQLITE_DATE_TIME}', {value}, ({minutes}) || ' minutes')"
+
+
+class AddDays(FunctionElement[Any]):
+    """A date moved by a number of days: AddDays(value, days)."""
+
+    type = sa.Date()
+    name = "add_days"
+    inherit_cache = True
+
+
+@compiles(AddDays)
+def _add_days_default(element: AddDays, compiler: Any, **kw: Any) -> str:
+    value, days = (compiler.process(c, **kw) for c in element.clauses)
+    return f"(CAST({value} AS DATE) + CAST({days} AS INTEGER))"
+
+
+@compiles(AddDays, "sqlite")
+def _add_days_sqlite(element: AddDays, compiler: Any, **kw: Any) -> str:
+    value, days = (compiler.process(c, **kw) for c in element.clauses)
+    return f"date({value}, ({days}) || ' days')"
+
+
+class DateTimeOf(FunctionElement[Any]):
+    """A date as the date_time of its midnight."""
+
+    type = sa.DateTime()
+    name = "date_time_of"
+    inherit_cache = True
+
+
+@compiles(DateTimeOf)
+def _date_time_of_default(element: DateTimeOf, compiler: Any, **kw: Any) -> str:
+    return f"CAST({compiler.process(element.clauses, **kw)} AS TIMESTAMP)"
+
+
+@compiles(DateTimeOf, "sqlite")
+def _date_time_of_sqlite(element: DateTimeOf, compiler: Any, **kw: Any) -> str:
+    return f"strftime('{SQLITE_DATE_TIME}', {compiler.process(element.clauses, **kw)})"
+
+
+class DisplayText(FunctionElement[str]):
+    """A formula value as text, the same on both databases; one subclass per value type.
+
+    Whole numbers get thousands separators (ShotGrid's CONCAT({code}, {id}) reads "charA1,226",
+    sg-groundtruth field_types/calculated.md); decimals at most 6 places without trailing zeros;
+    date_times 'YYYY-MM-DD HH:MM:SS'; dates 'YYYY-MM-DD'.
+    """
+
+    type = sa.Text()
+    name = "display_text"
+    inherit_cache = True
+    value_type = "text"
+
+
+class NumberText(DisplayText):
+    inherit_cache = True
+    value_type = "number"
+
+
+class FloatText(DisplayText):
+    inherit_cache = True
+    value_type = "float"
+
+
+class DateTimeText(DisplayText):
+    inherit_cache = True
+    value_type = "date_time"
+
+
+@compiles(DisplayText)
+def _display_text_default(element: DisplayText, compiler: Any, **kw: Any) -> str:
+    text = compiler.process(element.clauses, **kw)
+    if element.value_type == "number":
+        return f"to_char({text}, 'FM9,999,999,999,999,999,990')"
+    if element.value_type == "float":
+        return f"rtrim(rtrim(to_char({text}, 'FM999999999999999990.000000'), '0'), '.')"
+    if element.value_type == "date_time":
+        return f"to_char({text}, 'YYYY-MM-DD HH24:MI:SS')"
+    return f"CAST({text} AS TEXT)"
+
+
+@compiles(DisplayText, "sqlite")
+def _display_text_sqlite(element: DisplayText, compiler: Any, **kw: Any) -> str:
+    text = compiler.process(element.clauses, **kw)
+    if element.value_type == "number":
+        return f"printf('%,d', {text})"
+    if element.value_type == "float":
+        return f"rtrim(rtrim(printf('%.6f', {text}), '0'), '.')"
+    if element.value_type == "date_time":
+        return f"strftime('%Y-%m-%d %H:%M:%S', {text})"
+    return f"CAST({text} AS TEXT)"
+
+
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
@@ -198,6 +434,7 @@ def _configure_sqlite(engine: Engine) -> None:
         # SQLite's own lower() folds ASCII only; ShotGrid compares text case-insensitively in
         # every language ("La Peña" is "la peña").
         dbapi_connection.create_function("cs_lower", 1, _unicode_lower, deterministic=True)
+        dbapi_connection.create_function("cs_upper", 1, _unicode_upper, deterministic=True)
 
     @event.listens_for(engine, "begin")
     def on_begin(conn: sa.Connection) -> None:

@@ -1,6 +1,7 @@
 """The data-type kinds: one module per family, one registry (see base.py)."""
 
 from callsheet.store.kinds import (  # noqa: F401  (importing registers each kind)
+    calculated,
     checkbox,
     computed,
     dates,

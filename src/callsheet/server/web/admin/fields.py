@@ -22,6 +22,7 @@ from callsheet.schema.data_types import (
     CREATABLE_LINK_TYPES,
     traits_of,
 )
+from callsheet.schema.formulas import OUTPUT_TYPES
 from callsheet.server.web.admin.access import form_list, notice_of, redirect, render_admin, text
 from callsheet.server.web.handlers import page, read_page_form
 from callsheet.server.web.sessions import WebSession
@@ -148,6 +149,7 @@ async def _fields_page(
         error=error,
         form=form or {},
         open_new=bool(error and form),
+        output_types=OUTPUT_TYPE_CHOICES,
         **loaded,
     )
 
@@ -257,11 +259,41 @@ async def field_retire(request: Request, session: WebSession) -> Response:
     return redirect("/admin/fields", entity_type=entity_type, notice="retired")
 
 
+# -- calculated fields (issue 12 §4): a formula and its output type, made through the engine's
+# admin-only path (ShotGrid's API cannot make them) -------------------------------------------
+OUTPUT_TYPE_CHOICES = [("", "From the formula")] + [(code, _label(code)) for code in OUTPUT_TYPES]
+NOTICES["calculated"] = "Calculated field added."
+
+
+@page(admin=True)
+async def calculated_field_create(request: Request, session: WebSession) -> Response:
+    """POST /admin/fields/{type}/calculated: add a calculated field (a formula)."""
+    site: Site = request.app.state.site
+    entity_type = _type_of(request)
+    fields = dict((await read_page_form(request)).fields)
+    definition = {"formula": fields.get("formula", ""), "output_type": text(fields, "output_type")}
+
+    def create() -> str:
+        return site.computed_field_create(
+            session.actor, entity_type, "calculated", text(fields, "name"), definition
+        )
+
+    try:
+        system_name = await run_in_threadpool(create)
+    except Fault as fault:
+        form = {"calculated_name": text(fields, "name"), **definition}
+        return await _fields_page(request, session, entity_type, error=str(fault), form=form)
+    return redirect(
+        "/admin/fields", entity_type=entity_type, notice="calculated", field=system_name
+    )
+
+
 def routes() -> list[Route]:
     """The Fields pages."""
     return [
         Route("/admin/fields", fields_page, methods=["GET"]),
         Route("/admin/fields/{entity_type}", field_create, methods=["POST"]),
+        Route("/admin/fields/{entity_type}/calculated", calculated_field_create, methods=["POST"]),
         Route("/admin/fields/{entity_type}/{field_name}/rename", field_rename, methods=["POST"]),
         Route("/admin/fields/{entity_type}/{field_name}/retire", field_retire, methods=["POST"]),
     ]
