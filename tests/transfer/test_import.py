@@ -43,6 +43,9 @@ def test_import_copies_every_read_with_ids_files_and_accounts(
     props = destination.find_one(SYSTEM, "Asset", [["code", "is", "asset0"]], ["sg_props"])
     assert [a["name"] for a in props["sg_props"]] == ["asset3", "asset1"]  # asset2 is retired
     assert destination.find(SYSTEM, "Shot", [["code", "is", "SQ010_0005"]], retired_only=True)
+    # the calculated field's definition came over and computes the same here
+    label = destination.find_one(SYSTEM, "Shot", [["code", "is", "SQ010_0001"]], ["sg_label"])
+    assert label["sg_label"] == "SQ010_0001 / SQ010"
     # the custom slot the source uses is enabled here with its name; its records and links came
     assert destination.schema_entity_read(SYSTEM)["CustomEntity07"]["name"]["value"] == "Season"
     assert "CustomEntity07" in report.schema.enabled_types

@@ -27,6 +27,14 @@ def populate(sg: shotgun_api3.Shotgun, folder: Path, site: Site) -> dict[str, An
     sg.schema_field_create("Shot", "number", "Frames", {"description": "frame count"})
     sg.schema_field_create("Asset", "multi_entity", "Props", {"valid_types": ["Asset"]})
     sg.schema_field_create("Shot", "tag_list", "Labels")
+    # a calculated field: its definition is copied, its values are computed on each side
+    site.computed_field_create(
+        admin_actor(site),
+        "Shot",
+        "calculated",
+        "Label",
+        {"formula": 'CONCAT({code}, " / ", {sg_sequence.Sequence.code})', "output_type": "text"},
+    )
     project = sg.create("Project", {"name": "Copy Me"})
     sequence = sg.create("Sequence", {"code": "SQ010", "project": project})
     assets = [sg.create("Asset", {"code": f"asset{n}", "project": project}) for n in range(4)]
