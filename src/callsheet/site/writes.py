@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from callsheet.faults import Fault, SchemaFault, ValueFault
+from callsheet.faults import Fault, PermissionFault, SchemaFault, ValueFault
+from callsheet.schema.links import DerivedLink
 from callsheet.schema.model import EntityType, Field
 from callsheet.site import scheduling
 from callsheet.site.action_menu import SECRET_FIELD, secret_event_value, split_secret, write_secret
@@ -61,6 +62,8 @@ UNIQUE_FIELDS: dict[str, tuple[str, ...]] = {
 MAX_SHOWN_VALUE_CHARS = 200
 # Filled from a local-file `path` when the caller leaves it out (_fill_path_cache_storage).
 PATH_CACHE_STORAGE = "path_cache_storage"
+# Note.client_note: a create may give False only; updates are refused (schema/system_fields.py).
+CLIENT_NOTE = ("Note", "client_note")
 # ShotGrid accepts and discards writes to these.
 DISCARDED_FIELDS = frozenset({"cached_display_name"})
 
@@ -84,6 +87,15 @@ def check_values(
         f = entity.field(name, operation=operation)
         if name in DISCARDED_FIELDS:
             continue
+        if isinstance(ctx.store.links.storage_or_none(entity.name, name), DerivedLink):
+            # Computed from other records (schema/system_fields.py): no call may set it, not
+            # even a create [sg-groundtruth entity_types/Task: "Task.sibling_tasks is read only"].
+            raise SchemaFault(f"API {operation}() {f.qualified_name} is read only.")
+        if creating and (entity.name, name) == CLIENT_NOTE and value:
+            # Only the web application's client review makes client Notes [sg-groundtruth 069].
+            raise PermissionFault(
+                f"API {operation}() Client Notes can not be created through the API"
+            )
         refuse = name in MAINTAINED_FIELDS or (not creating and name in CREATE_ONLY_SYSTEM_FIELDS)
         if not refuse and not creating and not f.editable and name not in EDITABLE_ANYWAY:
             refuse = not f.traits.thumbnail  # None clears a read-only thumbnail
