@@ -24,6 +24,7 @@ from callsheet.site.change_events import (
 from callsheet.site.credential_changes import note_changed_fields
 from callsheet.site.linked_writes import LinkedWrite, linked_updates, split_linked
 from callsheet.site.retirement import retire_entity, revive_entity
+from callsheet.site.thumbnail_rollup import set_image_source
 from callsheet.site.write_context import (
     READ_ONLY_TYPES,
     WriteContext,
@@ -451,6 +452,8 @@ def update_entity(
         _human_user_names(values, entity, dict(current))
     if "image" in values and "filmstrip_image" in entity.fields:  # clearing image clears both
         values.setdefault("filmstrip_image", (entity.fields["filmstrip_image"], None))
+    if "image" in values:  # a cleared thumbnail shows no record's upload (thumbnail_rollup.py)
+        set_image_source(ctx, LinkRef(entity_type, entity_id), None)
     scheduling.before_update(ctx, entity, entity_id, values, current)  # Task dates, pinned
     ref = LinkRef(entity_type, entity_id)
     table = ctx.store.table(entity_type)
