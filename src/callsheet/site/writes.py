@@ -12,7 +12,7 @@ from typing import Any
 from callsheet.faults import Fault, PermissionFault, SchemaFault, ValueFault
 from callsheet.schema.links import DerivedLink
 from callsheet.schema.model import EntityType, Field
-from callsheet.site import scheduling
+from callsheet.site import rollups, scheduling
 from callsheet.site.action_menu import SECRET_FIELD, secret_event_value, split_secret, write_secret
 from callsheet.site.change_events import (
     log_change,
@@ -300,6 +300,7 @@ def _finish_create(ctx: WriteContext, prepared: PreparedCreate, entity_id: int) 
     _write_linked(ctx, entity, entity_id, prepared.row, prepared.linked, None, "create")
     # dependent Tasks, loops, task templates (site/scheduling/)
     scheduling.after_create(ctx, entity, ref, values, prepared.data)
+    rollups.after_create(ctx, entity, ref, values)  # counts and sums over records
 
 
 def create_entity(ctx: WriteContext, entity_type: str, data: Any) -> int:
@@ -524,6 +525,7 @@ def update_entity(
     note_changed_fields(ctx, entity_type, entity_id, [f.name for f, _, _ in changes])
     # dependent Tasks, loops, task templates (site/scheduling/)
     scheduling.after_update(ctx, entity, entity_id, data, changes, link_changes)
+    rollups.after_update(ctx, entity, entity_id, changes, link_changes)
     _write_linked(ctx, entity, entity_id, {**dict(current), **row}, linked, modes, "update")
     return [*values, *(item.name for item in linked)]
 
