@@ -271,3 +271,32 @@ def test_client_note_cannot_be_created_through_the_api(sg: Any, project: dict) -
     assert one(sg, note, ["client_note"])["client_note"] is False
     with pytest.raises(Fault, match=r"Note\.client_note is not editable"):
         sg.update("Note", note["id"], {"client_note": True})
+
+
+def test_playlist_external_share_count_counts_live_unrevoked_shares(sg: Any, project: dict) -> None:
+    playlist = sg.create("Playlist", {"code": "dailies", "project": project})
+    shares = [sg.create("PlaylistShare", {"playlist": playlist}) for _ in range(2)]
+    sg.create(
+        "PlaylistShare", {"playlist": playlist, "revoked_at": "2026-01-05T10:00:00Z"}
+    )  # revoked: the client can no longer open it
+    assert one(sg, playlist, ["external_share_count"])["external_share_count"] == 2
+    sg.delete("PlaylistShare", shares[0]["id"])
+    assert one(sg, playlist, ["external_share_count"])["external_share_count"] == 1
+    sg.revive("PlaylistShare", shares[0]["id"])
+    assert one(sg, playlist, ["external_share_count"])["external_share_count"] == 2
+
+
+# -- ids copied from links ---------------------------------------------------------------------
+
+
+def test_task_dependency_ids_repeat_its_links(sg: Any, project: dict) -> None:
+    up, down, other = (sg.create("Task", {"content": n, "project": project}) for n in "abc")
+    sg.update("Task", down["id"], {"upstream_tasks": [up]})
+    made = sg.create("TaskDependency", {"task": other, "dependent_task": up})
+    rows = sg.find("TaskDependency", [], ["task", "dependent_task", "task_id", "dependent_task_id"])
+    assert sorted((r["task_id"], r["dependent_task_id"]) for r in rows) == sorted(
+        [(down["id"], up["id"]), (other["id"], up["id"])]
+    )
+    assert all(r["task_id"] == r["task"]["id"] for r in rows)
+    sg.update("TaskDependency", made["id"], {"task": down})
+    assert one(sg, made, ["task_id"])["task_id"] == down["id"]

@@ -31,6 +31,13 @@ Origin = Literal["ON_WRITE", "FROM_RECORDS", "SYSTEM", "CONNECTION_SIDE"]
 # Notes linked to the current entity whose sg_status_list is opn, ip or rdy).
 OPEN_NOTE_STATUSES = ("opn", "ip", "rdy")
 
+# Number fields that repeat the id of a link of the same row, written with it: a live site
+# reads {"task_id": 5742, "task": {"id": 5742}} [sg-groundtruth entity_types/Task, the
+# task_dependencies read]. (id field, link field) per entity type.
+COPIED_LINK_IDS: dict[str, tuple[tuple[str, str], ...]] = {
+    "TaskDependency": (("task_id", "task"), ("dependent_task_id", "dependent_task")),
+}
+
 
 @dataclass(frozen=True)
 class SystemField:
@@ -102,7 +109,7 @@ SYSTEM_FIELDS: tuple[SystemField, ...] = (
         "ON_WRITE",
         "the id of `task`, copied on write",
         f"{_GT} entity_types/Task",
-        "store/kinds (TaskDependency row)",
+        "site/writes.py, store/links.py",
     ),
     SystemField(
         "TaskDependency",
@@ -110,7 +117,7 @@ SYSTEM_FIELDS: tuple[SystemField, ...] = (
         "ON_WRITE",
         "the id of `dependent_task`",
         f"{_GT} entity_types/Task",
-        "store/kinds (TaskDependency row)",
+        "site/writes.py, store/links.py",
     ),
     SystemField(
         "Attachment",
@@ -132,9 +139,10 @@ SYSTEM_FIELDS: tuple[SystemField, ...] = (
         "Attachment",
         "file_extension",
         "ON_WRITE",
-        "the uploaded file's extension",
+        "the uploaded file's extension, filled by ShotGrid's upload processing for some files "
+        "only (26/100 on a live site, rule unknown); NOT KEPT: reads null",
         f"{_GT} entity_types/Attachment",
-        "site/uploads.py",
+        "",
     ),
     SystemField(
         "Attachment",
@@ -164,6 +172,16 @@ SYSTEM_FIELDS: tuple[SystemField, ...] = (
         + " (computed in SQL when read)",
         "default schema, open_notes_count's query property",
         "store/links.py",
+    ),
+    SystemField(
+        "*",
+        "open_notes_count",
+        "FROM_RECORDS",
+        "the number of open Notes: a query field (data type summary, store/kinds/summary.py); "
+        "the 7 types whose default dump types it `text` (CustomEntity01, ..., PublishedFile) "
+        "keep it as plain stored text, null unless imported",
+        "default schema, open_notes_count's query property",
+        "store/kinds/summary.py",
     ),
     SystemField(
         "Task",
@@ -212,7 +230,7 @@ SYSTEM_FIELDS: tuple[SystemField, ...] = (
         "FROM_RECORDS",
         "the sum of the live TimeLogs' durations on the Ticket",
         "default schema (TimeLog.entity accepts Ticket)",
-        "",
+        "site/rollups.py",
     ),
     SystemField(
         "Tag",
@@ -220,15 +238,15 @@ SYSTEM_FIELDS: tuple[SystemField, ...] = (
         "FROM_RECORDS",
         "the number of records tagged with the Tag",
         "default schema description 'Usage Count'",
-        "",
+        "site/rollups.py",
     ),
     SystemField(
         "TaskTemplate",
         "task_count",
         "FROM_RECORDS",
-        "the number of the template's Tasks",
-        "default schema",
-        "",
+        "the number of the template's live Tasks (Tasks whose task_template is it)",
+        "default schema; site/scheduling/templates.py",
+        "site/rollups.py",
     ),
     SystemField(
         "Playlist",
@@ -236,13 +254,14 @@ SYSTEM_FIELDS: tuple[SystemField, ...] = (
         "FROM_RECORDS",
         "the number of PlaylistShares of the Playlist (the client review site)",
         "default schema 'Shares via Client Site'",
-        "",
+        "site/rollups.py",
     ),
     SystemField(
         "Task",
         "split_durations",
         "FROM_RECORDS",
-        "the Gantt chart's split Task pieces",
+        "the pieces of a Task split on the web Gantt chart (no API write makes them); "
+        "NOT KEPT: reads null",
         "default schema",
         "",
     ),
@@ -250,7 +269,8 @@ SYSTEM_FIELDS: tuple[SystemField, ...] = (
         "Project",
         "duration",
         "FROM_RECORDS",
-        "the span of the Project's Tasks (web schedule)",
+        "the Project's scheduled span, from its Tasks (the rule is not documented or measured); "
+        "NOT KEPT: reads null",
         "default schema",
         "",
     ),
@@ -258,7 +278,8 @@ SYSTEM_FIELDS: tuple[SystemField, ...] = (
         "Project",
         "start_date",
         "FROM_RECORDS",
-        "the first start_date of the Project's Tasks",
+        "the first start_date of the Project's Tasks (assumed; not documented or measured); "
+        "NOT KEPT: reads null",
         "default schema",
         "",
     ),
@@ -266,7 +287,8 @@ SYSTEM_FIELDS: tuple[SystemField, ...] = (
         "Project",
         "end_date",
         "FROM_RECORDS",
-        "the last due_date of the Project's Tasks",
+        "the last due_date of the Project's Tasks (assumed; not documented or measured); "
+        "NOT KEPT: reads null",
         "default schema",
         "",
     ),

@@ -12,6 +12,7 @@ from typing import Any
 from callsheet.faults import Fault, PermissionFault, SchemaFault, ValueFault
 from callsheet.schema.links import DerivedLink
 from callsheet.schema.model import EntityType, Field
+from callsheet.schema.system_fields import COPIED_LINK_IDS
 from callsheet.site import rollups, scheduling
 from callsheet.site.action_menu import SECRET_FIELD, secret_event_value, split_secret, write_secret
 from callsheet.site.change_events import (
@@ -141,6 +142,16 @@ def _fill_path_cache_storage(
         )
 
 
+def _copy_link_ids(entity: EntityType, values: dict[str, tuple[Field, Any]]) -> None:
+    """Read-only number fields that repeat the id of a link written with them
+    (schema/system_fields.py: TaskDependency.task_id and dependent_task_id)."""
+    for id_field, link_field in COPIED_LINK_IDS.get(entity.name, ()):
+        if link_field in values and id_field in entity.fields:
+            link = values[link_field][1]
+            copied = link.id if isinstance(link, LinkRef) else None
+            values[id_field] = (entity.fields[id_field], copied)
+
+
 def _naming_value(message: str, f: Field, value: Any) -> str:
     """A value fault's message that names the entity type, the field and the refused value."""
     if f.qualified_name not in message:
@@ -249,6 +260,7 @@ def prepare_create(
     data, (_, secret) = split_secret(entity_type, data)
     values = check_values(ctx, entity, data, creating=True)
     _fill_path_cache_storage(ctx, entity, values)
+    _copy_link_ids(entity, values)
     ctx.permissions.check_create(ctx, entity_type, values)
     _check_unique(ctx, entity, values, None)
     if not fresh_links:
@@ -440,6 +452,7 @@ def update_entity(
     data, (secret_given, secret) = split_secret(entity_type, data)
     values = check_values(ctx, entity, data, creating=False)
     _fill_path_cache_storage(ctx, entity, values)
+    _copy_link_ids(entity, values)
     modes = modes or {}
     for name, mode in modes.items():
         if mode not in ("set", "add", "remove"):

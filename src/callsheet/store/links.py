@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection
 
 from callsheet.faults import ValueFault
 from callsheet.schema.links import ConnectionLink, DerivedLink, ReverseEntityLink, TableLink
-from callsheet.schema.system_fields import OPEN_NOTE_STATUSES
+from callsheet.schema.system_fields import COPIED_LINK_IDS, OPEN_NOTE_STATUSES
 
 if TYPE_CHECKING:
     from callsheet.store.store import Store
@@ -183,6 +183,7 @@ def _write_connection(
             f"{target}__type": target_type,
             f"{target}__id": target_id,
             **_stamp_columns(table, stamp),
+            **_copied_ids(storage, owner_id, target_id),
         }
         for target_type, target_id in added
     ]
@@ -195,6 +196,16 @@ def _write_connection(
             rows = rows[1:]
         if rows:
             conn.execute(sa.insert(table), rows)
+
+
+def _copied_ids(storage: ConnectionLink, owner_id: int, target_id: int) -> dict[str, int]:
+    """The id fields of a connection row that repeat one of its two links (system_fields.py)."""
+    ids = {storage.owner_column: owner_id, storage.target_column: target_id}
+    return {
+        id_field: ids[link_field]
+        for id_field, link_field in COPIED_LINK_IDS.get(storage.connection_type, ())
+        if link_field in ids
+    }
 
 
 def _write_reverse_entity(
