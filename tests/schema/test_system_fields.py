@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from callsheet.schema.default import default_schema
 from callsheet.schema.system_fields import SYSTEM_FIELDS, system_field
 
@@ -35,3 +37,13 @@ def test_every_described_field_exists_in_the_default_schema() -> None:
         )
     ]
     assert unknown == []
+
+
+def test_docs_table_names_every_described_field() -> None:
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "system-fields.md").read_text()
+    absent = [
+        f"{item.entity_type}.{item.name}"
+        for item in SYSTEM_FIELDS
+        if item.name != "*" and f"`{item.name}`" not in docs
+    ]
+    assert absent == []

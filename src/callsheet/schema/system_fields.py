@@ -294,6 +294,23 @@ SYSTEM_FIELDS: tuple[SystemField, ...] = (
     ),
     # -- ShotGrid's own machinery ------------------------------------------------------------------
     SystemField(
+        "HumanUser",
+        "permission_rule_set",
+        "SYSTEM",
+        "the person's permission role: the schema says not editable, yet admins set it (the "
+        "Admin pages, and the API for admins); a new person gets the site's default role",
+        "ShotGrid admin guide, Permissions; site/writes.py EDITABLE_ANYWAY",
+        "site/writes.py, site/permissions/",
+    ),
+    SystemField(
+        "ApiUser",
+        "permission_rule_set",
+        "SYSTEM",
+        "the script's permission role, set by admins as for a HumanUser",
+        "ShotGrid admin guide, Permissions",
+        "site/writes.py, site/permissions/",
+    ),
+    SystemField(
         "Note",
         "client_note",
         "SYSTEM",
@@ -321,8 +338,7 @@ _SYSTEM_ONLY: dict[str, tuple[str, ...]] = {
         "smart_duration_summary_display",
         "smart_working_duration",
     ),
-    "HumanUser": ("merge_in_progress", "oxygen_user_id", "permission_rule_set"),
-    "ApiUser": ("permission_rule_set",),
+    "HumanUser": ("merge_in_progress", "oxygen_user_id"),
     "Icon": ("url", "uuid"),
     "LocalStorage": ("uuid",),
     "Note": ("suppress_email_notif",),
