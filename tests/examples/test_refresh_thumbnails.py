@@ -35,6 +35,20 @@ def image(sg, entity: dict) -> str | None:  # type: ignore[no-untyped-def]
     return path_of(sg.find_one(entity["type"], [["id", "is", entity["id"]]], ["image"])["image"])
 
 
+def linked_version(  # type: ignore[no-untyped-def]
+    sg, project: dict, code: str, entity: dict, folder: Path, colour: tuple | None = None
+) -> dict:
+    """A Version of `entity`, linked after its thumbnail was made: an upload to a Version that
+    is already linked rolls up to its Shot by itself (site/thumbnail_rollup.py), which would
+    leave the script nothing to refresh."""
+    made = sg.create("Version", {"code": code, "project": project})
+    if colour:
+        sg.upload_thumbnail("Version", made["id"], picture(folder, code, colour))
+        await_thumbnail(sg, made)
+    sg.update("Version", made["id"], {"entity": entity})
+    return made
+
+
 @pytest.fixture
 def shots(sg, tmp_path: Path, request: pytest.FixtureRequest) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     """Shots in each state, in a Project of their own; thumbnails made in the order named."""
@@ -44,11 +58,7 @@ def shots(sg, tmp_path: Path, request: pytest.FixtureRequest) -> dict[str, Any]:
         return sg.create("Shot", {"code": code, "project": project})
 
     def version(code: str, entity: dict, colour: tuple[int, int, int] | None = None) -> dict:
-        made = sg.create("Version", {"code": code, "entity": entity, "project": project})
-        if colour:
-            sg.upload_thumbnail("Version", made["id"], picture(tmp_path, code, colour))
-            await_thumbnail(sg, made)
-        return made
+        return linked_version(sg, project, code, entity, tmp_path, colour)
 
     def thumbnail(entity: dict, colour: tuple[int, int, int]) -> None:
         sg.upload_thumbnail(entity["type"], entity["id"], picture(tmp_path, "shot", colour))
@@ -99,11 +109,7 @@ def test_refresh_after_a_new_version_takes_its_thumbnail(
     name = shots["project"]["name"]
     run("refresh_thumbnails.py", "--project", name)
     newer_shot = shots["newer"]
-    latest = sg.create(
-        "Version", {"code": "A030_v002", "entity": newer_shot, "project": shots["project"]}
-    )
-    sg.upload_thumbnail("Version", latest["id"], picture(tmp_path, "latest", (9, 9, 9)))
-    await_thumbnail(sg, latest)
+    latest = linked_version(sg, shots["project"], "A030_v002", newer_shot, tmp_path, (9, 9, 9))
     done = run("refresh_thumbnails.py", "--project", name)
     assert done.stdout.splitlines() == [
         "A030: thumbnail set from Version A030_v002 (it was older)",

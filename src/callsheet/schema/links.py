@@ -7,7 +7,9 @@ the schema, which storage each multi-entity field reads and writes:
 
 - `ConnectionLink`: rows of a connection entity (two entity fields, one per side);
 - `ReverseEntityLink`: an entity field on the target type that points back at the owner;
-- `TableLink`: a link table owned by this field (`forward`) or by its partner (`reverse`).
+- `TableLink`: a link table owned by this field (`forward`) or by its partner (`reverse`);
+- `DerivedLink`: no storage of its own; the links are computed from other records when read
+  (`open_notes`, `sibling_tasks`: callsheet.schema.system_fields says how).
 
 The pairs ShotGrid documents are listed below; connection entities pair by name
 (`AssetShotConnection.asset` ↔ `Shot.assets`). Anything else is a plain link table.
@@ -83,7 +85,8 @@ _REVERSE_TABLES: dict[tuple[str, str], tuple[str, str]] = {
     ("*", "attachments"): ("Attachment", "attachment_links"),
 }
 
-# Computed, read-only multi-entity fields: the link set is derived, never written.
+# Computed, read-only multi-entity fields: the link set is derived, never written
+# (callsheet.schema.system_fields describes each; store/links.py computes it).
 READ_ONLY_MULTI_ENTITY = frozenset({"open_notes", "sibling_tasks"})
 
 
@@ -113,7 +116,15 @@ class TableLink:
     reverse: bool = False
 
 
-LinkStorage = ConnectionLink | ReverseEntityLink | TableLink
+@dataclass(frozen=True)
+class DerivedLink:
+    """Links computed from other records when read; never written (`rule` is the field name
+    whose rule store/links.py applies: "open_notes" or "sibling_tasks")."""
+
+    rule: str
+
+
+LinkStorage = ConnectionLink | ReverseEntityLink | TableLink | DerivedLink
 
 
 class LinkRegistry:
@@ -136,6 +147,10 @@ class LinkRegistry:
 
     def storage(self, entity_type: str, field_name: str) -> LinkStorage:
         return self._storage[(entity_type, field_name)]
+
+    def storage_or_none(self, entity_type: str, field_name: str) -> LinkStorage | None:
+        """The storage of a multi-entity field; None for any other field."""
+        return self._storage.get((entity_type, field_name))
 
     def tables(self) -> list[TableLink]:
         """Every link table that must exist (the forward sides)."""
@@ -197,6 +212,8 @@ class LinkRegistry:
 
 def _storage_for(schema: Schema, entity: EntityType, name: str) -> LinkStorage:
     key = (entity.name, name)
+    if name in READ_ONLY_MULTI_ENTITY and not entity.fields[name].editable:
+        return DerivedLink(name)
     if key in _SELF_CONNECTIONS:
         connection, owner_column, target_column = _SELF_CONNECTIONS[key]
         if _has_entity_fields(schema, connection, owner_column, target_column):

@@ -7,7 +7,7 @@ from typing import Any
 
 from callsheet.faults import SchemaFault
 from callsheet.schema.model import EntityType
-from callsheet.site import scheduling
+from callsheet.site import rollups, scheduling
 from callsheet.site.change_events import actor_name, display_name, project_of
 from callsheet.site.credential_changes import note_retirement
 from callsheet.site.write_context import READ_ONLY_TYPES, WriteContext, current_row
@@ -58,6 +58,7 @@ def _set_retired(
         )
     note_retirement(ctx, entity.name, entity_id)
     scheduling.after_retirement(ctx, entity, entity_id, current)  # flags, time roll-ups
+    rollups.after_retirement(ctx, entity, entity_id, current)  # counts and sums over records
     ctx.forget(ref)
     when = _retirement_text(ctx.now)
     ctx.events.add(

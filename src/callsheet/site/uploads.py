@@ -20,6 +20,7 @@ from callsheet.files import FileRoom, ImageRef
 from callsheet.files.thumbnails import is_image, make_thumbnail
 from callsheet.site.actor import SYSTEM, Actor
 from callsheet.site.change_events import log_thumbnail
+from callsheet.site.thumbnail_rollup import roll_up_targets, set_image_source
 from callsheet.site.write_context import WriteContext
 from callsheet.site.writes import create_entity, update_entity
 from callsheet.store import attachments
@@ -263,37 +264,58 @@ def publish_thumbnail(
         attachment_id = create_entity(ctx, "Attachment", values)
         _write_this_file(ctx, attachment_id, name)
         room.storage.store(room.storage.attachment_path(attachment_id), content)
-        _set_thumbnail(ctx, entity_type, entity_id, column, ImageRef(attachment_id))
-    room.thumbnails.submit(
-        lambda: _finish_thumbnail(site, entity_type, entity_id, column, attachment_id, filmstrip)
-    )
+        shown = _set_thumbnail(ctx, entity_type, entity_id, column, ImageRef(attachment_id))
+    room.thumbnails.submit(lambda: _finish_thumbnail(site, shown, column, attachment_id, filmstrip))
     return attachment_id
 
 
 def _set_thumbnail(
-    ctx: WriteContext, entity_type: str, entity_id: int, column: str, ref: ImageRef
-) -> None:
+    ctx: WriteContext,
+    entity_type: str,
+    entity_id: int,
+    column: str,
+    ref: ImageRef,
+    source: LinkRef | None = None,
+) -> list[LinkRef]:
     """Point the image column at `ref`, with the event row ShotGrid writes for it (§5.3 of
-    reference/event-log-and-daemons.md): scripts learn a thumbnail's age from the event log."""
-    stored = attachments.column_value(ctx.conn, ctx.store, entity_type, entity_id, column)
+    reference/event-log-and-daemons.md): scripts learn a thumbnail's age from the event log.
+    `image_source_entity` names `source` (default: the record itself), and a Version's
+    thumbnail rolls up to its Shot/Asset and Task (site/thumbnail_rollup.py); returns every
+    record that now shows `ref`."""
+    owner = LinkRef(entity_type, entity_id)
+    _point_image(ctx, owner, column, ref)
+    if column != THUMBNAIL_FIELDS[True]:
+        set_image_source(ctx, owner, source or owner)
+    shown = [owner]
+    for target in roll_up_targets(ctx, owner, column):
+        _point_image(ctx, target, column, ref)
+        set_image_source(ctx, target, source or owner)
+        shown.append(target)
+    return shown
+
+
+def _point_image(ctx: WriteContext, owner: LinkRef, column: str, ref: ImageRef) -> None:
+    stored = attachments.column_value(ctx.conn, ctx.store, owner.type, owner.id, column)
     old = ImageRef.parse(stored)
-    attachments.set_columns(ctx.conn, ctx.store, entity_type, entity_id, {column: ref.stored()})
-    field, owner = ctx.store.schema.field(entity_type, column), LinkRef(entity_type, entity_id)
+    attachments.set_columns(ctx.conn, ctx.store, owner.type, owner.id, {column: ref.stored()})
+    field = ctx.store.schema.field(owner.type, column)
     old_id = old.attachment_id if old else None
     log_thumbnail(ctx, owner, field, old_id, ref.attachment_id, transient=not ref.ready)
 
 
 def _finish_thumbnail(
-    site: Site, entity_type: str, entity_id: int, column: str, attachment_id: int, filmstrip: bool
+    site: Site, shown: list[LinkRef], column: str, attachment_id: int, filmstrip: bool
 ) -> None:
-    """Background: resize, store, then point the image field at the thumbnail if still pending."""
+    """Background: resize, store, then point the image fields of the records showing the upload
+    (the owner and its roll-ups) at the thumbnail, where still pending."""
     room = room_of(site)
     source = room.storage.attachment_path(attachment_id).read_bytes()
     resized, extension = make_thumbnail(source, filmstrip)
     room.storage.write(room.storage.thumbnail_path(attachment_id, extension), resized)
     pending, ready = ImageRef(attachment_id).stored(), ImageRef(attachment_id, extension).stored()
     # Only if still pending: a newer upload or a clear since then wins.
-    attachments.replace_if_still(site.store, entity_type, entity_id, column, pending, ready)
+    for record in shown:
+        attachments.replace_if_still(site.store, record.type, record.id, column, pending, ready)
 
 
 def share_thumbnail(
@@ -326,7 +348,8 @@ def share_thumbnail(
                 raise SchemaFault(f"{entity_type} has no {column} field.")
             field = site.schema.field(entity_type, column)
             ctx.permissions.check_update(ctx, entity_type, entity_id, {column: (field, None)})
-            _set_thumbnail(ctx, entity_type, entity_id, column, ref)
+            source_ref = LinkRef(source[0], source_id)
+            _set_thumbnail(ctx, entity_type, entity_id, column, ref, source_ref)
     return ref.attachment_id
 
 

@@ -9,9 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from callsheet.faults import Fault, SchemaFault, ValueFault
+from callsheet.faults import Fault, PermissionFault, SchemaFault, ValueFault
+from callsheet.schema.links import DerivedLink
 from callsheet.schema.model import EntityType, Field
-from callsheet.site import scheduling
+from callsheet.schema.system_fields import COPIED_LINK_IDS
+from callsheet.site import rollups, scheduling
 from callsheet.site.action_menu import SECRET_FIELD, secret_event_value, split_secret, write_secret
 from callsheet.site.change_events import (
     log_change,
@@ -23,6 +25,7 @@ from callsheet.site.change_events import (
 from callsheet.site.credential_changes import note_changed_fields
 from callsheet.site.linked_writes import LinkedWrite, linked_updates, split_linked
 from callsheet.site.retirement import retire_entity, revive_entity
+from callsheet.site.thumbnail_rollup import set_image_source
 from callsheet.site.write_context import (
     READ_ONLY_TYPES,
     WriteContext,
@@ -61,6 +64,8 @@ UNIQUE_FIELDS: dict[str, tuple[str, ...]] = {
 MAX_SHOWN_VALUE_CHARS = 200
 # Filled from a local-file `path` when the caller leaves it out (_fill_path_cache_storage).
 PATH_CACHE_STORAGE = "path_cache_storage"
+# Note.client_note: a create may give False only; updates are refused (schema/system_fields.py).
+CLIENT_NOTE = ("Note", "client_note")
 # ShotGrid accepts and discards writes to these.
 DISCARDED_FIELDS = frozenset({"cached_display_name"})
 
@@ -84,6 +89,15 @@ def check_values(
         f = entity.field(name, operation=operation)
         if name in DISCARDED_FIELDS:
             continue
+        if isinstance(ctx.store.links.storage_or_none(entity.name, name), DerivedLink):
+            # Computed from other records (schema/system_fields.py): no call may set it, not
+            # even a create [sg-groundtruth entity_types/Task: "Task.sibling_tasks is read only"].
+            raise SchemaFault(f"API {operation}() {f.qualified_name} is read only.")
+        if creating and (entity.name, name) == CLIENT_NOTE and value:
+            # Only the web application's client review makes client Notes [sg-groundtruth 069].
+            raise PermissionFault(
+                f"API {operation}() Client Notes can not be created through the API"
+            )
         refuse = name in MAINTAINED_FIELDS or (not creating and name in CREATE_ONLY_SYSTEM_FIELDS)
         if not refuse and not creating and not f.editable and name not in EDITABLE_ANYWAY:
             refuse = not f.traits.thumbnail  # None clears a read-only thumbnail
@@ -126,6 +140,16 @@ def _fill_path_cache_storage(
             storage_field,
             kind_of(storage_field).to_stored(storage_field, link, ctx.store),
         )
+
+
+def _copy_link_ids(entity: EntityType, values: dict[str, tuple[Field, Any]]) -> None:
+    """Read-only number fields that repeat the id of a link written with them
+    (schema/system_fields.py: TaskDependency.task_id and dependent_task_id)."""
+    for id_field, link_field in COPIED_LINK_IDS.get(entity.name, ()):
+        if link_field in values and id_field in entity.fields:
+            link = values[link_field][1]
+            copied = link.id if isinstance(link, LinkRef) else None
+            values[id_field] = (entity.fields[id_field], copied)
 
 
 def _naming_value(message: str, f: Field, value: Any) -> str:
@@ -236,6 +260,7 @@ def prepare_create(
     data, (_, secret) = split_secret(entity_type, data)
     values = check_values(ctx, entity, data, creating=True)
     _fill_path_cache_storage(ctx, entity, values)
+    _copy_link_ids(entity, values)
     ctx.permissions.check_create(ctx, entity_type, values)
     _check_unique(ctx, entity, values, None)
     if not fresh_links:
@@ -290,6 +315,7 @@ def _finish_create(ctx: WriteContext, prepared: PreparedCreate, entity_id: int) 
     _write_linked(ctx, entity, entity_id, prepared.row, prepared.linked, None, "create")
     # dependent Tasks, loops, task templates (site/scheduling/)
     scheduling.after_create(ctx, entity, ref, values, prepared.data)
+    rollups.after_create(ctx, entity, ref, values)  # counts and sums over records
 
 
 def create_entity(ctx: WriteContext, entity_type: str, data: Any) -> int:
@@ -429,6 +455,7 @@ def update_entity(
     data, (secret_given, secret) = split_secret(entity_type, data)
     values = check_values(ctx, entity, data, creating=False)
     _fill_path_cache_storage(ctx, entity, values)
+    _copy_link_ids(entity, values)
     modes = modes or {}
     for name, mode in modes.items():
         if mode not in ("set", "add", "remove"):
@@ -442,6 +469,8 @@ def update_entity(
         _human_user_names(values, entity, dict(current))
     if "image" in values and "filmstrip_image" in entity.fields:  # clearing image clears both
         values.setdefault("filmstrip_image", (entity.fields["filmstrip_image"], None))
+    if "image" in values:  # a cleared thumbnail shows no record's upload (thumbnail_rollup.py)
+        set_image_source(ctx, LinkRef(entity_type, entity_id), None)
     scheduling.before_update(ctx, entity, entity_id, values, current, modes)  # dates, pinned
     ref = LinkRef(entity_type, entity_id)
     table = ctx.store.table(entity_type)
@@ -512,6 +541,7 @@ def update_entity(
     note_changed_fields(ctx, entity_type, entity_id, [f.name for f, _, _ in changes])
     # dependent Tasks, loops, task templates (site/scheduling/)
     scheduling.after_update(ctx, entity, entity_id, data, changes, link_changes)
+    rollups.after_update(ctx, entity, entity_id, changes, link_changes)
     _write_linked(ctx, entity, entity_id, {**dict(current), **row}, linked, modes, "update")
     return [*values, *(item.name for item in linked)]
 

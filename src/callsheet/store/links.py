@@ -15,7 +15,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from callsheet.faults import ValueFault
-from callsheet.schema.links import ConnectionLink, ReverseEntityLink, TableLink
+from callsheet.schema.links import ConnectionLink, DerivedLink, ReverseEntityLink, TableLink
+from callsheet.schema.system_fields import COPIED_LINK_IDS, OPEN_NOTE_STATUSES
 
 if TYPE_CHECKING:
     from callsheet.store.store import Store
@@ -26,6 +27,10 @@ Link = tuple[str, int]  # (entity type, id)
 def link_relation(store: Store, owner_type: str, field_name: str) -> sa.Subquery:
     """owner_id, target_type, target_id, position for every live link of the field."""
     storage = store.links.storage(owner_type, field_name)
+    if isinstance(storage, DerivedLink):
+        return _derived_relation(store, owner_type, storage).subquery(
+            f"links_{owner_type}_{field_name}"
+        )
     if isinstance(storage, ConnectionLink):
         c = store.table(storage.connection_type).c
         owner, target = storage.owner_column, storage.target_column
@@ -68,6 +73,40 @@ def link_relation(store: Store, owner_type: str, field_name: str) -> sa.Subquery
     return query.subquery(f"links_{owner_type}_{field_name}")
 
 
+def _derived_relation(store: Store, owner_type: str, storage: DerivedLink) -> sa.Select[Any]:
+    """The links of a computed multi-entity field, from the records they are computed from
+    (callsheet.schema.system_fields says where each rule comes from)."""
+    entity = store.schema.entity(owner_type)
+    if storage.rule == "open_notes" and "notes" in entity.fields and "Note" in store.schema:
+        # The Notes of the record's own `notes` field (Note.note_links, or Note.tasks on a Task)
+        # whose status is open.
+        notes = link_relation(store, owner_type, "notes")
+        note = store.table("Note")
+        return (
+            sa.select(notes.c.owner_id, notes.c.target_type, notes.c.target_id, notes.c.position)
+            .join(note, sa.and_(note.c.id == notes.c.target_id, notes.c.target_type == "Note"))
+            .where(note.c.sg_status_list.in_(OPEN_NOTE_STATUSES), note.c._retired_at.is_(None))
+        )
+    if storage.rule == "sibling_tasks" and owner_type == "Task":
+        # The other live Tasks on the same `entity`; a Task on nothing has no siblings.
+        task, sibling = store.table("Task").alias("task"), store.table("Task").alias("sibling")
+        return sa.select(
+            task.c.id.label("owner_id"),
+            sa.literal("Task", sa.String).label("target_type"),
+            sibling.c.id.label("target_id"),
+            sibling.c.id.label("position"),
+        ).where(
+            sibling.c.entity__type == task.c.entity__type,
+            sibling.c.entity__id == task.c.entity__id,
+            sibling.c.id != task.c.id,
+            sibling.c._retired_at.is_(None),
+        )
+    empty = store.link_table.c  # a field of this name the rule does not know: no links
+    return sa.select(empty.owner_id, empty.target_type, empty.target_id, empty.position).where(
+        sa.false()
+    )
+
+
 def read_links(
     conn: Connection, store: Store, owner_type: str, field_name: str, owner_ids: Sequence[int]
 ) -> dict[int, list[Link]]:
@@ -101,6 +140,8 @@ def write_links(
 ) -> None:
     """Make the field's stored links go from `old` to `new` (both de-duplicated)."""
     storage = store.links.storage(owner_type, field_name)
+    if isinstance(storage, DerivedLink):
+        raise ValueFault(f"{owner_type}.{field_name} is computed by the server: it cannot be set.")
     added = [link for link in new if link not in old]
     removed = [link for link in old if link not in new]
     if not added and not removed and old == new:
@@ -142,6 +183,7 @@ def _write_connection(
             f"{target}__type": target_type,
             f"{target}__id": target_id,
             **_stamp_columns(table, stamp),
+            **_copied_ids(storage, owner_id, target_id),
         }
         for target_type, target_id in added
     ]
@@ -154,6 +196,16 @@ def _write_connection(
             rows = rows[1:]
         if rows:
             conn.execute(sa.insert(table), rows)
+
+
+def _copied_ids(storage: ConnectionLink, owner_id: int, target_id: int) -> dict[str, int]:
+    """The id fields of a connection row that repeat one of its two links (system_fields.py)."""
+    ids = {storage.owner_column: owner_id, storage.target_column: target_id}
+    return {
+        id_field: ids[link_field]
+        for id_field, link_field in COPIED_LINK_IDS.get(storage.connection_type, ())
+        if link_field in ids
+    }
 
 
 def _write_reverse_entity(

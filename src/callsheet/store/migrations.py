@@ -90,6 +90,97 @@ def _add_media_jobs(conn: Connection) -> None:
     internal_tables.media_jobs.create(conn, checkfirst=True)
 
 
+def _fill_kept_fields(conn: Connection) -> None:
+    # Issue 12 §5: read-only fields the server now keeps (schema/system_fields.py) are filled
+    # for the records made before, as the writes would have left them. Lightweight tables only
+    # (no reflection: SQLite's expression indexes would warn).
+    columns = {
+        name: {c["name"] for c in sa.inspect(conn).get_columns(name)}
+        for name in ("TaskDependency", "Tag", "TaskTemplate", "Ticket", "Playlist")
+        if sa.inspect(conn).has_table(name)
+    }
+    deps = columns.get("TaskDependency", set())
+    if {"task_id", "task__id", "dependent_task_id", "dependent_task__id"} <= deps:
+        t = sa.table("TaskDependency", *map(sa.column, ("task_id", "task__id",
+                     "dependent_task_id", "dependent_task__id")))  # fmt: skip
+        conn.execute(
+            t.update().values(task_id=t.c.task__id, dependent_task_id=t.c.dependent_task__id)
+        )
+    _fill_image_sources(conn)
+    for target, field, source, link, summed, unless_set in (
+        ("Ticket", "time_logs_sum", "TimeLog", "entity", "duration", None),
+        ("TaskTemplate", "task_count", "Task", "task_template", None, None),
+        ("Playlist", "external_share_count", "PlaylistShare", "playlist", None, "revoked_at"),
+    ):
+        if field not in columns.get(target, set()) or not sa.inspect(conn).has_table(source):
+            continue
+        names = ["id", f"{link}__type", f"{link}__id", "_retired_at", summed, unless_set]
+        src = sa.table(source, *(sa.column(n) for n in names if n))
+        owner = sa.table(target, sa.column("id"), sa.column(field))
+        value = sa.func.coalesce(sa.func.sum(src.c[summed]), 0) if summed else sa.func.count()
+        where = [
+            src.c[f"{link}__type"] == target,
+            src.c[f"{link}__id"] == owner.c.id,
+            src.c._retired_at.is_(None),
+        ]
+        if unless_set:
+            where.append(src.c[unless_set].is_(None))
+        counted = sa.select(value).where(*where).scalar_subquery()
+        conn.execute(owner.update().values({field: counted}))
+    if "usage" in columns.get("Tag", set()):
+        _fill_tag_usage(conn)
+
+
+def _fill_image_sources(conn: Connection) -> None:
+    """A record with a thumbnail and no image_source_entity shows its own upload."""
+    inspector = sa.inspect(conn)
+    for table_name in inspector.get_table_names():
+        if table_name.startswith("_cs_"):
+            continue
+        names = {c["name"] for c in inspector.get_columns(table_name)}
+        wanted = ("id", "image", "image_source_entity__type", "image_source_entity__id")
+        if not set(wanted) <= names:
+            continue
+        t = sa.table(table_name, *map(sa.column, wanted))
+        conn.execute(
+            t.update()
+            .where(t.c.image.is_not(None), t.c.image_source_entity__id.is_(None))
+            .values(image_source_entity__type=table_name, image_source_entity__id=t.c.id)
+        )
+
+
+def _fill_tag_usage(conn: Connection) -> None:
+    """Tag.usage: the live records of any type whose `tags` hold the Tag."""
+    links = internal_tables.links
+    tags = sa.table("Tag", sa.column("id"), sa.column("usage"))
+    conn.execute(tags.update().values(usage=0))
+    owner_types = conn.execute(
+        sa.select(links.c.owner_type)
+        .where(links.c.owner_field == "tags", links.c.target_type == "Tag")
+        .distinct()
+    ).scalars()
+    counts: dict[int, int] = {}
+    for owner_type in list(owner_types):
+        if not sa.inspect(conn).has_table(owner_type):
+            continue
+        owner = sa.table(owner_type, sa.column("id"), sa.column("_retired_at"))
+        rows = conn.execute(
+            sa.select(links.c.target_id, sa.func.count())
+            .select_from(links.join(owner, owner.c.id == links.c.owner_id))
+            .where(
+                links.c.owner_type == owner_type,
+                links.c.owner_field == "tags",
+                links.c.target_type == "Tag",
+                owner.c._retired_at.is_(None),
+            )
+            .group_by(links.c.target_id)
+        )
+        for tag_id, count in rows:
+            counts[tag_id] = counts.get(tag_id, 0) + count
+    for tag_id, count in counts.items():
+        conn.execute(tags.update().where(tags.c.id == tag_id).values(usage=count))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(2, "every internal table declared and created up front", _declare_internal_tables),
     Migration(
@@ -103,6 +194,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         toolkit_seed.add_toolkit_defaults,
     ),
     Migration(7, "media jobs: transcodes claimed by any server process", _add_media_jobs),
+    Migration(8, "read-only fields the server keeps, filled for older records", _fill_kept_fields),
 )
 LAYOUT_VERSION = MIGRATIONS[-1].version
 
