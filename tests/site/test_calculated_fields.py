@@ -260,6 +260,51 @@ def test_summaries_and_groupings_use_the_computed_value(sg: Shotgun, project: di
     assert total["summaries"] == {length: 10 + 50 + 2 + 2}
     biggest = sg.summarize("Shot", [], [{"field": length, "type": "maximum"}])
     assert biggest["summaries"] == {length: 50}
+    grouped = sg.summarize(
+        "Shot",
+        [],
+        [{"field": "id", "type": "record_count"}],
+        grouping=[{"field": length, "type": "exact", "direction": "asc"}],
+    )
+    assert [(g["group_value"], g["summaries"]["id"]) for g in grouped["groups"]] == [
+        (2, 2),
+        (10, 1),
+        (50, 1),
+        (None, 1),
+    ]
+
+
+def test_groupings_take_the_result_types_grouping_types(sg: Shotgun, project: dict) -> None:
+    _shots(sg, project, {"apple": (1, 2), "avocado": (1, 2), "banana": (1, 2)})
+    label = create_calculated(sg, "Shot", "Label", "UPPER({code})", "text")
+    grouped = sg.summarize(
+        "Shot",
+        [],
+        [{"field": "id", "type": "record_count"}],
+        grouping=[{"field": label, "type": "firstletter", "direction": "asc"}],
+    )
+    assert [(g["group_name"], g["summaries"]["id"]) for g in grouped["groups"]] == [
+        ("A", 2),
+        ("B", 1),
+    ]
+    with pytest.raises(Fault, match="Valid types"):
+        sg.summarize(
+            "Shot",
+            [],
+            [{"field": "id", "type": "record_count"}],
+            grouping=[{"field": label, "type": "tenth", "direction": "asc"}],
+        )
+
+
+def test_a_grouping_counts_only_what_the_reader_may_see_through_links(sg: Shotgun) -> None:
+    world = build_world(sg)
+    sg.update("Shot", world.open["Shot"]["id"], {"sg_sequence": world.closed["Sequence"]})
+    name = create_calculated(sg, "Shot", "Seq", 'CONCAT("in ", {sg_sequence.Sequence.code})')
+    grouping = [{"field": name, "type": "exact", "direction": "asc"}]
+    count = [{"field": "id", "type": "record_count"}]
+    artist = world.as_role("artist")
+    seen = artist.summarize("Shot", [], count, grouping=grouping)
+    assert "in closed_seq" not in [g["group_value"] for g in seen["groups"]]
 
 
 def test_deep_reads_and_deep_filters_reach_calculated_fields(sg: Shotgun, project: dict) -> None:

@@ -98,7 +98,7 @@ def test_behaviours_a_kind_lacks_raise_its_fault() -> None:
     with pytest.raises(FilterFault, match="doesn't support summary type 'sum'"):
         kind.summary_expression(f, "sum", None, None, None, UNRESTRICTED)  # type: ignore[arg-type]
     with pytest.raises(FilterFault, match=r"Grouping is not allowed for field Shot\.sg_probe"):
-        kind.group_key(f, "tens", None, None)  # type: ignore[arg-type]
+        kind.group_key(f, "tens", None, None, UNRESTRICTED)  # type: ignore[arg-type]
     with pytest.raises(FilterFault, match="is not a link"):
         kind.type_column(f, None)  # type: ignore[arg-type]
     with pytest.raises(FilterFault, match="is not a link"):

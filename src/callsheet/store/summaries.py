@@ -171,10 +171,11 @@ def _parse_groupings(store: Store, entity_type: str, grouping: Any) -> list[_Gro
         path = parse_path(store.schema, entity_type, item["field"], operation="summarize")
         group_type = item.get("type", "exact")
         kind = kind_of(path.field)
-        if group_type not in kind.groupings or path.through_multi_entity:
+        accepted = kind.grouping_types(path.field)
+        if group_type not in accepted or path.through_multi_entity:
             raise FilterFault(
                 f"Grouping is not allowed for field {path.field.qualified_name} with type "
-                f"{group_type!r}. Valid types: {list(kind.groupings)}"
+                f"{group_type!r}. Valid types: {list(accepted)}"
             )
         direction = item.get("direction", "asc")
         if direction not in ("asc", "desc"):
@@ -199,7 +200,7 @@ def _summary_value(summary: _Summary, value: Any) -> Any:
 def _group_key(store: Store, joins: _Joins, grouping: _Grouping) -> list[Any]:
     f = grouping.path.field
     owner = joins.table_for(store, grouping.path.hops)
-    return kind_of(f).group_key(f, grouping.kind, owner, store)
+    return kind_of(f).group_key(f, grouping.kind, owner, store, joins.scope)
 
 
 def _group_link_names(

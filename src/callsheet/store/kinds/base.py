@@ -192,14 +192,24 @@ class FieldKind:
         return value
 
     # -- groupings ----------------------------------------------------------------------------
+    def grouping_types(self, field: Field) -> tuple[str, ...]:
+        """The grouping types `field` accepts (a computed field's are its result type's)."""
+        return self.groupings
+
     def group_key(
-        self, field: Field, grouping_type: str, owner: FromClause, store: Store
+        self,
+        field: Field,
+        grouping_type: str,
+        owner: FromClause,
+        store: Store,
+        scope: ReadScope,
     ) -> list[ColumnElement[Any]]:
-        """The GROUP BY expressions of one grouping level; a `group_<type>` method per type."""
-        if grouping_type not in self.groupings:
+        """The GROUP BY expressions of one grouping level, as `scope`'s reader sees them; a
+        `group_<type>` method per type."""
+        if grouping_type not in self.grouping_types(field):
             raise FilterFault(
                 f"Grouping is not allowed for field {field.qualified_name} with type "
-                f"{grouping_type!r}. Valid types: {list(self.groupings)}"
+                f"{grouping_type!r}. Valid types: {list(self.grouping_types(field))}"
             )
         method: Callable[..., list[ColumnElement[Any]]] = getattr(self, f"group_{grouping_type}")
         return method(field, owner, store)

@@ -75,7 +75,6 @@ class ComputedKind(FieldKind):
     """
 
     writable = False
-    groupings = ()
 
     def result_field(self, field: Field) -> Field:
         """A field of the type the computed value has, named like `field`."""
@@ -154,6 +153,31 @@ class ComputedKind(FieldKind):
     def from_aggregate(self, field: Field, value: Any) -> Any:
         result = self.result_field(field)
         return kind_of(result).from_aggregate(result, value)
+
+    def grouping_types(self, field: Field) -> tuple[str, ...]:
+        result = self.result_field(field)
+        return kind_of(result).grouping_types(result)
+
+    def group_key(
+        self,
+        field: Field,
+        grouping_type: str,
+        owner: FromClause,
+        store: Store,
+        scope: ReadScope,
+    ) -> list[ColumnElement[Any]]:
+        kind, result, projection = self._projected(field, owner, store, scope)
+        return kind.group_key(result, grouping_type, projection, store, scope)
+
+    def group_link(self, field: Field, grouping_type: str, key: Sequence[Any]) -> Any:
+        result = self.result_field(field)
+        return kind_of(result).group_link(result, grouping_type, key)
+
+    def group_label(
+        self, field: Field, grouping_type: str, key: Sequence[Any], names: Mapping[Any, Any]
+    ) -> tuple[str, Any]:
+        result = self.result_field(field)
+        return kind_of(result).group_label(result, grouping_type, key, names)
 
 
 class NoValueKind(FieldKind):
