@@ -90,6 +90,13 @@ def _add_media_jobs(conn: Connection) -> None:
     internal_tables.media_jobs.create(conn, checkfirst=True)
 
 
+def _add_work_weeks(conn: Connection) -> None:
+    # Issue 13: studio, project and person working weeks and the working-day length
+    # (site/scheduling/calendar.py, site/preferences.py).
+    internal_tables.work_weeks.create(conn, checkfirst=True)
+    internal_tables.site_preferences.create(conn, checkfirst=True)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(2, "every internal table declared and created up front", _declare_internal_tables),
     Migration(
@@ -103,6 +110,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         toolkit_seed.add_toolkit_defaults,
     ),
     Migration(7, "media jobs: transcodes claimed by any server process", _add_media_jobs),
+    Migration(8, "working weeks and changed site preferences", _add_work_weeks),
 )
 LAYOUT_VERSION = MIGRATIONS[-1].version
 
