@@ -17,6 +17,7 @@ from callsheet.faults import PermissionFault, ValueFault
 from callsheet.site.actor import Actor
 from callsheet.site.following import live_entity
 from callsheet.site.scheduling.calendar import (
+    DEFAULT_STUDIO_WEEK,
     WEEKDAY_NAMES,
     CalendarScope,
     day_rule,
@@ -176,6 +177,13 @@ def _week(days: Any) -> frozenset[int]:
     return week
 
 
+def _day_names(stored: str | None, studio: bool) -> list[str] | None:
+    """A scope's weekday names (None: a project or person following the studio's week)."""
+    if stored is None:
+        return [WEEKDAY_NAMES[i] for i in sorted(DEFAULT_STUDIO_WEEK)] if studio else None
+    return [WEEKDAY_NAMES[i] for i in sorted(week_from_text(stored))]
+
+
 def work_week_update(
     site: Site,
     actor: Actor,
@@ -229,7 +237,7 @@ def work_week_update(
             bookkeeping.set_work_week(ctx.conn, project_id, user_id, text)
             recalculate(ctx, None, project_id, user_id, recalculate_field)
     return {
-        "days": None if text is None else [WEEKDAY_NAMES[i] for i in sorted(week_from_text(text))],
+        "days": _day_names(text, studio),
         "project": project_link,
         "user": user_link,
         "hours_per_day": hours,
