@@ -242,3 +242,26 @@ def work_week_update(
         "user": user_link,
         "hours_per_day": hours,
     }
+
+
+def work_weeks_read(site: Site, actor: Actor) -> dict[str, Any]:
+    """The studio's week and day length, and every project's and person's own week."""
+    from callsheet.site.preferences import hours_per_day
+
+    with site.store.read() as conn:
+        weeks = bookkeeping.work_weeks_of(conn)
+        hours = hours_per_day(conn)
+    own: dict[str, list[dict[str, Any]]] = {"Project": [], "HumanUser": []}
+    for (project_id, user_id), stored in sorted(weeks.items()):
+        if (project_id, user_id) == (STUDIO, STUDIO):
+            continue
+        entity_type = "Project" if project_id else "HumanUser"
+        found = site.find_one(actor, entity_type, [["id", "is", project_id or user_id]], ["name"])
+        if found is not None:  # a retired project or person keeps a week nobody sees
+            own[entity_type].append({"entity": found, "days": _day_names(stored, False)})
+    return {
+        "days": _day_names(weeks.get((STUDIO, STUDIO)), True),
+        "hours_per_day": hours,
+        "projects": own["Project"],
+        "people": own["HumanUser"],
+    }
