@@ -8,8 +8,8 @@ specific one (person, project, studio), then the most specific working week a sc
 project, studio; the studio's is Monday to Friday until an admin changes it [sg-groundtruth
 047]). So a studio holiday is off for a project that works Saturdays, and a person's day off is
 off whatever their project says. Exceptions over weeks is Callsheet's reading of ShotGrid's help
-(a scope's week "overrides the default work schedule"; exceptions mark single days); ShotGrid
-does not document the order between a studio exception and a project's week.
+(a project's schedule may override the default one; exceptions mark single days); ShotGrid does
+not document the order between a studio exception and a project's week.
 
 A Task with people assigned is worked on the days every assigned person works
 (docs/scheduling.md). Durations are minutes of working time, `hours_per_day` long each day
