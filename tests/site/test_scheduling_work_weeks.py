@@ -205,3 +205,37 @@ def test_hours_per_day_is_the_studio_s(sg: Any, project: dict) -> None:
     with pytest.raises(Fault, match="site preference"):
         week(sg, ["mon"], project=project, hours_per_day=6)
     assert sg.preferences_read(["hours_per_day"]) == {"hours_per_day": 8.0}
+
+
+def test_who_may_change_a_working_week(sg: Any, project: dict) -> None:
+    from tests.site.roles import manager_role, role
+
+    from callsheet.faults import PermissionFault
+    from callsheet.site.actor import Actor
+
+    artist = sg.create(
+        "HumanUser",
+        {"login": "art", "name": "Art Ist", "permission_rule_set": role(sg, "artist")},
+    )
+    manager = sg.create(
+        "HumanUser",
+        {"login": "man", "name": "Man Ager", "permission_rule_set": manager_role(sg)},
+    )
+    as_artist = Actor("HumanUser", artist["id"], "Art Ist")
+    as_manager = Actor("HumanUser", manager["id"], "Man Ager")
+    # a person sets their own week; not another's, a project's or the studio's
+    work_week_update(sg.site, as_artist, ["sat", "sun"], user=artist)
+    assert reasons(sg, "2026-01-10", "2026-01-10", user=artist) == {
+        "2026-01-10": (True, "USER_WORK_WEEK")
+    }
+    for scope in ({"user": manager}, {"project": project}, {}):
+        with pytest.raises(PermissionFault):
+            work_week_update(sg.site, as_artist, ["mon"], **scope)
+    # a manager sets a project's week, not the studio's or its day length
+    work_week_update(sg.site, as_manager, ["mon", "tue"], project=project)
+    with pytest.raises(PermissionFault):
+        work_week_update(sg.site, as_manager, ["mon"])
+    with pytest.raises(PermissionFault):
+        work_week_update(sg.site, as_manager, None, hours_per_day=9)
+    assert sg.preferences_read(["hours_per_day"]) == {"hours_per_day": 8.0}
+    assert reasons(sg, "2026-01-09", "2026-01-09") == {"2026-01-09": (True, "STUDIO_WORK_WEEK")}
