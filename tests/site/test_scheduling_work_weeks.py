@@ -148,7 +148,7 @@ def test_a_week_change_recalculates_durations_with_event_rows(sg: Any, project: 
     assert rows[0]["meta"]["old_value"] == 5 * DAY and rows[0]["meta"]["new_value"] == 4 * DAY
     # the same week again changes nothing
     again = last_event_id(sg)
-    week(sg, ["thu", "wed", "tue", "mon"])
+    week(sg, ["Thursday", "wed", "TUE", "mon"])
     assert events_after(sg, again) == []
 
 
@@ -188,6 +188,7 @@ def test_project_and_person_weeks_recalculate_only_their_tasks(sg: Any, project:
     [
         ([], {}, "at least one working day"),
         (["mon", "funday"], {}, "Unknown weekday 'funday'"),
+        (["monkey"], {}, "Unknown weekday 'monkey'"),
         ("mon", {}, "list of weekday names"),
         (["mon"], {"hours_per_day": 0}, "more than 0"),
         (["mon"], {"hours_per_day": "8"}, "must be a number"),

@@ -31,6 +31,7 @@ from callsheet.store import bookkeeping
 STUDIO = 0
 MAX_DAYS = 366 * 5
 MAX_HOURS_PER_DAY = 24
+FULL_WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 # Which stored exception an exception reason comes from: (project?, user?).
 EXCEPTION_SCOPES = {
     "STUDIO_EXCEPTION": (False, False),
@@ -163,15 +164,25 @@ def _may_change_schedule(site: Site, actor: Actor, user_link: dict[str, Any] | N
     return permissions
 
 
+def _weekday(name: str) -> int | None:
+    """0 for "mon" or "Monday", ... 6 for "sun"; None for anything else."""
+    name = name.strip().lower()
+    for index, short in enumerate(WEEKDAY_NAMES):
+        if name == short or name == FULL_WEEKDAY_NAMES[index]:
+            return index
+    return None
+
+
 def _week(days: Any) -> frozenset[int]:
     if not isinstance(days, (list, tuple)) or not all(isinstance(d, str) for d in days):
         raise ValueFault(
             f"days must be a list of weekday names {list(WEEKDAY_NAMES)}, got {days!r}."
         )
-    unknown = [d for d in days if d.strip().lower()[:3] not in WEEKDAY_NAMES]
+    found = {day: _weekday(day) for day in days}
+    unknown = [day for day, index in found.items() if index is None]
     if unknown:
         raise ValueFault(f"Unknown weekday {unknown[0]!r}: use {', '.join(WEEKDAY_NAMES)}.")
-    week = frozenset(WEEKDAY_NAMES.index(d.strip().lower()[:3]) for d in days)
+    week = frozenset(index for index in found.values() if index is not None)
     if not week:
         raise ValueFault("A working week needs at least one working day.")
     return week
