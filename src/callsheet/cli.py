@@ -816,6 +816,10 @@ from callsheet.cli_transfer import export_command, import_command  # noqa: E402
 main.add_command(import_command)
 main.add_command(export_command)
 
+from callsheet.cli_schedule import schedule_command  # noqa: E402
+
+main.add_command(schedule_command)
+
 
 @main.group("field")
 def field_group() -> None:

@@ -10,8 +10,11 @@ from callsheet.site.following import live_entity
 from callsheet.site.site import Site
 from callsheet.store import bookkeeping
 from callsheet.store.store import now_utc
+from callsheet.store.types import Connection
 
-# A default ShotGrid site's answers (reference §9.4); the last two are opaque JSON strings.
+# A default ShotGrid site's answers (reference §9.4); the last two are opaque JSON strings. An
+# admin may change `hours_per_day` (site/work_schedule.py); a changed value is stored in
+# `_cs_site_preferences` and answered instead of the default.
 PREFERENCES: dict[str, Any] = {
     "date_component_order": "month_day",
     "duration_units": "days",
@@ -33,15 +36,27 @@ PREFERENCES: dict[str, Any] = {
 }
 
 
+def site_preferences(conn: Connection) -> dict[str, Any]:
+    """Every preference: the defaults with the values an admin changed."""
+    stored = bookkeeping.stored_preferences(conn)
+    return {name: stored.get(name, default) for name, default in PREFERENCES.items()}
+
+
+def hours_per_day(conn: Connection) -> float:
+    """The length of a working day in hours: durations are minutes of working time, this many
+    hours a day [shotgun_api3 cookbook, "Updating Task Dates"]."""
+    return float(site_preferences(conn)["hours_per_day"])
+
+
 def preferences_read(site: Site, actor: Actor, prefs: Any = None) -> dict[str, Any]:
     """The named preferences (all when none are named); unknown names are dropped."""
+    with site.store.read() as conn:
+        current = site_preferences(conn)
     if not prefs:
-        return dict(PREFERENCES)
+        return current
     if not isinstance(prefs, list):
         raise ValueFault(f"prefs must be a list of preference names, got {prefs!r}.")
-    return {
-        name: PREFERENCES[name] for name in prefs if isinstance(name, str) and name in PREFERENCES
-    }
+    return {name: current[name] for name in prefs if isinstance(name, str) and name in current}
 
 
 def user_subscriptions_read(site: Site, actor: Actor) -> list[dict[str, Any]]:

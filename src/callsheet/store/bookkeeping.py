@@ -1,16 +1,19 @@
 """Rows Callsheet keeps beside the entities that no entity field exposes.
 
-Follows, user subscriptions, per-person project access times, work-day exceptions and Action
-Menu Item secret tokens (tables in store/internal_tables.py). The engine (site/) decides who may
-change them; these functions only read and write the rows. Each opens its own transaction unless
-it takes the caller's connection (written together with an entity change).
+Follows, user subscriptions, per-person project access times, work-day exceptions, working
+weeks, changed site preferences and Action Menu Item secret tokens (tables in
+store/internal_tables.py). The engine (site/) decides who may change them; these functions only
+read and write the rows. Each opens its own transaction unless it takes the caller's connection
+(written together with an entity change).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -19,8 +22,10 @@ from callsheet.store.internal_tables import (
     ami_secrets,
     follows,
     project_access,
+    site_preferences,
     user_subscriptions,
     work_days,
+    work_weeks,
 )
 from callsheet.store.store import Store, now_utc
 
@@ -149,6 +154,52 @@ def set_work_day_exception(conn: Connection, rule: WorkDayException) -> None:
     conn.execute(
         sa.insert(work_days).values(working=rule.working, description=rule.description, **key)
     )
+
+
+# -- working weeks -----------------------------------------------------------------------------
+def work_weeks_of(
+    conn: Connection, scopes: Iterable[tuple[int, int]] | None = None
+) -> dict[tuple[int, int], str]:
+    """(project id, user id) -> the stored week ("1111100": Monday..Sunday) of the scopes named
+    (every stored week when None), in the caller's transaction."""
+    query = sa.select(work_weeks.c.project_id, work_weeks.c.user_id, work_weeks.c.weekdays)
+    wanted = None if scopes is None else set(scopes)
+    if wanted is not None:
+        if not wanted:
+            return {}
+        query = query.where(
+            sa.or_(
+                *(
+                    sa.and_(work_weeks.c.project_id == p, work_weeks.c.user_id == u)
+                    for p, u in sorted(wanted)
+                )
+            )
+        )
+    return {(r.project_id, r.user_id): r.weekdays for r in conn.execute(query)}
+
+
+def set_work_week(conn: Connection, project_id: int, user_id: int, weekdays: str | None) -> None:
+    """Store a scope's week (None removes it: the scope follows the studio again), in the
+    caller's transaction (the Tasks it reschedules are written in the same one)."""
+    key = (work_weeks.c.project_id == project_id, work_weeks.c.user_id == user_id)
+    conn.execute(sa.delete(work_weeks).where(*key))
+    if weekdays is not None:
+        conn.execute(
+            sa.insert(work_weeks).values(project_id=project_id, user_id=user_id, weekdays=weekdays)
+        )
+
+
+# -- site preferences ---------------------------------------------------------------------------
+def stored_preferences(conn: Connection) -> dict[str, Any]:
+    """The site preferences an admin changed (name -> value)."""
+    rows = conn.execute(sa.select(site_preferences.c.name, site_preferences.c.value))
+    return {name: json.loads(value) for name, value in rows}
+
+
+def set_preference(conn: Connection, name: str, value: Any) -> None:
+    """Store one changed preference, in the caller's transaction."""
+    conn.execute(sa.delete(site_preferences).where(site_preferences.c.name == name))
+    conn.execute(sa.insert(site_preferences).values(name=name, value=json.dumps(value)))
 
 
 # -- Action Menu Item secrets -------------------------------------------------------------------

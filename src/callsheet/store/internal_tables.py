@@ -2,9 +2,10 @@
 
 The stored schema, counters (event ids, permission generations), multi-entity links and tags,
 and the bookkeeping no entity field may expose: secrets (script keys, session tokens, Action Menu
-Item tokens), failed-login counters, follows, work-schedule exceptions, per-user project access
-times, user subscriptions and permission rules. A new database gets all of them at once; a site
-made by an earlier version gains the ones it lacks through store/migrations.py.
+Item tokens), failed-login counters, follows, work-schedule exceptions and working weeks, changed
+site preferences, per-user project access times, user subscriptions and permission rules. A new
+database gets all of them at once; a site made by an earlier version gains the ones it lacks
+through store/migrations.py.
 """
 
 from __future__ import annotations
@@ -111,6 +112,26 @@ work_days = sa.Table(
     sa.Column("user_id", sa.Integer, primary_key=True),
     sa.Column("working", sa.Boolean, nullable=False),
     sa.Column("description", sa.Text, nullable=True),
+)
+
+# A working week: which weekdays are worked, as seven "1"/"0" from Monday to Sunday, for the
+# studio (project 0, user 0), a project (p, 0) or a person (0, u). No row: the studio's week is
+# Monday to Friday, and a project or person follows the studio (site/scheduling/calendar.py).
+work_weeks = sa.Table(
+    "_cs_work_weeks",
+    metadata,
+    sa.Column("project_id", sa.Integer, primary_key=True),
+    sa.Column("user_id", sa.Integer, primary_key=True),
+    sa.Column("weekdays", sa.String(7), nullable=False),
+)
+
+# Site preferences an admin changed (name -> JSON value); the others keep their defaults
+# (site/preferences.py).
+site_preferences = sa.Table(
+    "_cs_site_preferences",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
 )
 
 project_access = sa.Table(

@@ -181,6 +181,13 @@ def _fill_tag_usage(conn: Connection) -> None:
         conn.execute(tags.update().where(tags.c.id == tag_id).values(usage=count))
 
 
+def _add_work_weeks(conn: Connection) -> None:
+    # Issue 13: studio, project and person working weeks and the working-day length
+    # (site/scheduling/calendar.py, site/preferences.py).
+    internal_tables.work_weeks.create(conn, checkfirst=True)
+    internal_tables.site_preferences.create(conn, checkfirst=True)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(2, "every internal table declared and created up front", _declare_internal_tables),
     Migration(
@@ -195,6 +202,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(7, "media jobs: transcodes claimed by any server process", _add_media_jobs),
     Migration(8, "read-only fields the server keeps, filled for older records", _fill_kept_fields),
+    Migration(9, "working weeks and changed site preferences", _add_work_weeks),
 )
 LAYOUT_VERSION = MIGRATIONS[-1].version
 

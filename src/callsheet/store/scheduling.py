@@ -329,9 +329,14 @@ def dependents_of(conn: Connection, store: Store, task_id: int) -> set[int]:
 
 
 def tasks_spanning(
-    conn: Connection, store: Store, day: dt.date, project_id: int | None, user_id: int | None
+    conn: Connection,
+    store: Store,
+    day: dt.date | None,
+    project_id: int | None,
+    user_id: int | None,
 ) -> list[int]:
-    """Live Tasks whose start..due covers `day`: of a project, assigned to a person, or all."""
+    """Live dated Tasks whose start..due covers `day` (any day when None): of a project,
+    assigned to a person, or all."""
     from callsheet.store.links import link_relation
 
     c = store.table("Task").c
@@ -339,9 +344,9 @@ def tasks_spanning(
         c[RETIRED_COLUMN].is_(None),
         c.start_date.is_not(None),
         c.due_date.is_not(None),
-        c.start_date <= day,
-        c.due_date >= day,
     )
+    if day is not None:
+        query = query.where(c.start_date <= day, c.due_date >= day)
     if project_id:
         query = query.where(c.project__type == "Project", c.project__id == project_id)
     if user_id:

@@ -6,6 +6,7 @@ recalculated on Tasks when they are affected by a change in working schedule", `
 Callsheet's default is `duration`: the dates people chose stay, their working time follows the
 calendar. A Task is affected when its start..due covers the day and the rule's scope is its
 calendar (the studio: every Task; a project: its Tasks; a person: the Tasks assigned to them).
+A working week or day-length change touches every dated Task of its scope (site/work_schedule.py).
 """
 
 from __future__ import annotations
@@ -26,12 +27,13 @@ DEFAULT_RECALCULATE_FIELD = "duration"
 
 def recalculate(
     ctx: WriteContext,
-    day: dt.date,
+    day: dt.date | None,
     project_id: int | None,
     user_id: int | None,
     recalculate_field: str | None,
 ) -> list[int]:
-    """Recalculate the Tasks covering `day` in the rule's scope; the ids that changed."""
+    """Recalculate the Tasks covering `day` (every dated Task when None) in the rule's scope;
+    the ids that changed."""
     field_name = recalculate_field or DEFAULT_RECALCULATE_FIELD
     ids = store_scheduling.tasks_spanning(ctx.conn, ctx.store, day, project_id, user_id)
     if not ids:

@@ -6,8 +6,10 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from callsheet.site.scheduling.calendar import WorkCalendar
+from callsheet.site.scheduling.calendar import CalendarScope, WorkCalendar, week_from_text
+from callsheet.store import bookkeeping
 from callsheet.store import scheduling as store_scheduling
+from callsheet.store.types import Connection
 
 if TYPE_CHECKING:
     from callsheet.site.write_context import WriteContext
@@ -16,11 +18,11 @@ STUDIO = 0
 MINUTES_PER_HOUR = 60
 
 
-def minutes_per_day() -> int:
+def minutes_per_day(conn: Connection) -> int:
     """The working day's length in minutes (the site's `hours_per_day` preference)."""
-    from callsheet.site.preferences import PREFERENCES  # site.preferences imports the Site
+    from callsheet.site.preferences import hours_per_day  # site.preferences imports the Site
 
-    return round(float(PREFERENCES["hours_per_day"]) * MINUTES_PER_HOUR)
+    return round(hours_per_day(conn) * MINUTES_PER_HOUR)
 
 
 class SchedulingState:
@@ -28,10 +30,10 @@ class SchedulingState:
 
     def __init__(self, ctx: WriteContext) -> None:
         self.ctx = ctx
-        self.minutes_per_day = minutes_per_day()
-        self._studio: dict[dt.date, bool] | None = None
-        self._projects: dict[int, dict[dt.date, bool]] = {}
-        self._people: dict[int, dict[dt.date, bool]] = {}
+        self.minutes_per_day = minutes_per_day(ctx.conn)
+        self._studio: CalendarScope | None = None
+        self._projects: dict[int, CalendarScope] = {}
+        self._people: dict[int, CalendarScope] = {}
         self._calendars: dict[tuple[int | None, tuple[int, ...]], WorkCalendar] = {}
         # While a template is applied: the Tasks to reconsider once, at its end (a Reschedule).
         self.deferred: Any = None
@@ -46,20 +48,26 @@ class SchedulingState:
         users = {u for u in user_ids if u not in self._people}
         if self._studio is not None and not projects and not users:
             return
+        scopes = [(STUDIO, STUDIO)] if self._studio is None else []
+        scopes += [(p, STUDIO) for p in projects] + [(STUDIO, u) for u in users]
+        weeks = {
+            scope: week_from_text(text)
+            for scope, text in bookkeeping.work_weeks_of(self.ctx.conn, scopes).items()
+        }
+        exceptions: dict[tuple[int, int], dict[dt.date, bool]] = {scope: {} for scope in scopes}
         rows = store_scheduling.work_day_exceptions(self.ctx.conn, projects, users)
-        if self._studio is None:
-            self._studio = {}
-        for project_id in projects:
-            self._projects[project_id] = {}
-        for user_id in users:
-            self._people[user_id] = {}
         for day, project_id, user_id, working in rows:
-            if project_id == STUDIO and user_id == STUDIO:
-                self._studio[day] = working
-            elif user_id == STUDIO and project_id in projects:
-                self._projects[project_id][day] = working
-            elif project_id == STUDIO and user_id in users:
-                self._people[user_id][day] = working
+            if (project_id, user_id) in exceptions:
+                exceptions[(project_id, user_id)][day] = working
+        for scope in scopes:
+            made = CalendarScope(exceptions[scope], weeks.get(scope))
+            project_id, user_id = scope
+            if scope == (STUDIO, STUDIO):
+                self._studio = made
+            elif user_id == STUDIO:
+                self._projects[project_id] = made
+            else:
+                self._people[user_id] = made
 
     def calendar(self, project_id: int | None, user_ids: Iterable[int] = ()) -> WorkCalendar:
         """The calendar of a Task in `project_id` assigned to the HumanUsers `user_ids`."""
@@ -72,7 +80,7 @@ class SchedulingState:
             found = WorkCalendar(
                 self.minutes_per_day,
                 self._studio,
-                self._projects.get(project_id, {}) if project_id else {},
+                self._projects.get(project_id) if project_id else None,
                 [self._people[p] for p in people],
             )
             self._calendars[key] = found

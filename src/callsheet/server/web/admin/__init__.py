@@ -23,6 +23,7 @@ PAGES = (
     "permissions",
     "event_log",
     "task_templates",
+    "schedule",
 )
 
 

@@ -19,7 +19,7 @@ from callsheet.faults import Fault, NotFoundFault, ValueFault
 from callsheet.server.web.admin.access import notice_of, redirect, render_admin, text
 from callsheet.server.web.handlers import page, read_page_form
 from callsheet.server.web.sessions import WebSession
-from callsheet.site.preferences import PREFERENCES
+from callsheet.site.preferences import hours_per_day
 from callsheet.site.scheduling.dependencies import DEPENDENCY_TYPES
 from callsheet.site.site import Site
 
@@ -34,8 +34,9 @@ NOTICES = {
 }
 
 
-def _minutes_per_day() -> float:
-    return float(PREFERENCES["hours_per_day"]) * 60
+def _minutes_per_day(site: Site) -> float:
+    with site.store.read() as conn:
+        return hours_per_day(conn) * 60
 
 
 def _link_types(site: Site) -> list[str]:
@@ -108,7 +109,7 @@ async def _template_page(
             TASK_FIELDS,
             order=[{"field_name": "id"}],
         )
-        day = _minutes_per_day()
+        day = _minutes_per_day(site)
         for task in tasks:
             duration = task.get("duration")
             task["days"] = "" if duration is None else f"{duration / day:g}"
@@ -182,7 +183,7 @@ async def template_update(request: Request, session: WebSession) -> Response:
     return redirect(f"/admin/task-templates/{template_id}", notice="saved")
 
 
-def task_data(fields: dict[str, str], template_id: int) -> dict[str, Any]:
+def task_data(fields: dict[str, str], template_id: int, minutes_per_day: float) -> dict[str, Any]:
     """A template task's field values from the posted form; a Fault names a bad one."""
     content = text(fields, "content")
     if not content:
@@ -195,7 +196,7 @@ def task_data(fields: dict[str, str], template_id: int) -> dict[str, Any]:
     days = text(fields, "days")
     if days:
         try:
-            data["duration"] = round(float(days) * _minutes_per_day())
+            data["duration"] = round(float(days) * minutes_per_day)
         except ValueError:
             raise ValueFault(f"The duration must be a number of days, got {days!r}.") from None
     for name, entity_type in (("step", "Step"), ("assignee", "HumanUser")):
@@ -224,7 +225,8 @@ async def task_add(request: Request, session: WebSession) -> Response:
     template_id = _template_id(request)
     fields = (await read_page_form(request)).fields
     try:
-        data = task_data(fields, template_id)
+        minutes_per_day = await run_in_threadpool(_minutes_per_day, site)
+        data = task_data(fields, template_id, minutes_per_day)
         await run_in_threadpool(site.create, session.actor, "Task", data)
     except Fault as fault:
         return await _template_page(request, session, template_id, str(fault))
