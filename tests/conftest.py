@@ -2,7 +2,8 @@
 
 A bootstrapped site is built once per worker and per database, then copied for each test (a file
 copy for SQLite, `CREATE DATABASE ... TEMPLATE` for PostgreSQL), so each test starts from a fresh
-new site without paying for 113 CREATE TABLEs.
+new site without paying for 113 CREATE TABLEs; the copies are dropped in the background
+(`DatabaseReaper`).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -34,6 +36,45 @@ def _admin_connection():  # type: ignore[no-untyped-def]
 def _database_url(name: str) -> str:
     base, _, _ = POSTGRES_URL.rpartition("/")
     return f"{base}/{name}"
+
+
+class DatabaseReaper:
+    """Drops the tests' PostgreSQL databases in the background, several at a time.
+
+    Every DROP DATABASE waits for a checkpoint of the whole server (PostgreSQL's
+    src/backend/commands/dbcommands.c, dropdb: `RequestCheckpoint(CHECKPOINT_IMMEDIATE |
+    CHECKPOINT_FORCE | CHECKPOINT_WAIT)`), seconds on a busy server. Drops waiting together share
+    the next checkpoint, and no test waits for its database's drop; the session waits for all.
+    """
+
+    AT_ONCE = 10  # concurrent drops (connections) per worker: the server allows 100 clients
+
+    def __init__(self) -> None:
+        self.errors: list[str] = []
+        self._pool = ThreadPoolExecutor(self.AT_ONCE, thread_name_prefix="drop database")
+
+    def drop(self, name: str) -> None:
+        self._pool.submit(self._drop, name)
+
+    def close(self) -> None:
+        """Wait for every drop asked for so far."""
+        self._pool.shutdown(wait=True)
+
+    def _drop(self, name: str) -> None:
+        try:
+            with _admin_connection() as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        except Exception as error:
+            self.errors.append(f"{name}: {error}")
+
+
+@pytest.fixture(scope="session")
+def database_reaper() -> Iterator[DatabaseReaper]:
+    """Where fixtures hand the PostgreSQL databases they are done with."""
+    reaper = DatabaseReaper()
+    yield reaper
+    reaper.close()
+    assert not reaper.errors, f"test databases not dropped: {reaper.errors}"
 
 
 @pytest.fixture(scope="session")
@@ -72,13 +113,13 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         return
     template_name: str = request.getfixturevalue("postgres_template")
     name = f"cs_test_{uuid.uuid4().hex[:12]}"
-    admin = _admin_connection()
-    admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_name}"')
+    reaper: DatabaseReaper = request.getfixturevalue("database_reaper")
+    with _admin_connection() as admin:
+        admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_name}"')
     try:
         yield _database_url(name)
     finally:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
+        reaper.drop(name)
 
 
 @pytest.fixture
@@ -99,6 +140,51 @@ def worker_id(request: pytest.FixtureRequest) -> str:
     """xdist's worker name ("master" without xdist)."""
     workerinput = getattr(request.config, "workerinput", None)
     return workerinput["workerid"] if workerinput else "master"
+
+
+# Directories whose tests run real servers, browsers, daemons or subprocesses, in the order their
+# run is scheduled: the costliest start first so that the many quick engine tests fill the end of
+# the run instead of one worker finishing a slow module alone (README: `pytest -n auto`).
+SLOW_FIRST = (
+    "tests/transfer/",
+    "tests/web/",
+    "tests/examples/",
+    "tests/e2e/",
+    "tests/daemon/",
+    "tests/server/",
+    "tests/test_lint.py",
+    "tests/test_cli.py",
+    "tests/test_mockgun.py",
+)
+SHARED_SCOPES = ("module", "package", "class")
+
+
+def _schedule_rank(item: pytest.Item) -> int:
+    return next((n for n, p in enumerate(SLOW_FIRST) if item.nodeid.startswith(p)), len(SLOW_FIRST))
+
+
+def _shares_a_fixture(item: pytest.Item) -> bool:
+    fixtures = getattr(item, "_fixtureinfo", None)
+    if fixtures is None:
+        return False
+    return any(
+        definitions[-1].scope in SHARED_SCOPES for definitions in fixtures.name2fixturedefs.values()
+    )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Slow directories first; a module's tests that share a module fixture stay on one worker.
+
+    With `--dist loadgroup` (pyproject.toml) xdist keeps an `xdist_group` on one worker and hands
+    out every other test alone, in this order (`--no-loadscope-reorder`). Without the group, plain
+    load balancing sends a module's tests to several workers and each builds the module's live
+    server (and its PostgreSQL database) again.
+    """
+    items.sort(key=_schedule_rank)  # stable: a module's own order (and fixture grouping) stays
+    for item in items:
+        if _shares_a_fixture(item):
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.partition("::")[0]))
 
 
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:

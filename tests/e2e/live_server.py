@@ -71,14 +71,14 @@ def fresh_database(request: pytest.FixtureRequest, dialect: str, folder: Path) -
     import psycopg
 
     template = request.getfixturevalue("postgres_template")
+    reaper = request.getfixturevalue("database_reaper")  # tests/conftest.py: drops it later
     name = f"cs_e2e_{uuid.uuid4().hex[:12]}"
-    admin = psycopg.connect(POSTGRES_URL, autocommit=True, connect_timeout=3)
-    admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    with psycopg.connect(POSTGRES_URL, autocommit=True, connect_timeout=3) as admin:
+        admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
     try:
         yield f"{POSTGRES_URL.rpartition('/')[0]}/{name}"
     finally:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
+        reaper.drop(name)
 
 
 @contextmanager

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,14 @@ from callsheet.transfer.verify import verify
 
 # shotgun_api3 leaves the files it uploads open (as tests/e2e/test_files.py notes)
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+
+
+@pytest.fixture(scope="module")
+def source(unchanged_source: LiveServer) -> Iterator[LiveServer]:
+    """No test here writes to the source, so they share one (populating it is the slow part)."""
+    yield unchanged_source
+    # the clients shotgun_api3 leaves open die here, under this module's warning filter
+    gc.collect()
 
 
 def _source(live: LiveServer) -> ApiSource:

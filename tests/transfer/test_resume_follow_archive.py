@@ -32,8 +32,7 @@ def _source(live: LiveServer) -> ApiSource:
     return ApiSource(live.base_url, script="e2e tests", key="e2e-script-key")
 
 
-def _copied_shots(url: str) -> int:
-    engine = sa.create_engine(url if "://" in url else f"sqlite:///{url}")
+def _copied_shots(engine: sa.Engine) -> int:
     try:
         with engine.connect() as conn:
             return int(
@@ -49,8 +48,6 @@ def _copied_shots(url: str) -> int:
         return 0  # not created yet
     except sa.exc.ProgrammingError:
         return 0
-    finally:
-        engine.dispose()
 
 
 def test_import_killed_mid_copy_resumes_with_nothing_missing_or_doubled(
@@ -91,14 +88,19 @@ def test_import_killed_mid_copy_resumes_with_nothing_missing_or_doubled(
         "2",
     ]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + KILL_DEADLINE_S
-    while _copied_shots(url) < 100:
-        assert process.poll() is None, process.stderr.read().decode()  # type: ignore[union-attr]
-        assert time.monotonic() < deadline, "the import copied no Shots in time"
-        time.sleep(0.02)
-    os.kill(process.pid, signal.SIGKILL)
-    process.wait()
-    copied_before = _copied_shots(url)
+    # one engine for the polling: a new one per look was a new PostgreSQL backend every 20 ms
+    progress = sa.create_engine(url if "://" in url else f"sqlite:///{url}")
+    try:
+        deadline = time.monotonic() + KILL_DEADLINE_S
+        while _copied_shots(progress) < 100:
+            assert process.poll() is None, process.stderr.read().decode()  # type: ignore[union-attr]
+            assert time.monotonic() < deadline, "the import copied no Shots in time"
+            time.sleep(0.02)
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+        copied_before = _copied_shots(progress)
+    finally:
+        progress.dispose()
     assert copied_before < EXTRA_SHOTS + 12  # killed part-way through the Shots
     finished = subprocess.run(command, capture_output=True, text=True, timeout=600)
     assert finished.returncode == 0, finished.stderr
