@@ -27,7 +27,7 @@ POSTGRES_URL = os.environ.get(
 )
 SCRIPT_NAME, SCRIPT_KEY = "e2e tests", "e2e-script-key"
 HUMAN_LOGIN, HUMAN_NAME, HUMAN_PASSWORD = "sgunittesthuman", "Sg unittest human", "human password"
-STARTUP_DEADLINE_S = 20
+STARTUP_DEADLINE_S = 90  # a failure bound for a loaded machine
 
 
 @dataclass

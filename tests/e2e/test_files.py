@@ -22,7 +22,7 @@ from callsheet.server import files as server_files
 # shotgun_api3's upload leaves its file open (collected after each test, so the warning is ours)
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 TRANSIENT = "images/status/transient"
-THUMBNAIL_DEADLINE_S = 20
+THUMBNAIL_DEADLINE_S = 90  # a failure bound for a loaded machine, not a speed check
 
 
 @pytest.fixture(scope="module", params=DIALECTS)

@@ -20,7 +20,7 @@ from PIL import Image
 from callsheet.server import Settings
 
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
-DEADLINE_S = 20
+DEADLINE_S = 90  # a failure bound for a loaded machine, not a speed check
 
 
 @pytest.fixture(scope="module", params=DIALECTS)

@@ -24,7 +24,7 @@ from callsheet.transfer.importer import Importer, ImportOptions
 from callsheet.transfer.source import ApiSource
 
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
-KILL_DEADLINE_S = 120
+KILL_DEADLINE_S = 600  # a failure bound for a loaded machine, not a speed check
 EXTRA_SHOTS = 600
 
 
