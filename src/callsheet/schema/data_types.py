@@ -168,7 +168,8 @@ DATA_TYPES: dict[str, DataTypeTraits] = _traits(
     T("addressing", LINK_OPERATORS, sortable=False, link="addressing"),
     T("image", FLAG_OPERATORS, sortable=False, thumbnail=True, create_default=False),
     T("password", sortable=False, secret=True, on_detail_page=False),
-    T("summary", sortable=False, computed=True, api_writable=False),
+    # Query fields filter and sort by the type of their value (store/kinds/summary.py).
+    T("summary", computed=True, api_writable=False),
     T("calculated", sortable=False, computed=True, api_writable=False),
     T("pivot_column", sortable=False, computed=True, api_writable=False, on_detail_page=False),
     T("system_task_type", sortable=False, api_writable=False),

@@ -132,9 +132,12 @@ class ReadPlan:
 
     @property
     def needs_links(self) -> bool:
-        """Whether rows need more than the main query: side-loaded values or link names."""
+        """Whether rows need more than the main query: side-loaded values or link names (a
+        computed field's value may be a link too: a query field's single record)."""
         return any(
-            c.owner_index is not None or (c.path.field.traits.is_single_link and not c.names)
+            c.owner_index is not None
+            or (c.path.field.traits.is_single_link and not c.names)
+            or c.path.field.is_computed
             for c in self.columns
         )
 

@@ -8,6 +8,7 @@ from callsheet.store.kinds import (  # noqa: F401  (importing registers each kin
     links,
     numbers,
     pivot,
+    summary,
     tags,
     text,
 )

@@ -158,9 +158,9 @@ class ComputedKind(FieldKind):
 
 class NoValueKind(FieldKind):
     """Data types with no value through the API: system_task_type (a ShotGrid internal), and
-    summary and calculated fields until their kinds (summary.py, calculated.py) take them."""
+    calculated fields until their kind (calculated.py) takes them."""
 
-    data_types = ("system_task_type", "summary", "calculated")
+    data_types = ("system_task_type", "calculated")
     sortable = False
     writable = False
     summaries = ()
