@@ -113,7 +113,10 @@ class SummaryKind(ComputedKind):
         filters = definition.get("filters", [])
         if isinstance(filters, list):  # the API's list form, stored in the wire form
             filters = _wire_filters(filters, definition.get("filter_operator", "all"))
-        summary_type = definition.get("summary_default", definition.get("summary_type"))
+        # ShotGrid's editor starts on "Record Count".
+        summary_type = (
+            definition.get("summary_default") or definition.get("summary_type") or "record_count"
+        )
         properties = {
             "query": {"entity_type": definition.get("entity_type"), "filters": filters},
             "summary_default": SUMMARY_ALIASES.get(summary_type, summary_type),
