@@ -133,6 +133,7 @@ class SummaryKind(ComputedKind):
     # -- the value -----------------------------------------------------------------------------
     def result_field(self, field: Field) -> Field:
         summary_type = _summary_type(field)
+        properties: dict[str, Any]
         if summary_type in COUNT_SUMMARIES:
             data_type, properties = "number", {}
         elif summary_type in PERCENT_SUMMARIES:
@@ -242,8 +243,8 @@ def _summary_type(field: Field) -> str:
 
 
 def _type_in(properties: Mapping[str, Any]) -> str:
-    summary_type = properties.get("summary_default")
-    return SUMMARY_ALIASES.get(summary_type, summary_type)  # type: ignore[arg-type]
+    summary_type = str(properties.get("summary_default"))
+    return SUMMARY_ALIASES.get(summary_type, summary_type)
 
 
 def _checked(store: Store, field: Field, properties: Mapping[str, Any]) -> QueryDefinition:
