@@ -19,8 +19,10 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.sql.expression import FromClause
 
 from callsheet.faults import FilterFault, SchemaFault
+from callsheet.schema.model import Field
 from callsheet.store.filters import FilterCompiler, Group
 from callsheet.store.kinds import LinkRef, kind_of
+from callsheet.store.kinds.computed import ComputedKind
 from callsheet.store.paths import FieldPath, Hop, parse_path
 from callsheet.store.presets import preset_conditions
 from callsheet.store.scope import ReadScope
@@ -132,14 +134,19 @@ class ReadPlan:
 
     @property
     def needs_links(self) -> bool:
-        """Whether rows need more than the main query: side-loaded values or link names (a
-        computed field's value may be a link too: a query field's single record)."""
+        """Whether rows need more than the main query: side-loaded values or link names."""
         return any(
-            c.owner_index is not None
-            or (c.path.field.traits.is_single_link and not c.names)
-            or c.path.field.is_computed
+            c.owner_index is not None or (_reads_link(c.path.field) and not c.names)
             for c in self.columns
         )
+
+
+def _reads_link(f: Field) -> bool:
+    """Whether the field reads as one link (a computed field may: a query field's single
+    record of an entity field)."""
+    kind = kind_of(f)
+    value_field = kind.result_field(f) if isinstance(kind, ComputedKind) else f
+    return value_field.traits.is_single_link
 
 
 @dataclass
