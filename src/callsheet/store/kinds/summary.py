@@ -181,7 +181,9 @@ class SummaryKind(ComputedKind):
             value = sa.func.coalesce(value, 0)  # no rows: 0, as summarize answers
         elif query.summary_type in PERCENT_SUMMARIES:
             value = sa.cast(sa.func.round(sa.func.coalesce(value, 0)), sa.Integer)
-        elif query.summary_type in ("average", "status_percentage_as_float"):
+        elif query.summary_type == "status_percentage_as_float":
+            value = sa.cast(sa.func.coalesce(value, 0), sa.Float)
+        elif query.summary_type == "average":
             value = sa.cast(value, sa.Float)
         (column,) = _column_names(result)
         return {column: value}
