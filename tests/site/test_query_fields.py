@@ -242,6 +242,14 @@ def test_default_open_notes_count_counts_open_notes_linked_to_the_entity(
     assert found["s"]["open_notes_count"] == 2
     assert found["other"]["open_notes_count"] == 1
     assert found["s"]["sg_sequence.Sequence.open_notes_count"] == 2  # deep read
+    deep = "sg_sequence.Sequence.open_notes_count"
+    assert sorted(s["code"] for s in sg.find("Shot", [[deep, "greater_than", 1]], ["code"])) == [
+        "other",
+        "s",
+    ]
+    assert sg.find("Shot", [[deep, "less_than", 2]]) == []
+    ordered = sg.find("Shot", [], ["code"], order=[{"field_name": "open_notes_count"}])
+    assert [s["code"] for s in ordered] == ["other", "s"]
     # Task's default query counts through Note.tasks, not note_links.
     assert sg.find_one("Task", [["id", "is", task["id"]]], ["open_notes_count"]) == {
         "type": "Task",
