@@ -163,6 +163,12 @@ def test_query_field_filters_sorts_and_summaries(sg: Shotgun, studio: Any) -> No
     assert [s["code"] for s in ordered] == ["A", "B", "C"]
     ordered = sg.find("Shot", [], ["code"], order=[{"field_name": name, "direction": "asc"}])
     assert [s["code"] for s in ordered] == ["C", "B", "A"]
+    # A later page (an OFFSET: PostgreSQL pages by id first, store/query.py) reads the same.
+    order = [{"field_name": name, "direction": "desc"}]
+    second = sg.find("Shot", [], ["code", name], order=order, limit=1, page=2)
+    assert second == [{"type": "Shot", "id": studio["B"]["id"], "code": "B", name: 1}]
+    third = sg.find("Shot", [[name, "less_than", 4]], ["code", name], order=order, limit=1, page=3)
+    assert third == [{"type": "Shot", "id": studio["C"]["id"], "code": "C", name: 0}]
     totals = sg.summarize(
         "Shot", [], [{"field": name, "type": "sum"}, {"field": "id", "type": "count"}]
     )
