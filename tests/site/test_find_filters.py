@@ -294,7 +294,6 @@ def test_find_image_with_value_is_fault(shots: Any) -> None:
         ("Project", "tracking_settings", "serializable"),
         ("Version", "sg_uploaded_movie", "url"),
         ("HumanUser", "password_proxy", "password"),
-        ("Shot", "open_notes_count", "summary"),
     ],
 )
 def test_find_unfilterable_type_is_fault_saying_so(

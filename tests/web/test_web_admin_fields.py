@@ -98,3 +98,77 @@ def test_built_in_fields_have_no_edit_and_types_switch(admin_page: Any) -> None:
     page.select_option("#entity-type", "Version")
     page.wait_for_url("**entity_type=Version")
     expect(page.locator("#fields tr[data-field=sg_path_to_movie]")).to_be_visible()
+
+
+def fill_query_field(page: Any, name: str, **query: str) -> None:
+    """Fill the form's query part for a new Shot field (not submitted)."""
+    page.goto("/admin/fields?entity_type=Shot")
+    page.click("#new-field summary")
+    page.fill("#field-name", name)
+    page.select_option("#field-data-type", label="Query")
+    page.select_option("#query-entity-type", value=query.get("entity_type", "Task"))
+    if "filters" in query:
+        page.fill("#query-filters", query["filters"])
+    page.select_option("#summary-type", label=query.get("summary_type", "Record Count"))
+    for selector, key in (("#summary-field", "field"), ("#summary-value", "value")):
+        if key in query:
+            page.fill(selector, query[key])
+    if "order" in query:
+        page.fill("#order-field", query["order"])
+        page.select_option("#order-direction", value=query.get("direction", "asc"))
+
+
+def test_query_field_form_makes_a_query_field_the_api_reads(
+    admin_page: Any, live: LiveServer
+) -> None:
+    page = admin_page
+    filters = (
+        '[["entity", "is", {"type": "Entity", "id": 0, "valid": "parent_entity_token"}],'
+        ' ["sg_status_list", "is_not", "fin"]]'
+    )
+    fill_query_field(
+        page, "Open Task Time", filters=filters, summary_type="Sum", field="est_in_mins"
+    )
+    page.click("#new-field button[type=submit]")
+    expect(page.locator(".notice.ok")).to_contain_text("Field added")
+    expect(page.locator("#fields tr[data-field=sg_open_task_time]")).to_contain_text("Summary")
+    sg = live.script()
+    field = sg.schema_field_read("Shot", "sg_open_task_time")["sg_open_task_time"]
+    assert field["properties"]["summary_default"]["value"] == "sum"
+    assert field["properties"]["summary_field"]["value"] == "est_in_mins"
+    assert field["properties"]["query"]["value"]["entity_type"] == "Task"
+    project = {"type": "Project", "id": 1}
+    shot = sg.create("Shot", {"code": "qf010", "project": project})
+    for minutes, status in ((30, "ip"), (45, "wtg"), (100, "fin")):
+        sg.create(
+            "Task",
+            {"content": status, "project": project, "entity": shot, "est_in_mins": minutes,
+             "sg_status_list": status},
+        )  # fmt: skip
+    found = sg.find_one("Shot", [["id", "is", shot["id"]]], ["sg_open_task_time"])
+    assert found["sg_open_task_time"] == 75
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ({"filters": '[["entity", "is"'}, "The filters are not JSON"),
+        ({"summary_type": "Sum", "field": "sg_nope"}, "Task has no field 'sg_nope'"),
+        ({"summary_type": "Sum", "field": "content"}, "cannot be summarized as 'sum'"),
+        (
+            {"summary_type": "Single Record", "field": "content", "order": "sg_nope"},
+            "Task has no field 'sg_nope'",
+        ),
+    ],
+)
+def test_query_field_form_errors_name_the_mistake_and_keep_the_form(
+    admin_page: Any, query: dict[str, str], message: str
+) -> None:
+    page = admin_page
+    fill_query_field(page, "Broken Query", **query)
+    page.click("#new-field button[type=submit]")
+    expect(page.locator(".notice.error, .error").first).to_contain_text(message)
+    expect(page.locator("#field-name")).to_have_value("Broken Query")
+    expect(page.locator("#field-data-type")).to_have_value("summary")
+    if "filters" in query:
+        expect(page.locator("#query-filters")).to_have_value(query["filters"])

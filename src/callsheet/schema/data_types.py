@@ -171,7 +171,8 @@ DATA_TYPES: dict[str, DataTypeTraits] = _traits(
     T("addressing", LINK_OPERATORS, sortable=False, link="addressing"),
     T("image", FLAG_OPERATORS, sortable=False, thumbnail=True, create_default=False),
     T("password", sortable=False, secret=True, on_detail_page=False),
-    T("summary", sortable=False, computed=True, api_writable=False, admin_creatable=True),
+    # Query fields filter and sort by the type of their value (store/kinds/summary.py).
+    T("summary", computed=True, api_writable=False, admin_creatable=True),
     # Sorts on the computed value (sg-groundtruth field_types/calculated.md); no filter widget
     # offers it ("not filterable from filter widgets", Autodesk help), though API filters work.
     T("calculated", computed=True, api_writable=False, admin_creatable=True),

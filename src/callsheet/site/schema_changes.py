@@ -40,7 +40,17 @@ WRITABLE_PROPERTIES = frozenset(
         "regex_validation_enabled",
     }
 )
-HIDDEN_PROPERTIES = frozenset({"project_visibility"})
+# project_visibility: per-project overrides; summary_result: a query field's result type
+# (store/kinds/summary.py).
+HIDDEN_PROPERTIES = frozenset({"project_visibility", "summary_result"})
+# What a computed field computes; ShotGrid's API can neither set nor change it: "The API cannot
+# create or edit query fields" (developer.shotgridsoftware.com python-api overview, cited in
+# reference/data-model.md §6).
+DEFINITION_PROPERTIES = frozenset({"summary_default", "query", "summary_field", "summary_value"})
+_COMPUTED_BY_ADMIN = (
+    "The API cannot create or change {field}: as on ShotGrid, query and calculated fields are "
+    "made in the web page (Admin > Fields) or with `callsheet field create`."
+)
 FIELD_LEVEL = {
     "name": "display_name",
     "description": "description",
@@ -147,6 +157,8 @@ def create_field(
     entity = store.schema.entity(entity_type, operation="schema_field_create")
     # Computed kinds are made in ShotGrid's web page, not the API (schema/data_types.py).
     traits = traits_of(data_type) if isinstance(data_type, str) else None
+    if traits is not None and traits.computed:
+        raise SchemaFault(_COMPUTED_BY_ADMIN.format(field=f"a '{data_type}' field"))
     if traits is None or not traits.creatable:
         raise SchemaFault(
             f"Cannot create a field of data type {data_type!r}; "
@@ -246,6 +258,12 @@ def update_field(
 ) -> bool:
     """Change a field's properties; with `project`, `visible` applies to that project only."""
     f = store.schema.field(entity_type, field_name, operation="schema_field_update")
+    definition = DEFINITION_PROPERTIES & set(properties) if isinstance(properties, dict) else ()
+    if f.is_computed and definition:
+        raise SchemaFault(
+            _COMPUTED_BY_ADMIN.format(field=f"the definition of {f.qualified_name}")
+            + f" ({sorted(definition)})"
+        )
     props = _check_properties(properties)
     project_id = _project_id(project)
     if project_id is not None and "visible" in props:

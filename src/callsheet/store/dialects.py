@@ -53,6 +53,13 @@ class Dialect:
     # One connection shared by all threads (in-memory SQLite) needs one transaction at a time.
     _lock: threading.RLock = field(default_factory=threading.RLock)
 
+    @property
+    def computes_skipped_rows(self) -> bool:
+        """Whether an OFFSET's skipped rows get their select list computed: PostgreSQL
+        evaluates it below the Limit node; SQLite skips the offset first (codeOffset before
+        the result columns in select.c's inner loop). store/query.py pages by id first then."""
+        return not self.is_sqlite
+
     def __post_init__(self) -> None:
         # Reads run without a transaction of their own: each statement sees a committed snapshot
         # (PostgreSQL's READ COMMITTED gives no more inside a transaction) and a point lookup

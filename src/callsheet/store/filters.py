@@ -8,6 +8,12 @@ A deep path becomes nested `IN (SELECT id ...)` subqueries, so a link through a 
 matches when any linked record matches and no join can duplicate rows. A reverse-link path
 (`$FROM$Task.step.entity`) becomes `id IN (SELECT step FROM Task WHERE <the rest of the path>)`:
 a row matches when any live record linking to it matches.
+
+A query field's filters (store/kinds/summary.py) may hold ShotGrid's "Current Entity" token,
+`{"type": "Entity", "id": 0, "valid": "parent_entity_token"}`: parsing makes it `CURRENT_ENTITY`,
+and a compiler given the owning row (`OwningRow`) compiles `[link, "is", CURRENT_ENTITY]` to "the
+link points at the row the field is read on". Conditions the web page switched off
+(`"active": "false"`) are left out, as ShotGrid leaves them out.
 """
 
 from __future__ import annotations
@@ -50,6 +56,45 @@ PATTERN_OPERATORS = frozenset(
 # SQLite parses `a OR b OR c ...` into a tree as deep as the list is long and refuses depth 1000
 # ("Expression tree is too large"): a group of more children is built as a balanced tree.
 FLAT_GROUP_SIZE = 64
+
+
+# How ShotGrid's web page marks the "Current Entity" value in a query field's filters (the
+# default schema's `open_notes_count` queries, reference/default-schema/schema_read.json).
+PARENT_ENTITY_TOKEN = "parent_entity_token"
+
+
+class CurrentEntity:
+    """The "Current Entity" filter value: the row a query field is read on."""
+
+    def __repr__(self) -> str:
+        return "CURRENT_ENTITY"
+
+
+CURRENT_ENTITY = CurrentEntity()
+
+
+@dataclass(frozen=True)
+class OwningRow:
+    """The row a query field is computed for: its type and its table in the outer query."""
+
+    entity_type: str
+    table: FromClause
+
+    def ids(self) -> Any:
+        """SELECT of the owning row's id, correlated to the outer query however deep it sits
+        (SQLAlchemy only auto-correlates to the immediately enclosing SELECT)."""
+        return sa.select(self.table.c.id).correlate(self.table)
+
+
+def _filter_value(value: Any) -> Any:
+    if isinstance(value, dict) and value.get("valid") == PARENT_ENTITY_TOKEN:
+        return CURRENT_ENTITY
+    return value
+
+
+def _inactive(node: Any) -> bool:
+    """A condition the web page's filter editor switched off (`"active": "false"`)."""
+    return isinstance(node, dict) and str(node.get("active", "true")).lower() == "false"
 
 
 @dataclass(frozen=True)
@@ -146,6 +191,7 @@ def _parse_dict(
             if isinstance(c, dict)
             else _bad(c)
             for c in conditions
+            if not _inactive(c)
         )
         return Group(_match_all(operator), children)
     if "path" in node:
@@ -179,6 +225,7 @@ def _condition(
     if not isinstance(operator, str):
         raise FilterFault(f"Filter on {path!r} needs a relation name, got {operator!r}.")
     parsed = parse_path(schema, entity_type, path, operation=operation, allow_reverse=True)
+    values = [_filter_value(value) for value in values]
     for value in values:
         _check_value(path, operator, value, 0)
     if operator in ORDERING_OPERATORS and (not values or values[0] is None):
@@ -208,9 +255,10 @@ def _check_value(path: Any, operator: str, value: Any, depth: int) -> None:
 class FilterCompiler:
     """Compiles a parsed filter tree for rows of one entity table."""
 
-    def __init__(self, store: Store, scope: ReadScope) -> None:
+    def __init__(self, store: Store, scope: ReadScope, owner: OwningRow | None = None) -> None:
         self.store = store
         self.scope = scope  # the rows the reader may see, on every table a filter reads
+        self.owner = owner  # what CURRENT_ENTITY means: a query field's owning row
 
     def compile(self, node: FilterNode, table: FromClause) -> SqlCondition:
         return getattr(self, f"visit_{node.kind}")(node, table)
@@ -280,6 +328,8 @@ class FilterCompiler:
         """The condition on `table` rows, following `hops` to the final field."""
         if not hops:
             f = node.path.field
+            if any(value is CURRENT_ENTITY for value in values):
+                return self.links_to_owner(node, operator, values, table)
             try:
                 return kind_of(f).condition(f, table, operator, values, self.store, self.scope)
             except OverflowError:  # e.g. in_last [10**12, "DAY"]: no date is that far away
@@ -293,6 +343,32 @@ class FilterCompiler:
             target.c._retired_at.is_(None), *self.scope.rows(hop.target_type, target), inner
         )
         return kind_of(hop.field).links_to(hop.field, table, hop.target_type, ids, self.store)
+
+    def links_to_owner(
+        self, node: FilterCondition, operator: str, values: list[Any], table: FromClause
+    ) -> SqlCondition:
+        """`[link, "is" | "in", CURRENT_ENTITY, ...]`: the link points at the owning row (or
+        matches one of the other values); the negative operators are the negation."""
+        f = node.path.field
+        if self.owner is None:
+            raise FilterFault(
+                f"Filter {node.path.text!r}: the 'Current Entity' token only has a meaning in a "
+                "query field's filters."
+            )
+        positive = NEGATIVE_OPERATORS.get(operator, operator)
+        if positive not in ("is", "in"):
+            raise FilterFault(
+                f"Filter {node.path.text!r} {operator}: the 'Current Entity' token takes 'is', "
+                "'is_not', 'in' or 'not_in'."
+            )
+        kind = kind_of(f)
+        owner = self.owner
+        parts = [kind.links_to(f, table, owner.entity_type, owner.ids(), self.store)]
+        others = [value for value in values if value is not CURRENT_ENTITY]
+        if others:
+            parts.append(kind.condition(f, table, "in", others, self.store, self.scope))
+        condition = sa.or_(*parts)
+        return condition if positive == operator else negate(condition)
 
 
 def _balanced(operator: Any, parts: list[SqlCondition]) -> SqlCondition:

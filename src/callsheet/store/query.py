@@ -19,8 +19,10 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.sql.expression import FromClause
 
 from callsheet.faults import FilterFault, SchemaFault
+from callsheet.schema.model import Field
 from callsheet.store.filters import FilterCompiler, Group
 from callsheet.store.kinds import LinkRef, kind_of
+from callsheet.store.kinds.computed import ComputedKind
 from callsheet.store.paths import FieldPath, Hop, parse_path
 from callsheet.store.prepared import PreparedLookup
 from callsheet.store.presets import preset_conditions
@@ -130,6 +132,10 @@ class ReadPlan:
     columns: list[_Column]
     order_by: list[Any]
     by_id: PreparedLookup | None = None  # the whole statement for `[["id", "is", N]]`
+    # Whether a selected field is computed per row (store/kinds/computed.py): on a database
+    # that computes the rows an OFFSET skips (Dialect.computes_skipped_rows), such a page is
+    # picked by id first, so only its own rows' values are computed.
+    computes: bool = False
     # (key, row reader) of each column, in order: what `_records` runs for every row
     readers: tuple[tuple[str, Any], ...] = ()
 
@@ -140,9 +146,17 @@ class ReadPlan:
     def needs_links(self) -> bool:
         """Whether rows need more than the main query: side-loaded values or link names."""
         return any(
-            c.owner_index is not None or (c.path.field.traits.is_single_link and not c.names)
+            c.owner_index is not None or (_reads_link(c.path.field) and not c.names)
             for c in self.columns
         )
+
+
+def _reads_link(f: Field) -> bool:
+    """Whether the field reads as one link (a computed field may: a query field's single
+    record of an entity field)."""
+    kind = kind_of(f)
+    value_field = kind.result_field(f) if isinstance(kind, ComputedKind) else f
+    return value_field.traits.is_single_link
 
 
 def base_conditions(
@@ -241,7 +255,8 @@ def _build_plan(store: Store, request: ReadRequest, scope: ReadScope) -> ReadPla
                 expression.desc().nulls_last() if sort.descending else expression.asc().nulls_last()
             )
     order_by.append(table.c.id.asc())
-    return ReadPlan(table, joins, selected, columns, order_by)
+    computes = any(isinstance(kind_of(c.path.field), ComputedKind) for c in columns)
+    return ReadPlan(table, joins, selected, columns, order_by, computes=computes)
 
 
 def _joined_names(
@@ -374,16 +389,22 @@ def read(
     else:
         conditions = base_conditions(store, request, table, scope)
         conditions.append(FilterCompiler(store, scope).compile(request.filters, table))
-        statement = (
-            sa.select(*plan.selected)
-            .select_from(plan.joins.from_clause)
-            .where(*conditions)
-            .order_by(*plan.order_by)
-        )
+        by_id_first = plan.computes and bool(request.offset) and store.dialect.computes_skipped_rows
+        page = sa.select(*(plan.selected if not by_id_first else [table.c.id]))
+        page = page.select_from(plan.joins.from_clause).where(*conditions)
+        page = page.order_by(*plan.order_by)
         if request.limit is not None:
-            statement = statement.limit(request.limit + 1)
+            page = page.limit(request.limit + 1)
         if request.offset:
-            statement = statement.offset(request.offset)
+            page = page.offset(request.offset)
+        statement = page
+        if by_id_first:  # the page's ids first, then its rows' values (see ReadPlan)
+            statement = (
+                sa.select(*plan.selected)
+                .select_from(plan.joins.from_clause)
+                .where(table.c.id.in_(page.correlate(None)))
+                .order_by(*plan.order_by)
+            )
         rows = conn.execute(statement).all()
         has_more = request.limit is not None and len(rows) > request.limit
         if has_more:

@@ -9,6 +9,7 @@ from callsheet.store.kinds import (  # noqa: F401  (importing registers each kin
     links,
     numbers,
     pivot,
+    summary,
     tags,
     text,
 )

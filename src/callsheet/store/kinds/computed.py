@@ -181,10 +181,9 @@ class ComputedKind(FieldKind):
 
 
 class NoValueKind(FieldKind):
-    """Data types with no value through the API: system_task_type (a ShotGrid internal), and
-    summary fields until their kind (summary.py) takes them."""
+    """Data types with no value through the API: system_task_type (a ShotGrid internal)."""
 
-    data_types = ("system_task_type", "summary")
+    data_types = ("system_task_type",)
     sortable = False
     writable = False
     summaries = ()

@@ -1,5 +1,9 @@
 """Admin menu, Fields: each entity type's fields; add, rename and retire custom fields.
 
+Query fields (data type `summary`) are made here too, as in ShotGrid's field editor: the API
+cannot make them, so they go to the site's admin-only `computed_field_create` with a definition
+in ShotGrid's shape (docs/schema.md); the kind checks it and its Fault is shown on the page.
+
 Everything goes through the engine's schema operations (`schema_field_create`, `_update`,
 `_delete`) as the signed-in admin, exactly what `shotgun_api3` scripts call, so a field made
 here reads the same through the API. Custom fields are the `sg_` ones (ShotGrid's rule); only
@@ -8,6 +12,7 @@ they can be renamed here or retired.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -60,6 +65,26 @@ DATA_TYPE_LABELS = {
     "calculated": "Calculated",
     "url_template": "URL Template",
     "system_task_type": "System Task Type",
+}
+# The computed data types this form makes (ShotGrid's field editor calls query fields "Query").
+QUERY_DATA_TYPE = "summary"
+COMPUTED_DATA_TYPES = ((QUERY_DATA_TYPE, "Query"),)
+# The query field editor's summary types, as its page names them (store/kinds/summary.py).
+SUMMARY_TYPE_LABELS = {
+    "record_count": "Record Count",
+    "count": "Count",
+    "sum": "Sum",
+    "maximum": "Max",
+    "minimum": "Min",
+    "average": "Average",
+    "earliest": "Earliest",
+    "latest": "Latest",
+    "percentage": "Percentage",
+    "status_percentage": "Status Percentage",
+    "status_list": "Status List",
+    "checked": "Checked",
+    "unchecked": "Unchecked",
+    "single_record": "Single Record",
 }
 VALUE_TYPES = CHOICE_DATA_TYPES
 LINK_TYPES = CREATABLE_LINK_TYPES
@@ -141,7 +166,9 @@ async def _fields_page(
         title=f"Fields of {display}",
         entity_type=entity_type,
         entity_display_name=display,
-        data_types=[(t, _label(t)) for t in CREATABLE_DATA_TYPES],
+        data_types=[(t, _label(t)) for t in CREATABLE_DATA_TYPES] + list(COMPUTED_DATA_TYPES),
+        query_data_type=QUERY_DATA_TYPE,
+        summary_types=list(SUMMARY_TYPE_LABELS.items()),
         value_types=VALUE_TYPES,
         link_types=LINK_TYPES,
         notice=notice_of(request, NOTICES),
@@ -190,6 +217,31 @@ def new_field_properties(
     return properties
 
 
+def query_definition(fields: dict[str, str]) -> dict[str, Any]:
+    """The query field definition the form's query part describes (ShotGrid's shape)."""
+    raw_filters = text(fields, "query_filters") or "[]"
+    try:
+        filters = json.loads(raw_filters)
+    except json.JSONDecodeError as error:
+        raise ValueFault(
+            f"The filters are not JSON ({error.msg} at line {error.lineno}, column "
+            f"{error.colno}): write a list such as "
+            '[["entity", "is", {"type": "Entity", "id": 0, "valid": "parent_entity_token"}]].'
+        ) from None
+    summary_type = text(fields, "summary_type") or "record_count"
+    value: Any = text(fields, "summary_value") or None
+    order_field = text(fields, "order_field")
+    if order_field:
+        value = {"column": order_field, "direction": text(fields, "order_direction") or "asc"}
+    return {
+        "entity_type": text(fields, "query_entity_type"),
+        "filters": filters,
+        "summary_default": summary_type,
+        "summary_field": text(fields, "summary_field") or "id",
+        "summary_value": value,
+    }
+
+
 @page(admin=True)
 async def field_create(request: Request, session: WebSession) -> Response:
     """POST /admin/fields/{type}: add a custom field (schema_field_create)."""
@@ -202,6 +254,10 @@ async def field_create(request: Request, session: WebSession) -> Response:
     def create() -> str:
         if not display_name:
             raise ValueFault("A field needs a name.")
+        if traits_of(data_type).computed:
+            return site.computed_field_create(
+                session.actor, entity_type, data_type, display_name, query_definition(fields)
+            )
         properties = new_field_properties(data_type, fields, valid_types)
         return site.schema_field_create(
             session.actor, entity_type, data_type, display_name, properties
