@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from callsheet.schema.model import EntityType, Field
+from callsheet.schema.system_fields import COPIED_LINK_IDS
 from callsheet.site.permissions.access import SECRET_FIELDS
 from callsheet.site.write_context import WriteContext, read_form
 from callsheet.store.events import EventRow, meta_value
@@ -24,6 +25,16 @@ NOT_LOGGED_ON_CREATE = frozenset(
 # type logs `_New`, `task` and `dependent_task` only [sg-groundtruth 090].
 UNLOGGED_CREATE_VALUES = frozenset(
     {("TaskDependency", "dependency_type", "finish-to-start-next-day")}
+)
+
+
+# Id fields that repeat a link written with them (TaskDependency.task_id): the link's own row says
+# it; ShotGrid logs a generated TaskDependency as `_New`, `task` and `dependent_task` only
+# [sg-groundtruth 090].
+REPEATED_LINK_IDS = frozenset(
+    (entity_type, id_field)
+    for entity_type, pairs in COPIED_LINK_IDS.items()
+    for id_field, _ in pairs
 )
 
 
@@ -101,6 +112,8 @@ def log_change(
     in_create: bool,
 ) -> None:
     """The `_Change` row of a scalar or entity field: old and new values."""
+    if (entity.name, f.name) in REPEATED_LINK_IDS:
+        return
     values = {"old_value": _event_value(ctx, f, old), "new_value": _event_value(ctx, f, new)}
     detail = f' from "{_text(old)}" to "{_text(new)}"'
     _add_change_row(ctx, entity, ref, project, f, values, detail, in_create=in_create)
