@@ -39,7 +39,7 @@ from callsheet.site.bulk_inserts import bulk_writing
 from callsheet.site.site import Site
 from callsheet.store import bulk, transfer_progress
 from callsheet.store.transfer_progress import Chunk
-from callsheet.transfer.schema_copy import SchemaCopy, copied_fields, copy_schema
+from callsheet.transfer.schema_copy import SchemaCopy, copy_schema, read_fields
 from callsheet.transfer.source import PAGE_SIZE, Source
 
 # Types copied first: local file links are resolved against LocalStorage roots.
@@ -252,7 +252,7 @@ class Importer:
         todo = [c for c in chunks if not c.done]
         if not todo:
             return
-        fields = copied_fields(self.site, entity_type, self._schema_read)
+        fields = read_fields(self.site, entity_type, self._schema_read)
         self.progress.start_type(entity_type, retired, None)
         pages: queue.Queue[Any] = queue.Queue(maxsize=self.options.readers * 2)
         stop = threading.Event()
