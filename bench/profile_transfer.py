@@ -35,7 +35,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_transfer import STARTUP_DEADLINE_S, _free_port
+from bench_transfer import STARTUP_DEADLINE_S, _free_port, process_cpu_s
 from generate import generate
 
 from callsheet.files import FileRoom
@@ -43,12 +43,6 @@ from callsheet.site.accounts import create_script
 from callsheet.site.site import Site
 from callsheet.transfer.importer import Importer, ImportOptions
 from callsheet.transfer.source import ApiSource
-
-
-def process_cpu_s(pid: int) -> float:
-    """User + system CPU seconds of a process (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def serve_profiled(folder: Path, out: Path) -> tuple[subprocess.Popen[bytes], str]:
