@@ -88,19 +88,6 @@ class _LinksUnchecked:
             )
 
 
-def stored_value(store: Store, f: Field, value: Any) -> Any:
-    """A record's value in stored form, checked by the field's kind (links not required to
-    exist yet). Upload links keep only what names their Attachment: URLs are minted per read."""
-    return _stored_by_kind(kind_of(f), f, value, _LinksUnchecked(store))
-
-
-def _stored_by_kind(kind: FieldKind, f: Field, value: Any, store: Any) -> Any:
-    stored = kind.to_stored(f, value, store)
-    if f.traits.file_link and isinstance(stored, dict) and stored.get("link_type") == "upload":
-        stored = {**stored, "url": ""}
-    return stored
-
-
 @dataclass(frozen=True)
 class _FieldPlan:
     """How one field's values go in, decided once per batch instead of once per value (a
@@ -110,6 +97,16 @@ class _FieldPlan:
     kind: FieldKind
     thumbnail: bool  # the stored reference (or a URL kept as text), as the caller gives it
     stored: bool  # False: computed on read, or a secret no read returns
+    file_link: bool
+
+    def stored_value(self, value: Any, store: Any) -> Any:
+        """The value in stored form, checked by the field's kind (`store` as `_LinksUnchecked`
+        makes it: links not required to exist yet). Upload links keep only what names their
+        Attachment: URLs are minted per read."""
+        stored = self.kind.to_stored(self.field, value, store)
+        if self.file_link and isinstance(stored, dict) and stored.get("link_type") == "upload":
+            stored = {**stored, "url": ""}
+        return stored
 
 
 def _field_plans(store: Store, entity_type: str) -> dict[str, _FieldPlan]:
@@ -118,9 +115,8 @@ def _field_plans(store: Store, entity_type: str) -> dict[str, _FieldPlan]:
     for name, f in entity.fields.items():
         kind = kind_of(f)
         traits = f.traits
-        plans[name] = _FieldPlan(
-            f, kind, traits.thumbnail, kind.writable and not traits.secret and not traits.thumbnail
-        )
+        writes = kind.writable and not traits.secret and not traits.thumbnail
+        plans[name] = _FieldPlan(f, kind, traits.thumbnail, writes, traits.file_link)
     return plans
 
 
@@ -161,7 +157,7 @@ def prepare_row(
         if not plan.stored:
             continue
         try:
-            stored = _stored_by_kind(plan.kind, plan.field, value, links_unchecked)
+            stored = plan.stored_value(value, links_unchecked)
         except Fault as fault:
             result.problems.append(Problem(entity_type, entity_id, name, fault.message))
             continue
@@ -287,6 +283,14 @@ def written_by_other_side(store: Store, entity_type: str, f: Field) -> bool:
     return not (isinstance(storage, TableLink) and not storage.reverse)
 
 
+def _side(store: Store, entity_type: str, f: Field) -> str | None:
+    """What a field's value writes besides its columns: "own_links" (rows of the link table),
+    "other_side" (links another record holds), "side_loaded" (its kind's own rows) or None."""
+    if f.traits.is_multi_link:
+        return "other_side" if written_by_other_side(store, entity_type, f) else "own_links"
+    return "side_loaded" if getattr(kind_of(f), "side_loaded", False) else None
+
+
 def write_side_values(
     conn: Connection,
     store: Store,
@@ -299,15 +303,24 @@ def write_side_values(
     """Multi-entity links and tags of inserted rows."""
     link_rows: list[dict[str, Any]] = []
     stamp = {"now": now, "actor": (None, None)}
+    # Per field, once (not per value): multi-entity and side-loaded kinds have side values.
+    sides: dict[str, str | None] = {}
     for item in prepared:
         for f, stored in item.values.values():
-            kind = kind_of(f)
-            if f.traits.is_multi_link:
+            if f.name not in sides:
+                sides[f.name] = _side(store, entity_type, f)
+            side = sides[f.name]
+            if side is None:
+                continue
+            if side == "side_loaded":
+                if stored:
+                    kind_of(f).write(conn, store, f, item.entity_id, stored)  # type: ignore[attr-defined]
+            else:
                 links = [(link.type, link.id) for link in stored or []]
                 links = list(dict.fromkeys(links))
                 if not links:
                     continue
-                if not written_by_other_side(store, entity_type, f):
+                if side == "own_links":
                     link_rows.extend(
                         {
                             "owner_type": entity_type,
@@ -321,8 +334,6 @@ def write_side_values(
                     )
                 elif derived_links:
                     write_links(conn, store, entity_type, item.entity_id, f.name, [], links, stamp)
-            elif getattr(kind, "side_loaded", False) and stored:
-                kind.write(conn, store, f, item.entity_id, stored)  # type: ignore[attr-defined]
     if link_rows:
         if store.dialect.is_sqlite:
             conn.execute(sa.insert(store.link_table), link_rows)
