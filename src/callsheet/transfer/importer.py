@@ -234,6 +234,7 @@ class Importer:
                 (low + n * width, min(high, low + (n + 1) * width - 1)) for n in range(pieces)
             ]
         with self.site.store.write() as conn:
+            bulk.commit_without_waiting_for_disk(conn, self.site.store)  # lost whole or kept
             transfer_progress.plan(conn, phase, entity_type, ranges)
         return transfer_progress.chunks(self.site.store, phase, entity_type)
 
@@ -305,7 +306,8 @@ class Importer:
     ) -> None:
         last_id = int(page[-1]["id"]) if page else chunk.last_id
         try:
-            with bulk_writing(self.site) as write:
+            # Progress commits with the page, so a commit need not wait for the disk.
+            with bulk_writing(self.site, durable=False) as write:
                 if page:
                     result = write.insert(entity_type, page, retired=retired, derived_links=False)
                     self.report.problems.extend(
