@@ -8,8 +8,8 @@ A copy's pages are most of its reading, so the client decodes them with orjson a
 date_time values as the wire's UTC text (`"2025-01-06T10:00:00Z"`, which the destination's
 kinds parse): shotgun_api3 would otherwise match every string against its date pattern,
 `strptime` each time and turn it into local time, for the writer to turn back into UTC
-(a third of a reader's CPU: bench/profile_transfer.py). It would also have turned a text value
-that merely looks like a time into a datetime.
+(with the stdlib decode, most of a reader's CPU: bench/profile_transfer.py, docs/benchmarks.md).
+It would also have turned a text value that merely looks like a time into a datetime.
 """
 
 from __future__ import annotations
