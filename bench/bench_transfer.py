@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import socket
 import subprocess
@@ -33,7 +34,7 @@ from generate import generate
 from callsheet.files import FileRoom
 from callsheet.site.accounts import create_script
 from callsheet.site.site import Site
-from callsheet.transfer.importer import Importer, ImportOptions
+from callsheet.transfer.importer import Importer, ImportOptions, Progress
 from callsheet.transfer.source import ApiSource
 
 POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
@@ -82,18 +83,48 @@ def _postgres_destination() -> tuple[str, Any] | None:
     return f"{POSTGRES_URL.rpartition('/')[0]}/{name}", (admin, name)
 
 
-def run(url: str, destination: str, files: Path, readers: int) -> dict[str, Any]:
+def process_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class CpuAtRecords(Progress):
+    """Both processes' CPU seconds when the first type's records start (after the schema) and
+    at the last type's end: on a shared machine CPU time is what compares between runs."""
+
+    def __init__(self, server_pid: int) -> None:
+        self.server_pid = server_pid
+        self.start: tuple[float, float] | None = None
+        self.end: tuple[float, float] = (0.0, 0.0)
+
+    def _now(self) -> tuple[float, float]:
+        return time.process_time(), process_cpu_s(self.server_pid)
+
+    def start_type(self, entity_type: str, retired: bool, total: int | None) -> None:
+        if self.start is None:
+            self.start = self._now()
+
+    def end_type(self, entity_type: str, retired: bool) -> None:
+        self.end = self._now()
+
+
+def run(url: str, destination: str, files: Path, readers: int, server_pid: int) -> dict[str, Any]:
     site = Site.open(destination, pool_size=4)
     site.files = FileRoom(files)
     source = ApiSource(url, script="bench", key="bench-key")
+    cpu = CpuAtRecords(server_pid)
     started = time.perf_counter()
     try:
-        report = Importer(site, source, ImportOptions(readers=readers, keys_file=files / "k")).run()
+        options = ImportOptions(readers=readers, keys_file=files / "k")
+        report = Importer(site, source, options, cpu).run()
     finally:
         source.close()
         site.close()
     seconds = time.perf_counter() - started
     copied = sum(t.live + t.retired for t in report.types.values())
+    start = cpu.start or cpu.end
+    importer_cpu, source_cpu = cpu.end[0] - start[0], cpu.end[1] - start[1]
     # What grows with the site is the writer's time per record (waiting for pages plus writing
     # them); the schema, the start, the accounts and the few round trips per entity type (113
     # types, most of them empty) cost the same at any scale.
@@ -109,6 +140,10 @@ def run(url: str, destination: str, files: Path, readers: int) -> dict[str, Any]
         "bottleneck": bottleneck,
         "phases_s": report.phase_s,
         "fixed_s": round(fixed_s, 1),
+        # CPU seconds of the records phase (all types, readers and writer): per 1,000 records
+        "importer_cpu_ms_per_1000": round(1e6 * importer_cpu / copied),
+        "source_cpu_ms_per_1000": round(1e6 * source_cpu / copied),
+        "load_average": [round(x, 1) for x in os.getloadavg()],
         "scale_1_minutes": round((SCALE_1_ENTITIES / rate + fixed_s) / 60, 1),
         "scale_1_within_15_min": SCALE_1_ENTITIES / rate + fixed_s <= TARGET_S,
     }
@@ -133,14 +168,16 @@ def main(argv: list[str] | None = None) -> None:
     results: dict[str, Any] = {"scale": args.scale, "readers": args.readers}
     try:
         results["sqlite"] = run(
-            url, str(work / "dest.sqlite3"), work / "files-sqlite", args.readers
+            url, str(work / "dest.sqlite3"), work / "files-sqlite", args.readers, process.pid
         )
         print("sqlite", results["sqlite"])
         made = None if args.no_postgres else _postgres_destination()
         if made is not None:
             pg_url, (admin, name) = made
             try:
-                results["postgresql"] = run(url, pg_url, work / "files-pg", args.readers)
+                results["postgresql"] = run(
+                    url, pg_url, work / "files-pg", args.readers, process.pid
+                )
                 print("postgresql", results["postgresql"])
             finally:
                 admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

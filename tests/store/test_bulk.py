@@ -96,3 +96,21 @@ def test_id_floor_puts_this_sites_creates_high_and_lifting_it_continues_after(si
     with site.store.write() as conn:
         bulk.set_id_floor(conn, site.store, None)
     assert site.create(SYSTEM, "Shot", {"code": "after"})["id"] == second + 2
+
+
+def test_a_copys_transactions_commit_without_waiting_for_the_disk_and_only_they(
+    site: Site,
+) -> None:
+    from callsheet.site.bulk_inserts import bulk_writing
+
+    def setting(conn: object) -> str:
+        return str(conn.exec_driver_sql("SHOW synchronous_commit").scalar())  # type: ignore[attr-defined]
+
+    if site.store.dialect.is_sqlite:
+        pytest.skip("SQLite's commits (WAL, synchronous NORMAL) wait for no disk already")
+    with bulk_writing(site, durable=False) as write:
+        assert setting(write.ctx.conn) == "off"
+        write.insert("Shot", [{"type": "Shot", "id": 9001, "code": "fast"}])
+    with bulk_writing(site) as write:
+        assert setting(write.ctx.conn) == "on"
+    assert site.find_one(SYSTEM, "Shot", [["id", "is", 9001]], ["code"])["code"] == "fast"

@@ -6,7 +6,7 @@ import copy
 
 from callsheet.site.actor import SYSTEM
 from callsheet.site.site import Site
-from callsheet.transfer.schema_copy import copied_fields, copy_schema
+from callsheet.transfer.schema_copy import copied_fields, copy_schema, read_fields
 
 
 def _source_answers() -> tuple[dict, dict, Site]:
@@ -115,3 +115,17 @@ def test_enabling_a_slot_during_a_copy_writes_no_event_rows() -> None:
     copy_schema(destination, entity_read, schema_read, {})
     assert "CustomEntity07" in destination.schema
     assert destination.find(SYSTEM, "EventLogEntry", [], ["id"]) == before
+
+
+def test_a_copy_reads_no_link_list_another_record_holds() -> None:
+    # Shot.tasks is Task.entity read backwards, Shot.assets is AssetShotConnection rows and
+    # Shot.notes the Notes' own links: each comes with those records, so reading it from the
+    # source would only be thrown away. Shot.tags and Task.task_assignees are the records' own.
+    site = Site.open(None)
+    schema_read = site.schema_read(SYSTEM)
+    shot = read_fields(site, "Shot", schema_read)
+    assert {"tasks", "assets", "notes", "sg_versions"}.isdisjoint(shot)
+    assert {"tasks", "assets", "notes"} <= set(copied_fields(site, "Shot", schema_read))
+    assert {"id", "code", "sg_sequence", "tags", "created_at"} <= set(shot)
+    assert "task_assignees" in read_fields(site, "Task", schema_read)
+    assert "tasks" in read_fields(site, "Version", schema_read)  # a link table of its own

@@ -86,13 +86,17 @@ class BulkWrite:
 
 
 @contextmanager
-def bulk_writing(site: Site, *, events: bool = False) -> Iterator[BulkWrite]:
+def bulk_writing(site: Site, *, events: bool = False, durable: bool = True) -> Iterator[BulkWrite]:
     """A transaction of chosen-id inserts: all of it commits, or none (Callsheet's own actor).
 
     `events` False writes no event rows at all (a copy brings the source's own history, if any).
+    `durable` False: the commit does not wait for the disk (store/bulk.py
+    `commit_without_waiting_for_disk`; a copy that records its progress in the same transaction).
     """
     with site.writing(SYSTEM) as ctx:
         ctx.events.enabled = events
+        if not durable:
+            bulk.commit_without_waiting_for_disk(ctx.conn, ctx.store)
         write = BulkWrite(site, ctx)
         yield write
         write.finish()

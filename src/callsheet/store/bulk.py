@@ -26,10 +26,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from callsheet.faults import Fault, SchemaFault, ValueFault
-from callsheet.schema.links import ConnectionLink, ReverseEntityLink, TableLink
+from callsheet.schema.links import TableLink
 from callsheet.schema.model import Field
 from callsheet.store import internal_tables
-from callsheet.store.kinds import LinkRef, kind_of
+from callsheet.store.kinds import FieldKind, LinkRef, kind_of
 from callsheet.store.links import write_links
 from callsheet.store.rows import MAX_ID, MIN_ID
 from callsheet.store.store import EVENT_COUNTER, RETIRED_COLUMN, Store, now_utc
@@ -88,13 +88,36 @@ class _LinksUnchecked:
             )
 
 
-def stored_value(store: Store, f: Field, value: Any) -> Any:
-    """A record's value in stored form, checked by the field's kind (links not required to
-    exist yet). Upload links keep only what names their Attachment: URLs are minted per read."""
-    stored = kind_of(f).to_stored(f, value, _LinksUnchecked(store))  # type: ignore[arg-type]
-    if f.traits.file_link and isinstance(stored, dict) and stored.get("link_type") == "upload":
-        stored = {**stored, "url": ""}
-    return stored
+@dataclass(frozen=True)
+class _FieldPlan:
+    """How one field's values go in, decided once per batch instead of once per value (a
+    copy's writer spends most of its time per value: bench/profile_transfer.py)."""
+
+    field: Field
+    kind: FieldKind
+    thumbnail: bool  # the stored reference (or a URL kept as text), as the caller gives it
+    stored: bool  # False: computed on read, or a secret no read returns
+    file_link: bool
+
+    def stored_value(self, value: Any, store: Any) -> Any:
+        """The value in stored form, checked by the field's kind (`store` as `_LinksUnchecked`
+        makes it: links not required to exist yet). Upload links keep only what names their
+        Attachment: URLs are minted per read."""
+        stored = self.kind.to_stored(self.field, value, store)
+        if self.file_link and isinstance(stored, dict) and stored.get("link_type") == "upload":
+            stored = {**stored, "url": ""}
+        return stored
+
+
+def _field_plans(store: Store, entity_type: str) -> dict[str, _FieldPlan]:
+    entity = store.schema.entity(entity_type, operation="insert")
+    plans = {}
+    for name, f in entity.fields.items():
+        kind = kind_of(f)
+        traits = f.traits
+        writes = kind.writable and not traits.secret and not traits.thumbnail
+        plans[name] = _FieldPlan(f, kind, traits.thumbnail, writes, traits.file_link)
+    return plans
 
 
 def prepare_row(
@@ -105,45 +128,46 @@ def prepare_row(
     *,
     retired_at: dt.datetime | None = None,
     now: dt.datetime | None = None,
+    plans: Mapping[str, _FieldPlan] | None = None,
 ) -> PreparedRow:
-    """The columns of one record; a value its field refuses is left out and noted."""
-    entity = store.schema.entity(entity_type, operation="insert")
+    """The columns of one record; a value its field refuses is left out and noted. `plans`:
+    the type's `_field_plans`, when the caller prepares many rows."""
+    plans = plans if plans is not None else _field_plans(store, entity_type)
     entity_id = record.get("id")
     if isinstance(entity_id, bool) or not isinstance(entity_id, int):
         raise ValueFault(f"{entity_type} record needs an integer 'id', got {entity_id!r}.")
     if not MIN_ID <= entity_id <= MAX_ID:
         raise ValueFault(f"{entity_type} id {entity_id} is out of range ({MIN_ID}..{MAX_ID}).")
-    table = store.table(entity_type)
+    columns = store.table(entity_type).c
+    links_unchecked = _LinksUnchecked(store)
     row: dict[str, Any] = {"id": entity_id, RETIRED_COLUMN: retired_at}
     values: dict[str, tuple[Field, Any]] = {}
     for name, value in record.items():
         if name in RECORD_KEYS:
             continue
-        f = entity.fields.get(name)
-        if f is None:
+        plan = plans.get(name)
+        if plan is None:
             result.unknown_fields.add(name)
             continue
         if value is None or (isinstance(value, list) and not value):
             continue  # empty: the NULL column (or no link rows) says so already
-        kind = kind_of(f)
-        if f.traits.thumbnail:
-            # A thumbnail's stored reference (or a URL kept as text): the caller decides.
-            row[name] = value if isinstance(value, str) or value is None else None
+        if plan.thumbnail:
+            row[name] = value if isinstance(value, str) else None
             continue
-        if not kind.writable or f.traits.secret:
-            continue  # computed on read, or a secret no read returns
+        if not plan.stored:
+            continue
         try:
-            stored = stored_value(store, f, value)
+            stored = plan.stored_value(value, links_unchecked)
         except Fault as fault:
             result.problems.append(Problem(entity_type, entity_id, name, fault.message))
             continue
-        values[name] = (f, stored)
-        row.update(kind.to_columns(f, stored))
+        values[name] = (plan.field, stored)
+        row.update(plan.kind.to_columns(plan.field, stored))
     stamp = now or now_utc()
     for name in ("created_at", "updated_at"):
-        if name in table.c and row.get(name) is None:
+        if name in columns and row.get(name) is None:
             row[name] = stamp
-    return PreparedRow(entity_id, {k: v for k, v in row.items() if k in table.c}, values)
+    return PreparedRow(entity_id, {k: v for k, v in row.items() if k in columns}, values)
 
 
 def existing_ids(conn: Connection, store: Store, entity_type: str, ids: Sequence[int]) -> list[int]:
@@ -182,8 +206,11 @@ def insert_records(
         return result, []
     stamp = now or now_utc()
     retired_at = stamp if retired else None
+    plans = _field_plans(store, entity_type)
     prepared = [
-        prepare_row(store, entity_type, record, result, retired_at=retired_at, now=stamp)
+        prepare_row(
+            store, entity_type, record, result, retired_at=retired_at, now=stamp, plans=plans
+        )
         for record in records
     ]
     ids = [item.entity_id for item in prepared]
@@ -210,6 +237,19 @@ def insert_records(
     write_side_values(conn, store, entity_type, prepared, derived_links=derived_links, now=stamp)
     result.ids = ids
     return result, prepared
+
+
+def commit_without_waiting_for_disk(conn: Connection, store: Store) -> None:
+    """PostgreSQL: this transaction's COMMIT returns before its WAL is on disk (`SET LOCAL
+    synchronous_commit = off`; a copy commits once per page and per type, and waiting for the
+    disk each time was a large share of its time on a busy machine). A crash of the database
+    server may lose the last such transactions, each whole, never half of one (PostgreSQL
+    documents it as consistent, only not durable): a copy whose progress commits with its rows
+    resumes after the last page that stayed. A kill of the importer loses nothing. SQLite needs
+    nothing: in WAL mode with synchronous NORMAL (store/dialects.py) a commit waits for no disk.
+    """
+    if not store.dialect.is_sqlite:
+        conn.execute(sa.text("SET LOCAL synchronous_commit = off"))
 
 
 def copy_rows(
@@ -244,6 +284,26 @@ def _json_text(value: Any) -> str | None:
     return None if value is None else json.dumps(value)
 
 
+def written_by_other_side(store: Store, entity_type: str, f: Field) -> bool:
+    """A multi-entity field whose links are stored with another record: the rows of a
+    connection entity (Shot.assets: AssetShotConnection), the entity field pointing back
+    (Shot.tasks: Task.entity), a link table read from its other side (Shot.notes: the Notes'
+    links).
+    A whole-site copy brings those records, so it neither writes these links nor reads them."""
+    if not f.traits.is_multi_link:
+        return False
+    storage = store.links.storage(entity_type, f.name)
+    return not (isinstance(storage, TableLink) and not storage.reverse)
+
+
+def _side(store: Store, entity_type: str, f: Field) -> str | None:
+    """What a field's value writes besides its columns: "own_links" (rows of the link table),
+    "other_side" (links another record holds), "side_loaded" (its kind's own rows) or None."""
+    if f.traits.is_multi_link:
+        return "other_side" if written_by_other_side(store, entity_type, f) else "own_links"
+    return "side_loaded" if getattr(kind_of(f), "side_loaded", False) else None
+
+
 def write_side_values(
     conn: Connection,
     store: Store,
@@ -256,17 +316,24 @@ def write_side_values(
     """Multi-entity links and tags of inserted rows."""
     link_rows: list[dict[str, Any]] = []
     stamp = {"now": now, "actor": (None, None)}
+    # Per field, once (not per value): multi-entity and side-loaded kinds have side values.
+    sides: dict[str, str | None] = {}
     for item in prepared:
         for f, stored in item.values.values():
-            kind = kind_of(f)
-            if f.traits.is_multi_link:
+            if f.name not in sides:
+                sides[f.name] = _side(store, entity_type, f)
+            side = sides[f.name]
+            if side is None:
+                continue
+            if side == "side_loaded":
+                if stored:
+                    kind_of(f).write(conn, store, f, item.entity_id, stored)  # type: ignore[attr-defined]
+            else:
                 links = [(link.type, link.id) for link in stored or []]
                 links = list(dict.fromkeys(links))
                 if not links:
                     continue
-                storage = store.links.storage(entity_type, f.name)
-                forward_table = isinstance(storage, TableLink) and not storage.reverse
-                if forward_table:
+                if side == "own_links":
                     link_rows.extend(
                         {
                             "owner_type": entity_type,
@@ -278,12 +345,8 @@ def write_side_values(
                         }
                         for position, (target_type, target_id) in enumerate(links, start=1)
                     )
-                elif derived_links and isinstance(
-                    storage, ConnectionLink | ReverseEntityLink | TableLink
-                ):
+                elif derived_links:
                     write_links(conn, store, entity_type, item.entity_id, f.name, [], links, stamp)
-            elif getattr(kind, "side_loaded", False) and stored:
-                kind.write(conn, store, f, item.entity_id, stored)  # type: ignore[attr-defined]
     if link_rows:
         if store.dialect.is_sqlite:
             conn.execute(sa.insert(store.link_table), link_rows)

@@ -39,7 +39,7 @@ from callsheet.site.bulk_inserts import bulk_writing
 from callsheet.site.site import Site
 from callsheet.store import bulk, transfer_progress
 from callsheet.store.transfer_progress import Chunk
-from callsheet.transfer.schema_copy import SchemaCopy, copied_fields, copy_schema
+from callsheet.transfer.schema_copy import SchemaCopy, copy_schema, read_fields
 from callsheet.transfer.source import PAGE_SIZE, Source
 
 # Types copied first: local file links are resolved against LocalStorage roots.
@@ -234,6 +234,7 @@ class Importer:
                 (low + n * width, min(high, low + (n + 1) * width - 1)) for n in range(pieces)
             ]
         with self.site.store.write() as conn:
+            bulk.commit_without_waiting_for_disk(conn, self.site.store)  # lost whole or kept
             transfer_progress.plan(conn, phase, entity_type, ranges)
         return transfer_progress.chunks(self.site.store, phase, entity_type)
 
@@ -252,7 +253,7 @@ class Importer:
         todo = [c for c in chunks if not c.done]
         if not todo:
             return
-        fields = copied_fields(self.site, entity_type, self._schema_read)
+        fields = read_fields(self.site, entity_type, self._schema_read)
         self.progress.start_type(entity_type, retired, None)
         pages: queue.Queue[Any] = queue.Queue(maxsize=self.options.readers * 2)
         stop = threading.Event()
@@ -305,7 +306,8 @@ class Importer:
     ) -> None:
         last_id = int(page[-1]["id"]) if page else chunk.last_id
         try:
-            with bulk_writing(self.site) as write:
+            # Progress commits with the page, so a commit need not wait for the disk.
+            with bulk_writing(self.site, durable=False) as write:
                 if page:
                     result = write.insert(entity_type, page, retired=retired, derived_links=False)
                     self.report.problems.extend(

@@ -3,6 +3,13 @@
 
 Pages are read by id (keyset paging: `id > last`, ordered by id, 500 at a time), so a page's
 cost does not grow with its offset and a resume starts exactly after the last id committed.
+
+A copy's pages are most of its reading, so the client decodes them with orjson and leaves their
+date_time values as the wire's UTC text (`"2025-01-06T10:00:00Z"`, which the destination's
+kinds parse): shotgun_api3 would otherwise match every string against its date pattern,
+`strptime` each time and turn it into local time, for the writer to turn back into UTC
+(with the stdlib decode, most of a reader's CPU: bench/profile_transfer.py, docs/benchmarks.md).
+It would also have turned a text value that merely looks like a time into a datetime.
 """
 
 from __future__ import annotations
@@ -46,7 +53,8 @@ class Source(Protocol):
         last_id: int,
         page_size: int = PAGE_SIZE,
     ) -> Iterator[list[dict[str, Any]]]:
-        """Records with after_id < id <= last_id in id order, a page at a time."""
+        """Records with after_id < id <= last_id in id order, a page at a time (date_time
+        values as datetimes or as UTC text: the destination's kinds take both)."""
 
     def record(self, entity_type: str, entity_id: int, fields: list[str]) -> tuple[Any, bool]:
         """One record and whether it is retired ((None, False): it does not exist)."""
@@ -77,6 +85,31 @@ def _explain(error: BaseException, url: str) -> TransferFault:
     if isinstance(error, shotgun_api3.ProtocolError):
         return TransferFault(f"The source {url} does not answer as a Shotgun API server ({error}).")
     return TransferFault(f"The source {url} answered with an error: {error}")
+
+
+def _client_class() -> Any:
+    """shotgun_api3's client with orjson decoding and, for page reads, times left as text."""
+    import orjson
+    import shotgun_api3
+
+    class CopyClient(shotgun_api3.Shotgun):  # type: ignore[misc]
+        _times_as_text = False
+
+        def _json_loads(self, body: str) -> Any:  # shotgun_api3's hook for decoding answers
+            return orjson.loads(body)
+
+        def _transform_inbound(self, data: Any) -> Any:
+            return data if self._times_as_text else super()._transform_inbound(data)
+
+        def find_times_as_text(self, *args: Any, **kwargs: Any) -> Any:
+            """`find`, date_time values left as the server's UTC text."""
+            self._times_as_text = True
+            try:
+                return self.find(*args, **kwargs)
+            finally:
+                self._times_as_text = False
+
+    return CopyClient
 
 
 class ApiSource:
@@ -115,11 +148,9 @@ class ApiSource:
         """This thread's client (made on first use)."""
         made = getattr(self._local, "client", None)
         if made is None:
-            import shotgun_api3
-
             given: dict[str, Any] = {k: v for k, v in self._credentials.items() if v}
             try:
-                made = shotgun_api3.Shotgun(self.name, connect=False, **given)
+                made = _client_class()(self.name, connect=False, **given)
             except Exception as error:
                 raise _explain(error, self.name) from None
             self._local.client = made
@@ -184,7 +215,7 @@ class ApiSource:
         while after_id < last_id:
             filters = [["id", "greater_than", after_id], ["id", "less_than", last_id + 1]]
             page = self.call(
-                lambda sg, f=filters: sg.find(
+                lambda sg, f=filters: sg.find_times_as_text(
                     entity_type,
                     f,
                     fields,
