@@ -67,6 +67,9 @@ class ApiMethod:
     arguments: Callable[[dict[str, Any]], dict[str, Any]] | None = None
     # what the client hands its caller from the operation's answer (connect() only)
     answer: Callable[[Any], Any] | None = None
+    # the operation builds its answer for this one call (a read's records), so connect() may
+    # convert the records' values in place instead of copying every record
+    answers_fresh_records: bool = False
 
     def signature(self) -> inspect.Signature:
         """The Python signature of the method, `self` first, as shotgun_api3 declares it."""
@@ -160,6 +163,7 @@ METHODS: tuple[ApiMethod, ...] = (
         ),
         "find",
         READ,
+        answers_fresh_records=True,
     ),
     ApiMethod(
         "find_one",
@@ -175,6 +179,7 @@ METHODS: tuple[ApiMethod, ...] = (
         ),
         "find_one",
         READ,
+        answers_fresh_records=True,
     ),
     ApiMethod(
         "summarize",

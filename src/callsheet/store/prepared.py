@@ -27,6 +27,11 @@ class PreparedLookup:
     positional: tuple[str, ...] | None
     params: dict[str, Any]
     processors: list[Any]
+    # (row position, processor) of the columns that have one: what `run` converts per row
+    converted: tuple[tuple[int, Any], ...] = ()
+
+    def __post_init__(self) -> None:
+        self.converted = tuple((i, p) for i, p in enumerate(self.processors) if p is not None)
 
     @classmethod
     def compile(cls, statement: Any, dialect: Any) -> PreparedLookup:
@@ -51,16 +56,18 @@ class PreparedLookup:
             rows = cursor.fetchall()
         finally:
             cursor.close()
-        processors = self.processors
-        if not any(processors):  # psycopg, or SQLite with only text and numbers
+        converted = self.converted
+        if not converted:  # psycopg, or SQLite with only text and numbers
             return rows  # type: ignore[no-any-return]
-        return [
-            tuple(
-                p(v) if p is not None and v is not None else v
-                for p, v in zip(processors, row, strict=True)
-            )
-            for row in rows
-        ]
+        result = []
+        for row in rows:
+            row_values = list(row)
+            for index, processor in converted:
+                value = row_values[index]
+                if value is not None:
+                    row_values[index] = processor(value)
+            result.append(tuple(row_values))
+        return result
 
 
 def prepared(store: Store, key: tuple[Any, ...], build: Callable[[], Any]) -> PreparedLookup:

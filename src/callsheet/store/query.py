@@ -20,7 +20,7 @@ from sqlalchemy.sql.expression import FromClause
 
 from callsheet.faults import FilterFault, SchemaFault
 from callsheet.schema.model import Field
-from callsheet.store.filters import FilterCompiler, Group
+from callsheet.store.filters import FilterCompiler, Group, statement_aliases
 from callsheet.store.kinds import LinkRef, kind_of
 from callsheet.store.kinds.computed import ComputedKind
 from callsheet.store.paths import FieldPath, Hop, parse_path
@@ -387,8 +387,9 @@ def read(
         rows: Sequence[Any] = lookup.run(conn.connection.driver_connection, cs_id=entity_id)
         has_more = False
     else:
-        conditions = base_conditions(store, request, table, scope)
-        conditions.append(FilterCompiler(store, scope).compile(request.filters, table))
+        with statement_aliases():
+            conditions = base_conditions(store, request, table, scope)
+            conditions.append(FilterCompiler(store, scope).compile(request.filters, table))
         by_id_first = plan.computes and bool(request.offset) and store.dialect.computes_skipped_rows
         page = sa.select(*(plan.selected if not by_id_first else [table.c.id]))
         page = page.select_from(plan.joins.from_clause).where(*conditions)
@@ -443,6 +444,21 @@ def _joined_link_reader(start: int, names: tuple[tuple[str, int, int], ...]) -> 
     None when the link is empty or its target retired, hidden or missing; a link to a type
     outside valid_types is a LinkRef, resolved afterwards."""
     type_index, id_index = start, start + 1
+    if len(names) == 1:  # one valid type (project, sg_sequence, step ...): no loop
+        ((only_type, only_index, only_name),) = names
+
+        def read_one_type(row: Sequence[Any]) -> Any:
+            target_id = row[id_index]
+            if target_id is None:
+                return None
+            target_type = row[type_index]
+            if target_type != only_type:
+                return LinkRef(target_type, target_id)
+            if row[only_index] is None:
+                return None  # the target is retired (or gone): the link reads as empty
+            return {"type": target_type, "id": target_id, "name": row[only_name]}
+
+        return read_one_type
 
     def read(row: Sequence[Any]) -> Any:
         target_id = row[id_index]
@@ -537,7 +553,8 @@ def count(conn: Connection, store: Store, request: ReadRequest, scope: ReadScope
     """How many rows a find matches for a reader who sees `scope`, in one COUNT query (the
     `entity_count` of paging_info)."""
     table = store.table(request.entity_type)
-    conditions = base_conditions(store, request, table, scope)
-    conditions.append(FilterCompiler(store, scope).compile(request.filters, table))
+    with statement_aliases():
+        conditions = base_conditions(store, request, table, scope)
+        conditions.append(FilterCompiler(store, scope).compile(request.filters, table))
     statement = sa.select(sa.func.count()).select_from(table).where(*conditions)
     return int(conn.execute(statement).scalar_one())
