@@ -344,7 +344,7 @@ def test_calculated_fields_are_read_only(sg: Shotgun, project: dict) -> None:
 
 
 def test_the_api_cannot_create_calculated_fields(sg: Shotgun) -> None:
-    with pytest.raises(Fault, match="Cannot create a field of data type 'calculated'"):
+    with pytest.raises(Fault, match="The API cannot create or change a 'calculated' field"):
         sg.schema_field_create(
             "Shot", "calculated", "Cut Length", {"calculated_function": "{sg_cut_in}"}
         )
