@@ -124,6 +124,24 @@ def test_multipart_upload_round_trips_bytes(
     assert not any(incoming.iterdir())
 
 
+def test_parts_written_through_the_thread_pool_when_the_disk_throttles_round_trip(
+    live: LiveServer,
+    version: dict[str, Any],
+    movie: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """As once writes have been slow (a throttled disk): each chunk goes through the thread
+    pool, at its offset in the whole file."""
+    from callsheet.server import direct_uploads
+
+    monkeypatch.setattr(direct_uploads, "SLOW_WRITES_TO_THREAD", 0)
+    sg = live.script()
+    sg._MULTIPART_UPLOAD_CHUNK_SIZE = PART_BYTES  # type: ignore[misc]
+    attachment_id = sg.upload("Version", version["id"], str(movie), "sg_uploaded_movie")
+    attachment = sg.find_one("Attachment", [["id", "is", attachment_id]], ["this_file"])
+    assert sg.download_attachment(attachment["this_file"]) == movie.read_bytes()
+
+
 def test_upload_to_other_fields_still_takes_the_form_post(
     sg: shotgun_api3.Shotgun, version: dict[str, Any], movie: Path
 ) -> None:
