@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import subprocess
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -297,3 +298,31 @@ def test_download_serves_ranges_for_seeking(
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(urllib.request.Request(unsigned, headers={"Range": "bytes=0-9"}))
     assert refused.value.code == 403
+
+
+def test_file_urls_stay_the_same_for_a_while_and_the_browser_may_cache_them(
+    live: LiveServer, sg: shotgun_api3.Shotgun, version: dict[str, Any], movie: Path
+) -> None:
+    """Two reads mint the same signed URL (expiry rounded up), answered with a private cache
+    lifetime no longer than the URL's; a file fetched with a session cookie is checked again."""
+    attachment_id = sg.upload("Version", version["id"], str(movie), "sg_uploaded_movie")
+    urls = {
+        sg.find_one("Version", [["id", "is", version["id"]]], ["sg_uploaded_movie"])[
+            "sg_uploaded_movie"
+        ]["url"]
+        for _ in range(2)
+    }
+    assert len(urls) == 1
+    url = urls.pop()
+    expires = int(urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)["expires"][0])
+    with urllib.request.urlopen(url, timeout=30) as response:
+        cache = response.headers["Cache-Control"]
+        assert response.read() == movie.read_bytes()
+    assert cache.startswith("private, max-age=")
+    assert 0 < int(cache.removeprefix("private, max-age=")) <= min(3600, expires - time.time() + 1)
+    cookie = {"Cookie": f"_session_id={sg.get_session_token()}"}
+    plain = urllib.request.Request(f"{live.base_url}/file_serve/attachment/{attachment_id}")
+    for name, value in cookie.items():
+        plain.add_header(name, value)
+    with urllib.request.urlopen(plain, timeout=30) as response:
+        assert response.headers["Cache-Control"] == "private, no-cache"
