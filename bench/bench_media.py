@@ -14,7 +14,7 @@
    Target: <= 300 ms. The floor: a page holding nothing but a `<video>` of the same movie,
    same measure.
 
-    python bench/bench_media.py [--gib 2] [--opens 5] [--skip-upload] [--skip-player]
+    python bench/bench_media.py [--gib 2] [--opens 7] [--skip-upload] [--skip-player]
 """
 
 from __future__ import annotations
@@ -252,7 +252,7 @@ def bench_player(folder: Path, opens: int) -> bool:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--gib", type=float, default=2.0)
-    parser.add_argument("--opens", type=int, default=5)
+    parser.add_argument("--opens", type=int, default=7)
     parser.add_argument("--skip-upload", action="store_true")
     parser.add_argument("--skip-player", action="store_true")
     args = parser.parse_args()
