@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import subprocess
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -122,6 +123,24 @@ def test_multipart_upload_round_trips_bytes(
     # nothing of the upload is left behind in the incoming folder
     incoming = live.site.files.storage.incoming_dir() / "direct"  # type: ignore[union-attr]
     assert not any(incoming.iterdir())
+
+
+def test_parts_written_through_the_thread_pool_when_the_disk_throttles_round_trip(
+    live: LiveServer,
+    version: dict[str, Any],
+    movie: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """As once writes have been slow (a throttled disk): each chunk goes through the thread
+    pool, at its offset in the whole file."""
+    from callsheet.server import direct_uploads
+
+    monkeypatch.setattr(direct_uploads, "SLOW_WRITES_TO_THREAD", 0)
+    sg = live.script()
+    sg._MULTIPART_UPLOAD_CHUNK_SIZE = PART_BYTES  # type: ignore[misc]
+    attachment_id = sg.upload("Version", version["id"], str(movie), "sg_uploaded_movie")
+    attachment = sg.find_one("Attachment", [["id", "is", attachment_id]], ["this_file"])
+    assert sg.download_attachment(attachment["this_file"]) == movie.read_bytes()
 
 
 def test_upload_to_other_fields_still_takes_the_form_post(
@@ -279,3 +298,31 @@ def test_download_serves_ranges_for_seeking(
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(urllib.request.Request(unsigned, headers={"Range": "bytes=0-9"}))
     assert refused.value.code == 403
+
+
+def test_file_urls_stay_the_same_for_a_while_and_the_browser_may_cache_them(
+    live: LiveServer, sg: shotgun_api3.Shotgun, version: dict[str, Any], movie: Path
+) -> None:
+    """Two reads mint the same signed URL (expiry rounded up), answered with a private cache
+    lifetime no longer than the URL's; a file fetched with a session cookie is checked again."""
+    attachment_id = sg.upload("Version", version["id"], str(movie), "sg_uploaded_movie")
+    urls = {
+        sg.find_one("Version", [["id", "is", version["id"]]], ["sg_uploaded_movie"])[
+            "sg_uploaded_movie"
+        ]["url"]
+        for _ in range(2)
+    }
+    assert len(urls) == 1
+    url = urls.pop()
+    expires = int(urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)["expires"][0])
+    with urllib.request.urlopen(url, timeout=30) as response:
+        cache = response.headers["Cache-Control"]
+        assert response.read() == movie.read_bytes()
+    assert cache.startswith("private, max-age=")
+    assert 0 < int(cache.removeprefix("private, max-age=")) <= min(3600, expires - time.time() + 1)
+    cookie = {"Cookie": f"_session_id={sg.get_session_token()}"}
+    plain = urllib.request.Request(f"{live.base_url}/file_serve/attachment/{attachment_id}")
+    for name, value in cookie.items():
+        plain.add_header(name, value)
+    with urllib.request.urlopen(plain, timeout=30) as response:
+        assert response.headers["Cache-Control"] == "private, no-cache"

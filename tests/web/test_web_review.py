@@ -8,6 +8,7 @@ import gc
 import io
 import subprocess
 import time
+import urllib.parse
 from collections.abc import Iterator
 from typing import Any
 
@@ -131,6 +132,40 @@ def test_version_plays_and_steps_frame_by_frame(page: Any, world: dict[str, Any]
     assert page.evaluate("() => document.querySelector('#video-a').playbackRate") == 2
     page.hover("#scrub")
     assert page.locator("#filmstrip-hover").is_visible()
+
+
+def test_the_page_itself_fetches_the_movie_and_the_filmstrip_waits_for_its_first_frame(
+    page: Any, world: dict[str, Any]
+) -> None:
+    """What the player's start waits on (issue 16 §5): the movie is in the HTML, not set by the
+    script, and the filmstrip is not fetched before the movie shows a frame."""
+    sign_in(page)
+    version = world["versions"][0]
+    read = world["sg"].find_one(
+        "Version", [["id", "is", version["id"]]], ["sg_uploaded_movie_mp4", "filmstrip_image"]
+    )
+    assert read["filmstrip_image"]
+    html = page.request.get(f"/review/Version/{version['id']}").text()
+    player = html[html.index('<video id="video-a"') : html.index("</video>")]
+    mp4 = f"/file_serve/attachment/{read['sg_uploaded_movie_mp4']['id']}?"
+    assert '<source src="' in player and mp4 in player
+    page.add_init_script(
+        "document.addEventListener('loadeddata', (e) => { if (e.target.id === 'video-a' &&"
+        " !window.__firstFrame) window.__firstFrame = performance.now(); }, true);"
+    )
+    page.goto(f"/review/Version/{version['id']}")
+    strip = urllib.parse.urlsplit(read["filmstrip_image"]).path
+    page.wait_for_function(
+        "(path) => window.__firstFrame && performance.getEntriesByType('resource')"
+        ".some((e) => e.name.includes(path))",
+        arg=strip,
+    )
+    fetched = page.evaluate(
+        "(path) => performance.getEntriesByType('resource')"
+        ".find((e) => e.name.includes(path)).startTime",
+        strip,
+    )
+    assert fetched >= page.evaluate("() => window.__firstFrame")
 
 
 def test_drawn_note_is_saved_addressed_and_reopened(page: Any, world: dict[str, Any]) -> None:

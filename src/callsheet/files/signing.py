@@ -8,6 +8,10 @@ import time
 from urllib.parse import urlencode
 
 DEFAULT_LIFETIME_S = 6 * 60 * 60
+# Expiry times are rounded up to a step, so a file read again within the step gets the very same
+# URL and the browser's cache can answer it (a Version reopened in the player, a playlist gone
+# back to); a URL then lives between the lifetime and the lifetime plus one step.
+EXPIRY_STEP_S = 10 * 60
 
 
 class UrlSigner:
@@ -23,7 +27,8 @@ class UrlSigner:
 
     def sign(self, path: str, now: float | None = None) -> str:
         """The path with `expires` and `signature` query parameters."""
-        expires = int((time.time() if now is None else now) + self.lifetime_s)
+        earliest = int((time.time() if now is None else now) + self.lifetime_s)
+        expires = -(-earliest // EXPIRY_STEP_S) * EXPIRY_STEP_S
         query = urlencode({"expires": expires, "signature": self._signature(path, expires)})
         return f"{path}?{query}"
 

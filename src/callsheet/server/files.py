@@ -48,6 +48,11 @@ FILE_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Content-Security-Policy": "sandbox; default-src 'none'; img-src 'self'; media-src 'self'",
 }
+# A stored file never changes under its id (a new upload is a new Attachment, with a new
+# thumbnail), so the browser may keep it while its signed URL is valid, at most this long;
+# `private`: never a shared cache. Files fetched with a session cookie are checked again each time.
+MAX_CACHE_S = 60 * 60
+SESSION_FILE_CACHE = "private, no-cache"
 AUTH_FIELDS = (
     "script_name",
     "script_key",
@@ -84,6 +89,12 @@ class FileUrlMiddleware:
             return
         with base_url_of_request(str(Request(scope).base_url)):
             await self.app(scope, receive, send)
+
+
+def _signed_file_headers(expires: str) -> dict[str, str]:
+    """FILE_HEADERS for a file fetched by a valid signed URL expiring at `expires`."""
+    seconds = max(0, min(int(expires) - int(time.time()), MAX_CACHE_S))
+    return {**FILE_HEADERS, "Cache-Control": f"private, max-age={seconds}"}
 
 
 def _text(ok: bool, message: str) -> Response:
@@ -260,7 +271,8 @@ async def thumbnail(request: Request) -> Response:
     if not file.is_file():
         return PlainTextResponse("Not found.\n", status_code=404)
     media_type = "image/png" if extension == "png" else "image/jpeg"
-    return FileResponse(file, media_type=media_type, headers=FILE_HEADERS)
+    headers = _signed_file_headers(query["expires"])
+    return FileResponse(file, media_type=media_type, headers=headers)
 
 
 # shotgun_api3 downloads `/file_serve/attachment/<id>` with a `_session_id` cookie from its own
@@ -343,8 +355,12 @@ async def attachment(request: Request) -> Response:
         )
     if found is False:
         return PlainTextResponse("Attachment not found.\n", status_code=404)
+    if signed:
+        headers = _signed_file_headers(query["expires"])
+    else:
+        headers = {**FILE_HEADERS, "Cache-Control": SESSION_FILE_CACHE}
     return FileResponse(
-        found.path, media_type=found.content_type, filename=found.filename, headers=FILE_HEADERS
+        found.path, media_type=found.content_type, filename=found.filename, headers=headers
     )
 
 

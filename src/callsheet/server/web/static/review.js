@@ -42,6 +42,9 @@
   }
 
   function setSources(video, entry) {
+    // The page already gave the first Version's sources (the fetch is under way): keep them.
+    const given = [...video.querySelectorAll("source")].map((s) => s.getAttribute("src"));
+    if (given.length && given.join("\n") === entry.sources.map((s) => s.url).join("\n")) return;
     video.replaceChildren(...entry.sources.map((s) => C.el("source", { src: s.url, type: s.type || undefined })));
     if (entry.poster) video.setAttribute("poster", entry.poster); else video.removeAttribute("poster");
     video.load();
@@ -72,11 +75,7 @@
     scrub.max = frames;
     $("#frame-total").textContent = frames;
     strip = null;
-    if (version.filmstrip) {
-      const image = new Image();
-      image.onload = () => { strip = image; };
-      image.src = version.filmstrip;
-    }
+    loadFilmstrip(version);
     hideAnnotation();
     clearDrawing();
     renderNotes();
@@ -87,6 +86,23 @@
     $("#next-version").disabled = index >= data.versions.length - 1;
     if (keepFrame) A.addEventListener("loadedmetadata", () => seekFrame(keepFrame), { once: true });
     show(1);
+  }
+
+  // The filmstrip (often the largest image) waits until the movie shows its first frame, so
+  // that it does not take the connection from the movie; without a movie it loads at once.
+  function loadFilmstrip(entry) {
+    if (!entry.filmstrip) return;
+    const fetchStrip = () => {
+      if (version !== entry) return;
+      const image = new Image();
+      image.onload = () => { if (version === entry) strip = image; };
+      image.src = entry.filmstrip;
+    };
+    if (!entry.sources.length || A.readyState >= 2) fetchStrip();
+    else {
+      A.addEventListener("loadeddata", fetchStrip, { once: true });
+      A.addEventListener("error", fetchStrip, { once: true, capture: true });
+    }
   }
 
   A.addEventListener("loadedmetadata", () => {
