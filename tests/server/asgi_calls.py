@@ -3,9 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
+
+
+def _run(coroutine: Coroutine[Any, Any, Any]) -> None:
+    """Run the app's coroutine on an event loop of its own, in a thread of its own.
+
+    The browser tests' Playwright (sync API) keeps an event loop running in the main thread of
+    the worker for its whole session; `asyncio.run` there would refuse ("cannot be called from a
+    running event loop"), so the request runs where no loop is.
+    """
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, coroutine).result()
 
 
 def post(app: Any, path: str, body: bytes, headers: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
@@ -36,7 +48,7 @@ def post(app: Any, path: str, body: bytes, headers: dict[str, str] | None = None
     async def send(message: dict[str, Any]) -> None:
         sent.append(message)
 
-    asyncio.run(app(scope, receive, send))
+    _run(app(scope, receive, send))
     start = next(m for m in sent if m["type"] == "http.response.start")
     answer = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
     found = {k.decode(): v.decode() for k, v in start["headers"]}
@@ -101,7 +113,7 @@ def call(
     async def send(message: dict[str, Any]) -> None:
         sent.append(message)
 
-    asyncio.run(app(scope, receive, send))
+    _run(app(scope, receive, send))
     start = next(m for m in sent if m["type"] == "http.response.start")
     answer = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
     found = {k.decode(): v.decode() for k, v in start["headers"]}
