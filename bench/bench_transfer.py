@@ -56,18 +56,23 @@ def serve_source(folder: Path) -> tuple[subprocess.Popen[bytes], str]:
         stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
+    wait_until_serving(process, url)
+    return process, url
+
+
+def wait_until_serving(process: subprocess.Popen[bytes], url: str) -> None:
+    """Return once the server at `url` answers (RuntimeError if it died or never did)."""
     deadline = time.monotonic() + STARTUP_DEADLINE_S
     while True:  # poll with a deadline only while waiting for startup
         try:
             urllib.request.urlopen(url + "/api3/json", timeout=1)
-            break
+            return
         except urllib.error.HTTPError:
-            break  # answering
+            return  # answering
         except OSError:
             if time.monotonic() > deadline or process.poll() is not None:
                 raise RuntimeError("the source server did not start") from None
             time.sleep(0.2)
-    return process, url
 
 
 def _postgres_destination() -> tuple[str, Any] | None:

@@ -28,14 +28,13 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_transfer import STARTUP_DEADLINE_S, _free_port, process_cpu_s
+from bench_transfer import _free_port, process_cpu_s, wait_until_serving
 from generate import generate
 
 from callsheet.files import FileRoom
@@ -64,17 +63,7 @@ def serve_profiled(folder: Path, out: Path) -> tuple[subprocess.Popen[bytes], st
         stdout=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + STARTUP_DEADLINE_S
-    while True:  # poll with a deadline only while waiting for startup
-        try:
-            urllib.request.urlopen(url + "/api3/json", timeout=1)
-            break
-        except urllib.error.HTTPError:
-            break
-        except OSError:
-            if time.monotonic() > deadline or process.poll() is not None:
-                raise RuntimeError("the source server did not start") from None
-            time.sleep(0.2)
+    wait_until_serving(process, url)
     return process, url
 
 
