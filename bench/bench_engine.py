@@ -195,19 +195,7 @@ class RawSQL:
                 ORDER BY s.id LIMIT 500""",
             [*FIND_STATUSES, *FIND_SEQUENCES],
         )
-        return [
-            {
-                "type": "Shot",
-                "id": r[0],
-                "code": r[1],
-                "sg_status_list": r[2],
-                "sg_sequence": {"type": "Sequence", "id": r[3], "name": r[4]} if r[4] else None,
-                "project": {"type": "Project", "id": r[5], "name": r[6]} if r[6] else None,
-                "description": r[7],
-                "sg_sequence.Sequence.code": r[4],
-            }
-            for r in rows
-        ]
+        return [{**_hand_shot(r), "sg_sequence.Sequence.code": r[4]} for r in rows]
 
     # (f)-(i)
     def find_shape(self, shape: FindShape) -> list[dict[str, Any]]:
@@ -224,19 +212,7 @@ class RawSQL:
                 ORDER BY {shape.order_sql} LIMIT 500""",
             shape.params,
         )
-        return [
-            {
-                "type": "Shot",
-                "id": r[0],
-                "code": r[1],
-                "sg_status_list": r[2],
-                "sg_sequence": {"type": "Sequence", "id": r[3], "name": r[4]} if r[4] else None,
-                "project": {"type": "Project", "id": r[5], "name": r[6]} if r[6] else None,
-                "description": r[7],
-                "created_at": _local(r[8]),
-            }
-            for r in rows
-        ]
+        return [{**_hand_shot(r), "created_at": _local(r[8])} for r in rows]
 
     # (b)
     def find_task(self, task_id: int) -> dict[str, Any] | None:
@@ -446,6 +422,20 @@ def _date(value: Any) -> str | None:
     if value is None:
         return None
     return value.isoformat() if isinstance(value, dt.date) else str(value)
+
+
+def _hand_shot(r: Any) -> dict[str, Any]:
+    """A Shot as find() answers it, from the hand-written SQL's columns (id, code, status,
+    sequence id and code, project id and name, description)."""
+    return {
+        "type": "Shot",
+        "id": r[0],
+        "code": r[1],
+        "sg_status_list": r[2],
+        "sg_sequence": {"type": "Sequence", "id": r[3], "name": r[4]} if r[4] else None,
+        "project": {"type": "Project", "id": r[5], "name": r[6]} if r[6] else None,
+        "description": r[7],
+    }
 
 
 def _local(value: Any) -> dt.datetime | None:
