@@ -34,7 +34,7 @@ def test_script_create_prints_key_last_and_it_logs_in_while_serving(data_dir: Pa
     import shotgun_api3
 
     site = Site.open(str(data_dir / "callsheet.sqlite3"))
-    with serving(site, Settings(threads=4)) as base_url:
+    with serving(site, data_dir, Settings(threads=4, data_dir=data_dir)) as base_url:
         key = run("script", "create", "pipeline", "--data", str(data_dir)).splitlines()[-1]
         assert len(key) >= 32
         run(
@@ -107,7 +107,7 @@ def test_first_admin_password_is_given_once_and_signs_in(data_dir: Path) -> None
         password = first_admin_password(site)
         assert password and len(password) >= 12
         assert first_admin_password(site) is None  # shown once: a second start prints nothing
-        with serving(site, Settings(threads=4)) as base_url:
+        with serving(site, data_dir, Settings(threads=4, data_dir=data_dir)) as base_url:
             admin = shotgun_api3.Shotgun(base_url, login="admin", password=password)
             try:
                 assert admin.find_one("HumanUser", [["login", "is", "admin"]]) is not None

@@ -82,10 +82,19 @@ def fresh_database(request: pytest.FixtureRequest, dialect: str, folder: Path) -
 
 
 @contextmanager
-def serving(site: Site, settings: Settings | None = None) -> Iterator[str]:
-    """Run the app for `site` until the block ends; yields the base URL."""
+def serving(site: Site, folder: Path, settings: Settings | None = None) -> Iterator[str]:
+    """Run the app for `site`, its files kept in `folder`, until the block ends; yields the
+    base URL.
+
+    The files folder is never the default `callsheet-data/` of the working directory: every
+    test site numbers its Attachments from 1, so two servers sharing that folder overwrite
+    each other's files (a flake seen in CI: one test downloaded another's thumbnail)."""
+    if settings is None:
+        settings = Settings(threads=8, data_dir=folder)
+    elif not settings.data_dir.is_absolute():
+        raise ValueError(f"a test server keeps its files in a folder of its own, not {settings.data_dir}")
     sock = socket.create_server(("127.0.0.1", 0))
-    app = create_app(site, settings or Settings(threads=8))
+    app = create_app(site, settings)
     server = uvicorn.Server(
         uvicorn.Config(
             app,
@@ -121,7 +130,7 @@ def live_server(
         create_script(site, SCRIPT_NAME, SCRIPT_KEY)
         create_user(site, HUMAN_LOGIN, HUMAN_NAME, HUMAN_PASSWORD, "Artist")
         try:
-            with serving(site, settings) as base_url:
+            with serving(site, folder, settings) as base_url:
                 server = LiveServer(base_url, site, dialect)
                 try:
                     yield server

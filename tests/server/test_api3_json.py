@@ -23,10 +23,11 @@ AUTH = {"script_name": "wire", "script_key": "wire-key"}
 
 
 @pytest.fixture(scope="module")
-def app() -> Iterator[Any]:
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     site = Site.open()
     create_script(site, "wire", "wire-key")
-    yield create_app(site, Settings(max_body_bytes=64 * 1024))
+    folder = tmp_path_factory.mktemp("wire")
+    yield create_app(site, Settings(data_dir=folder, max_body_bytes=64 * 1024))
     site.close()
 
 
