@@ -116,7 +116,7 @@ class CpuAtRecords(Progress):
 
 def run(url: str, destination: str, files: Path, readers: int, server_pid: int) -> dict[str, Any]:
     site = Site.open(destination, pool_size=4)
-    site.files = FileRoom(files)
+    site.use_files(FileRoom(files))
     source = ApiSource(url, script="bench", key="bench-key")
     cpu = CpuAtRecords(server_pid)
     started = time.perf_counter()

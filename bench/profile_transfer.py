@@ -138,7 +138,7 @@ def main() -> None:
     ApiSource.pages = readers.wrap(original_pages)  # type: ignore[method-assign]
     try:
         site = Site.open(args.database or str(work / "dest.sqlite3"), pool_size=4)
-        site.files = FileRoom(work / "files")
+        site.use_files(FileRoom(work / "files"))
         source = ApiSource(url, script="bench", key="bench-key")
         os.kill(process.pid, signal.SIGUSR1)  # the server's sampling starts now
         server_cpu_before = process_cpu_s(process.pid)

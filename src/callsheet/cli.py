@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Column, Table
 
 from callsheet.faults import Fault
+from callsheet.files.storage import LocalFiles
 from callsheet.server import Settings, create_app
 from callsheet.server.app import settle_heap
 from callsheet.server.settings import SERVE_MEDIA_WORKERS
@@ -250,7 +251,10 @@ def serve(
     )
     site = _open_site(settings)  # create the site (and fail early) before any worker starts
     try:
+        LocalFiles(settings.files_dir).claim(site.store.site_identity())
         password = first_admin_password(site)
+    except Fault as fault:
+        raise click.ClickException(str(fault)) from None
     finally:
         site.close()
     console.print(

@@ -23,7 +23,11 @@ def _open_destination(data: str | None, database: str | None):  # type: ignore[n
 
     settings = Settings.from_environment(data, database)
     site = Site.open(settings.site_url(), pool_size=8)
-    site.files = FileRoom(settings.files_dir)
+    try:
+        site.use_files(FileRoom(settings.files_dir))
+    except Fault as fault:
+        site.close()
+        raise click.ClickException(str(fault)) from None
     return site, settings
 
 

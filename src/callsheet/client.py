@@ -526,8 +526,13 @@ def connect(
     except faults.Fault as fault:
         site.close()
         raise _client_fault_class(type(fault))(fault.message) from None  # type: ignore[arg-type]
+    try:
+        files = _attach_files(site, url_or_path, files_dir)
+    except faults.Fault as fault:
+        site.close()
+        raise _client_fault_class(type(fault))(fault.message) from None  # type: ignore[arg-type]
     connection = Shotgun(site, actor)
-    connection._files_dir = _attach_files(site, url_or_path, files_dir)
+    connection._files_dir = files
     return connection
 
 
@@ -544,7 +549,7 @@ def _attach_files(
     if files_dir is None:
         temporary = _TemporaryFiles()
         files_dir = temporary.name
-    site.files = FileRoom(Path(files_dir), thumbnail_delay_s=0.0)
+    site.use_files(FileRoom(Path(files_dir), thumbnail_delay_s=0.0))
     return temporary
 
 

@@ -92,7 +92,9 @@ def serving(site: Site, folder: Path, settings: Settings | None = None) -> Itera
     if settings is None:
         settings = Settings(threads=8, data_dir=folder)
     elif not settings.data_dir.is_absolute():
-        raise ValueError(f"a test server keeps its files in a folder of its own, not {settings.data_dir}")
+        raise ValueError(
+            f"a test server keeps its files in a folder of its own, not {settings.data_dir}"
+        )
     sock = socket.create_server(("127.0.0.1", 0))
     app = create_app(site, settings)
     server = uvicorn.Server(

@@ -39,7 +39,7 @@ def movie(tmp_path_factory: pytest.TempPathFactory) -> bytes:
 
 @pytest.fixture
 def world(sg: Shotgun, tmp_path: Path) -> dict[str, Any]:
-    sg.site.files = FileRoom(tmp_path / "files", thumbnail_delay_s=0)
+    sg.site.use_files(FileRoom(tmp_path / "files", thumbnail_delay_s=0))
     project = sg.create("Project", {"name": "media"})
     version = sg.create("Version", {"code": "v001", "project": project})
     return {"project": project, "version": version}

@@ -17,7 +17,7 @@ from callsheet.site.uploads import upload_file
 
 @pytest.fixture
 def world(sg: Shotgun, tmp_path: Path) -> World:
-    sg.site.files = FileRoom(tmp_path / "files")
+    sg.site.use_files(FileRoom(tmp_path / "files"))
     return build_world(sg)
 
 

@@ -65,7 +65,7 @@ def destination(
     folder.mkdir()
     with fresh_database(request, source.dialect, folder) as url:
         site = Site.open(url, pool_size=8)
-        site.files = FileRoom(folder / "files")
+        site.use_files(FileRoom(folder / "files"))
         site.database_url = url  # type: ignore[attr-defined]
         try:
             yield site

@@ -106,7 +106,7 @@ def test_import_killed_mid_copy_resumes_with_nothing_missing_or_doubled(
     assert finished.returncode == 0, finished.stderr
     assert "resumed" in finished.stdout
     site = Site.open(url)
-    site.files = FileRoom(tmp_path / "destination" / "files")
+    site.use_files(FileRoom(tmp_path / "destination" / "files"))
     try:
         assert_same_reads(sg, site, ["Shot", "Asset", "Version", "Attachment", "ApiUser"])
     finally:
@@ -160,7 +160,7 @@ def test_archive_round_trip_reproduces_every_read(
     folder.mkdir()
     with fresh_database(request, source.dialect, folder) as url:
         restored = Site.open(url)
-        restored.files = FileRoom(folder / "files")
+        restored.use_files(FileRoom(folder / "files"))
         try:
             reader = ArchiveSource(archive)
             Importer(restored, reader, ImportOptions(readers=1, events=True)).run()

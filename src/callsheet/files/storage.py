@@ -10,11 +10,19 @@ from pathlib import Path
 from callsheet.faults import Fault
 
 SIGNING_KEY_FILE = "signing.key"
+# Names the site whose files these are (Store.site_identity): files are named by Attachment
+# ids, which every site numbers from 1, so another site's folder would hand its files out
+# under this site's ids.
+SITE_IDENTITY_FILE = "site.identity"
 SIGNING_KEY_BYTES = 32
 
 
 class FileStorageFault(Fault):
     """A stored file is missing or could not be written."""
+
+
+class FilesOfAnotherSiteFault(Fault):
+    """The files folder holds the files of another site (another database)."""
 
 
 class LocalFiles:
@@ -60,6 +68,28 @@ class LocalFiles:
             return
         path.parent.mkdir(parents=True, exist_ok=True)
         os.replace(content, path)
+
+    def claim(self, site_identity: str) -> None:
+        """Make this folder the files of the site named `site_identity`, or refuse it when it
+        belongs to another site. A folder without the mark (made by a Callsheet before it, or
+        new) becomes this site's."""
+        path = self.root / SITE_IDENTITY_FILE
+        self.root.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as out:
+                out.write(site_identity + "\n")
+            return
+        found = path.read_text().strip()
+        if found and found != site_identity:
+            raise FilesOfAnotherSiteFault(
+                f"The files folder {self.root} belongs to another Callsheet site (another "
+                "database): its files would be served as this site's Attachments. Use that "
+                "site's data folder with its database, or give this site a folder of its own."
+            )
 
     def signing_key(self) -> bytes:
         """The secret that signs file URLs, made once and shared by every server process."""

@@ -69,11 +69,14 @@ _SHARED_ENTITY = re.compile(r"([A-Za-z][A-Za-z0-9_]{0,63})_([0-9]{1,10})")
 def attach_files(site: Site, settings: Settings) -> FileRoom:
     """Give the site its file store (under the data folder unless one is set already)."""
     if site.files is None:
-        site.files = FileRoom(
-            settings.files_dir,
-            thumbnail_delay_s=settings.thumbnail_delay_s,
-            public_url=settings.public_url,
+        site.use_files(
+            FileRoom(
+                settings.files_dir,
+                thumbnail_delay_s=settings.thumbnail_delay_s,
+                public_url=settings.public_url,
+            )
         )
+    assert site.files is not None
     return site.files
 
 

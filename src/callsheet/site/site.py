@@ -7,6 +7,7 @@ client (callsheet.client) translate to them.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
     from callsheet.site.auth import AuthPolicy
 
 T = TypeVar("T")
+log = logging.getLogger("callsheet.site")
 # A bootstrapped in-memory site as bytes, made by the first pathless open of this process: new
 # in-memory sites are copies (a fresh mockgun-like site in milliseconds). It depends only on this
 # code, never on another process's data, so no other process needs to see it.
@@ -138,6 +140,13 @@ class Site(SiteOperations):
                 _NEW_SITE_IMAGE.append(store.memory_image())
         return site
 
+    def use_files(self, room: FileRoom) -> FileRoom:
+        """Keep this site's files in `room` (FilesOfAnotherSiteFault if its folder holds
+        another site's files); returns it."""
+        room.storage.claim(self.store.site_identity())
+        self.files = room
+        return room
+
     def close(self) -> None:
         if self.files is not None:
             self.files.close()  # background thumbnails write to the store: finish them first
@@ -172,19 +181,30 @@ class Site(SiteOperations):
         self.store.revalidate_schema()
         permissions = permissions or self.permissions_for(actor)
         after_commit: list[Callable[[], None]] = []
-        with self.store.write() as conn:
-            now = now_utc()
-            events = EventLogWriter(
-                store=self.store,
-                user=None if actor.system else LinkRef(actor.entity_type, actor.id),
-                session_uuid=actor.session_uuid,
-                now=now,
-                sudo_actual_user=actor.sudo_actual.link if actor.sudo_actual else None,
-                enabled=actor.generate_events,
-            )
-            ctx = WriteContext(self.store, conn, actor, events, now, permissions, after_commit)
-            yield ctx
-            events.flush(conn)
+        on_rollback: list[Callable[[], None]] = []
+        try:
+            with self.store.write() as conn:
+                now = now_utc()
+                events = EventLogWriter(
+                    store=self.store,
+                    user=None if actor.system else LinkRef(actor.entity_type, actor.id),
+                    session_uuid=actor.session_uuid,
+                    now=now,
+                    sudo_actual_user=actor.sudo_actual.link if actor.sudo_actual else None,
+                    enabled=actor.generate_events,
+                )
+                ctx = WriteContext(
+                    self.store, conn, actor, events, now, permissions, after_commit, on_rollback
+                )
+                yield ctx
+                events.flush(conn)
+        except BaseException:
+            for undo in reversed(on_rollback):
+                try:
+                    undo()
+                except Exception:  # the write's own error is the one to report
+                    log.exception("undoing a rolled-back write failed")
+            raise
         for call in after_commit:
             call()
 

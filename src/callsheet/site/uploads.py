@@ -8,6 +8,7 @@ thumbnail reads as the transient placeholder until the background resize has fin
 from __future__ import annotations
 
 import mimetypes
+import os
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -141,6 +142,18 @@ def _write_this_file(ctx: Any, attachment_id: int, name: str) -> dict[str, Any]:
     return value
 
 
+def _put_file(ctx: WriteContext, room: FileRoom, attachment_id: int, content: bytes | Path) -> None:
+    """Put an Attachment's bytes in place inside the write that creates it; if that write rolls
+    back, the bytes go back where they came from (a moved upload can be tried again) and no
+    file is left under an id the next Attachment may take (SQLite reuses a rolled-back id)."""
+    path = room.storage.attachment_path(attachment_id)
+    room.storage.store(path, content)
+    if isinstance(content, Path):
+        ctx.on_rollback.append(lambda: os.replace(path, content))
+    else:
+        ctx.on_rollback.append(lambda: path.unlink(missing_ok=True))
+
+
 def upload_file(
     site: Site,
     actor: Actor,
@@ -181,7 +194,7 @@ def upload_file(
         this_file = _write_this_file(ctx, attachment_id, name)
         if field_name is not None:
             update_entity(ctx, entity_type, entity_id, {field_name: this_file})
-        room.storage.store(room.storage.attachment_path(attachment_id), content)
+        _put_file(ctx, room, attachment_id, content)
         if field_name is not None:
             from callsheet.site.media import queue_transcode  # media builds on this module
 
@@ -205,7 +218,7 @@ def attach_file(
     values["display_name"] = name
     attachment_id = create_entity(ctx, "Attachment", values)
     this_file = _write_this_file(ctx, attachment_id, name)
-    room.storage.store(room.storage.attachment_path(attachment_id), content)
+    _put_file(ctx, room, attachment_id, content)
     return this_file
 
 
@@ -224,8 +237,10 @@ def attach_image(
     values = {"filename": name, "file_size": len(image), "display_name": name}
     attachment_id = create_entity(ctx, "Attachment", values)
     _write_this_file(ctx, attachment_id, name)
-    room.storage.write(room.storage.attachment_path(attachment_id), image)
-    room.storage.write(room.storage.thumbnail_path(attachment_id, extension), image)
+    _put_file(ctx, room, attachment_id, image)
+    thumbnail = room.storage.thumbnail_path(attachment_id, extension)
+    room.storage.write(thumbnail, image)
+    ctx.on_rollback.append(lambda: thumbnail.unlink(missing_ok=True))
     _set_thumbnail(ctx, entity_type, entity_id, column, ImageRef(attachment_id, extension))
     return attachment_id
 
@@ -263,7 +278,7 @@ def publish_thumbnail(
         values = {"filename": name, "file_size": _file_size(content), "display_name": name}
         attachment_id = create_entity(ctx, "Attachment", values)
         _write_this_file(ctx, attachment_id, name)
-        room.storage.store(room.storage.attachment_path(attachment_id), content)
+        _put_file(ctx, room, attachment_id, content)
         shown = _set_thumbnail(ctx, entity_type, entity_id, column, ImageRef(attachment_id))
     room.thumbnails.submit(lambda: _finish_thumbnail(site, shown, column, attachment_id, filmstrip))
     return attachment_id

@@ -38,6 +38,9 @@ class WriteContext:
     permissions: ActorPermissions
     # Called after the transaction commits (never when it rolls back).
     after_commit: list[Callable[[], None]] = field(default_factory=list)
+    # Called when the transaction rolls back: undo what it did outside the database (files put
+    # in place for rows that will not exist).
+    on_rollback: list[Callable[[], None]] = field(default_factory=list)
     # The scheduling rules' calendars for this transaction (site/scheduling/state.py).
     scheduling: Any = None
     _names: dict[LinkRef, dict[str, Any] | None] = field(default_factory=dict)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -56,15 +57,26 @@ def replace_if_still(
 
 
 def live_attachment_filename(store: Store, attachment_id: int) -> str | None:
-    """The stored file name of a live Attachment (None: absent or retired)."""
+    """The stored file name of a live Attachment holding an upload of its own (None: absent,
+    retired, or a web link or local file, whose id names no bytes here: a file left under that
+    id by a write that never committed is never served as its)."""
     table = store.table("Attachment")
     with store.read() as conn:
         row = conn.execute(
-            sa.select(table.c.filename).where(
+            sa.select(table.c.filename, table.c.this_file).where(
                 table.c.id == attachment_id, table.c[RETIRED_COLUMN].is_(None)
             )
         ).first()
-    return None if row is None else str(row[0] or "")
+    if row is None:
+        return None
+    this_file = row[1]
+    if isinstance(this_file, str):
+        this_file = json.loads(this_file)
+    if not isinstance(this_file, dict) or this_file.get("link_type") != "upload":
+        return None
+    if this_file.get("id") not in (None, attachment_id):
+        return None
+    return str(row[0] or "")
 
 
 def visible_attachments(store: Store, scope: ReadScope, ids: Iterable[int]) -> set[int]:

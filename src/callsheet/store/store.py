@@ -10,6 +10,7 @@ import datetime as dt
 import json
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -29,6 +30,8 @@ from callsheet.store.secrets import hash_secret
 
 RETIRED_COLUMN = "_retired_at"
 EVENT_COUNTER = "event_log"
+# The `_cs_meta` row naming this site (Store.site_identity); its files folder carries it too.
+SITE_IDENTITY_NAME = "site_identity"
 # Raised by every schema change; each process reads it at most once per SCHEMA_REVALIDATE_S and
 # reloads the schema when it moved (how a disabled entity type leaves every server process).
 SCHEMA_COUNTER = "schema"
@@ -306,6 +309,25 @@ class Store:
                 "The schema changed while this request ran (another process changed it); "
                 "run it again."
             ) from None
+
+    def site_identity(self) -> str:
+        """This site's own random identity, made on first use and kept in the database: a
+        copy of the database (a backup restored) is the same site; a new database is not."""
+        meta = internal_tables.site_meta
+        query = sa.select(meta.c.value).where(meta.c.name == SITE_IDENTITY_NAME)
+        with self.read() as conn:
+            found = conn.execute(query).scalar_one_or_none()
+        if found is not None:
+            return str(found)
+        try:
+            with self.write() as conn:
+                conn.execute(
+                    sa.insert(meta).values(name=SITE_IDENTITY_NAME, value=uuid.uuid4().hex)
+                )
+        except sa.exc.IntegrityError:
+            pass  # another process made it first: theirs stands
+        with self.read() as conn:
+            return str(conn.execute(query).scalar_one())
 
     def allocate_event_ids(self, conn: Connection, count: int) -> int:
         """Reserve `count` event ids; returns the first. Dense and in commit order.
