@@ -321,14 +321,13 @@ class Shotgun:
         """Run the method's Site operation as this connection's actor (the table's contract)."""
         if method.arguments is not None:
             arguments = method.arguments(arguments)
-        operation = getattr(self.site, method.operation)
         try:
             # extra keyword arguments (upload_thumbnail's **kwargs) that the operation lacks
             _parameters(type(self.site), method.operation).check(self.site, self._actor, arguments)
         except TypeError as error:
             raise _client_fault_class(faults.ValueFault)(f"{method.name}: {error}") from None
         try:
-            answer = run_operation(operation, self._actor, to_engine(arguments))
+            answer = run_operation(self.site, method.operation, self._actor, to_engine(arguments))
         except faults.Fault as fault:
             raise _client_fault_class(type(fault))(fault.message) from None  # type: ignore[arg-type]
         if method.answer is not None:

@@ -31,7 +31,7 @@ def _wire_method(name: str, refused: frozenset[str] = frozenset()) -> Wire:
 
 def _run(site: Site, method: Wire, actor: Actor | None, params: Any) -> Any:
     arguments = method.decode(params)
-    return run_operation(getattr(site, method.operation), actor, arguments)
+    return run_operation(site, method.operation, actor, arguments)
 
 
 def dispatch(
@@ -49,8 +49,9 @@ def dispatch(
     method = _wire_method(call.method)
     if not method.needs_auth:
         return _run(site, method, None, call.params)
-    actor = authenticate(site, call.auth, settings.auth, source=source, waited=waited)
-    return _run(site, method, actor, call.params)
+    with site.store.holding_reads():  # the key, the throttle and the call: one connection
+        actor = authenticate(site, call.auth, settings.auth, source=source, waited=waited)
+        return _run(site, method, actor, call.params)
 
 
 # The web page's own session is its credential; it never mints API session tokens.

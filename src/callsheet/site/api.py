@@ -85,16 +85,19 @@ class ApiMethod:
         return inspect.Signature(parameters)
 
 
-def run_operation(operation: Callable[..., Any], actor: Any, arguments: dict[str, Any]) -> Any:
-    """Call a Site operation for an API method: what the wire and connect() both do.
+def run_operation(site: Any, name: str, actor: Any, arguments: dict[str, Any]) -> Any:
+    """Call the Site operation `name` for an API method: what the wire and connect() both do.
 
-    A StaleSchemaFault means another process changed the schema moments ago and this one has
-    reloaded it; the call was wholly undone (a write is one transaction), so it runs once more.
+    Its reads share one pooled connection (Store.holding_reads). A StaleSchemaFault means
+    another process changed the schema moments ago and this one has reloaded it; the call was
+    wholly undone (a write is one transaction), so it runs once more.
     """
-    try:
-        return operation(actor, **arguments)
-    except StaleSchemaFault:
-        return operation(actor, **arguments)
+    operation = getattr(site, name)
+    with site.store.holding_reads():
+        try:
+            return operation(actor, **arguments)
+        except StaleSchemaFault:
+            return operation(actor, **arguments)
 
 
 def _p(*specs: str | tuple[str, Any]) -> tuple[Param, ...]:

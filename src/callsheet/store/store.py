@@ -32,6 +32,8 @@ RETIRED_COLUMN = "_retired_at"
 EVENT_COUNTER = "event_log"
 # The `_cs_meta` row naming this site (Store.site_identity); its files folder carries it too.
 SITE_IDENTITY_NAME = "site_identity"
+# Store.holding_reads before its first read has taken a connection.
+_NOT_YET = object()
 # Raised by every schema change; each process reads it at most once per SCHEMA_REVALIDATE_S and
 # reloads the schema when it moved (how a disabled entity type leaves every server process).
 SCHEMA_COUNTER = "schema"
@@ -256,12 +258,53 @@ class Store:
         if current is not None:  # reads inside a write see the write's own rows
             yield current
             return
+        if getattr(self._local, "held", None) is not None:
+            with self._held_read() as conn:
+                yield conn
+            return
         with (
             self._stale_schema_refused(),
             self.dialect.serialized(),
             self.dialect.read_engine.connect() as conn,  # type: ignore[union-attr]
         ):
             yield conn
+
+    @contextmanager
+    def holding_reads(self) -> Iterator[None]:
+        """Let every read of this thread until the block ends share one connection, taken
+        from the pool at the first read and given back at the end.
+
+        A request reads several times (the caller's key, the login throttle, the find); each
+        pool checkout and return cost more than a point lookup itself (bench/bench_floor.py's
+        find_one profile: 40% of a request's CPU), and on PostgreSQL each checkout is also a
+        ping. Reads are autocommit statements (Dialect), so one connection sees exactly what
+        separate ones would: every statement reads the latest commit. Not for in-memory SQLite,
+        whose one connection is shared by every thread under a lock."""
+        if getattr(self._local, "held", None) is not None or self.dialect.in_memory:
+            yield  # already holding (a nested block), or nothing to gain
+            return
+        self._local.held = _NOT_YET
+        try:
+            yield
+        finally:
+            held, self._local.held = self._local.held, None
+            if held is not _NOT_YET:
+                held.close()
+
+    @contextmanager
+    def _held_read(self) -> Iterator[Connection]:
+        """The connection `holding_reads` keeps (taken now if not yet); a read that fails
+        gives it back, so what follows starts from a fresh one (say, after a disconnect)."""
+        with self._stale_schema_refused():
+            if self._local.held is _NOT_YET:
+                self._local.held = self.dialect.read_engine.connect()  # type: ignore[union-attr]
+            conn = self._local.held
+            try:
+                yield conn
+            except BaseException:
+                self._local.held = _NOT_YET
+                conn.close()
+                raise
 
     def raw_read(self) -> _RawRead:
         """A DB-API connection in autocommit mode, for prepared point lookups (a context
@@ -561,18 +604,22 @@ class _RawRead:
     three nested generator context managers: a find_one by id spent 6 us (of ~80) entering and
     leaving those."""
 
-    __slots__ = ("lock", "raw", "store")
+    __slots__ = ("held", "lock", "raw", "store")
 
     def __init__(self, store: Store) -> None:
         self.store = store
         self.raw: Any = None
         self.lock: Any = None
+        self.held: Any = None
 
     def __enter__(self) -> Any:
         store = self.store
         current = getattr(store._local, "conn", None)
         if current is not None:  # reads inside a write see the write's own rows
             return current.connection.driver_connection
+        if getattr(store._local, "held", None) is not None:  # Store.holding_reads
+            self.held = store._held_read()
+            return self.held.__enter__().connection.driver_connection
         dialect = store.dialect
         if dialect.in_memory:  # one connection shared by every thread: one user at a time
             self.lock = dialect.serialized()
@@ -587,6 +634,10 @@ class _RawRead:
             raise
 
     def __exit__(self, kind: Any, error: BaseException | None, traceback: Any) -> None:
+        held, self.held = self.held, None
+        if held is not None:
+            held.__exit__(kind, error, traceback)
+            return
         self._release()
         if error is not None and isinstance(error, Exception):
             self.store._refuse_stale_schema(error)
