@@ -3,6 +3,7 @@ per lookup, and exactly what separate connections would see."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -15,6 +16,7 @@ from callsheet.server import Settings
 from callsheet.server.methods import dispatch
 from callsheet.server.wire import decode_call
 from callsheet.site.accounts import create_script
+from callsheet.store.dialects import create_dialect
 
 AUTH = {"script_name": "holder", "script_key": "holder-key"}
 
@@ -91,3 +93,27 @@ def test_a_failed_read_gives_its_connection_back_and_the_next_read_works(
         assert store._local.held is not None  # still holding, on a fresh connection
         assert sg.find("Project", [["id", "is", project["id"]]])
     assert store._local.held is None
+
+
+def test_an_alter_table_on_a_connection_that_read_an_older_schema(tmp_path: Path) -> None:
+    """SQLite prepares RENAME COLUMN against the schema the connection last read, without the
+    retry other statements get; Dialect.load_current_schema reads the current one first."""
+    dialect = create_dialect(str(tmp_path / "alter.sqlite3"))
+    with dialect.engine.connect() as setup:
+        setup.exec_driver_sql("CREATE TABLE t (a INTEGER)")
+        setup.commit()
+    stale, other = dialect.engine.connect(), dialect.engine.connect()
+    try:
+        stale.exec_driver_sql("SELECT a FROM t").all()  # reads the schema of the moment
+        other.exec_driver_sql("ALTER TABLE t ADD COLUMN b INTEGER")
+        other.commit()
+        with pytest.raises(sa.exc.OperationalError, match="no such column"):
+            stale.exec_driver_sql("ALTER TABLE t RENAME COLUMN b TO c")
+        stale.rollback()
+        dialect.load_current_schema(stale)
+        stale.exec_driver_sql("ALTER TABLE t RENAME COLUMN b TO c")
+        stale.commit()
+    finally:
+        stale.close()
+        other.close()
+        dialect.dispose()

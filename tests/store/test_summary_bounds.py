@@ -144,3 +144,28 @@ def test_time_limit_cancels_a_running_statement(sg: Shotgun) -> None:
         if not store.dialect.is_sqlite:
             setting = conn.execute(sa.text("SHOW statement_timeout")).scalar()
             assert setting == "0"  # the pooled connection keeps no limit of ours
+
+
+def test_time_limit_holds_on_a_requests_shared_read_connection(sg: Shotgun) -> None:
+    """A request's reads share one connection (Store.holding_reads) that has already run
+    statements when the limited one comes: the limit applies to it all the same."""
+    store = sg.site.store
+    if store.dialect.is_sqlite:
+        slow = sa.text(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000000000) "
+            "SELECT count(*) FROM n"
+        )
+    else:
+        slow = sa.select(sa.func.pg_sleep(30))
+    with store.holding_reads():
+        assert sg.find("Shot", []) == []  # the held connection has run a statement
+        with (
+            store.read() as conn,
+            pytest.raises(LimitFault, match=r"test stopped after 0\.05 s"),
+            store.dialect.time_limit(conn, 0.05, "test"),
+        ):
+            conn.execute(slow)
+        with store.read() as conn:
+            assert conn.execute(sa.select(sa.literal(1))).scalar() == 1
+            if not store.dialect.is_sqlite:
+                assert conn.execute(sa.text("SHOW statement_timeout")).scalar() == "0"

@@ -13,7 +13,7 @@ from callsheet.site.actor import Actor
 from callsheet.store import rows
 from callsheet.store.events import EventLogWriter
 from callsheet.store.kinds import LinkRef, kind_of
-from callsheet.store.query import display_names
+from callsheet.store.query import display_name_of
 from callsheet.store.scope import UNRESTRICTED
 from callsheet.store.store import RETIRED_COLUMN, Store
 from callsheet.store.types import Connection
@@ -55,8 +55,7 @@ class WriteContext:
             return None
         if ref not in self._names:
             # the engine's own view: event rows name what was written, whoever wrote it
-            found = display_names(self.conn, self.store, {ref.type: {ref.id}}, UNRESTRICTED)
-            self._names[ref] = found.get(ref)
+            self._names[ref] = display_name_of(self.store, ref)
         return self._names[ref]
 
     def remember(self, ref: LinkRef, name: Any) -> None:

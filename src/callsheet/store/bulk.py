@@ -31,6 +31,7 @@ from callsheet.schema.model import Field
 from callsheet.store import internal_tables
 from callsheet.store.kinds import FieldKind, LinkRef, kind_of
 from callsheet.store.links import write_links
+from callsheet.store.prepared import run_prepared
 from callsheet.store.rows import MAX_ID, MIN_ID
 from callsheet.store.store import EVENT_COUNTER, RETIRED_COLUMN, Store, now_utc
 
@@ -455,9 +456,15 @@ def first_id_under_floor(conn: Connection, store: Store, entity_type: str) -> in
     table holds no id at or above the floor yet (after it, largest-plus-one stays above)."""
     if not store.dialect.is_sqlite:
         return None
-    floor = id_floor(conn)
-    if floor is None:
+    counters = internal_tables.counters
+    found = run_prepared(  # every create asks: compiled once (store/prepared.py)
+        store,
+        ("id-floor",),
+        lambda: sa.select(counters.c.value).where(counters.c.name == ID_FLOOR_COUNTER),
+    )
+    if not found or found[0][0] is None:
         return None
+    floor = int(found[0][0])
     table = store.table(entity_type)
     highest = conn.execute(sa.select(sa.func.max(table.c.id))).scalar() or 0
     return floor if highest < floor else None

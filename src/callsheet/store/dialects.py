@@ -24,7 +24,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.sql.functions import FunctionElement
@@ -74,6 +74,17 @@ class Dialect:
         if self.read_engine is not None:
             self.read_engine.dispose()
 
+    def load_current_schema(self, conn: Connection) -> None:
+        """Before an ALTER TABLE: make the connection read the database's current schema.
+
+        A pooled SQLite connection keeps the schema it last read; an ordinary statement notices
+        another connection's change and prepares again, but ALTER TABLE ... RENAME COLUMN looks
+        its column up while preparing and fails ("no such column") without that retry (alter.c
+        sets no checkSchema). Reading sqlite_master first makes the statement's own schema check
+        reload it. PostgreSQL has no such cache."""
+        if self.is_sqlite:
+            conn.exec_driver_sql("SELECT 1 FROM sqlite_master LIMIT 1").all()
+
     def serialized(self) -> AbstractContextManager[Any]:
         """Held around each transaction where the database allows only one at a time."""
         return self._lock if self.in_memory else nullcontext()
@@ -99,8 +110,11 @@ class Dialect:
                 raw.set_progress_handler(None, 0)
             return
         # Inside a transaction the setting ends with it; on an autocommit connection (reads) it
-        # is the session's, so it is put back afterwards.
-        local = conn.in_transaction()
+        # is the session's, so it is put back afterwards. Asked of the driver: SQLAlchemy's
+        # Connection reports a transaction on an autocommit connection too once it has run a
+        # statement (a request's held read connection, Store.holding_reads), and there a local
+        # setting would end with its own statement and limit nothing.
+        local = not conn.connection.driver_connection.autocommit
         milliseconds = max(1, int(seconds * 1000))  # 0 would mean "no limit"
         conn.execute(sa.select(sa.func.set_config("statement_timeout", f"{milliseconds}ms", local)))
         try:

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from callsheet.store.kinds import LinkRef
+from callsheet.store.prepared import run_prepared_write
 from callsheet.store.store import Store
 
 
@@ -88,7 +89,14 @@ class EventLogWriter:
                     "created_at": self.now,
                 }
             )
-        conn.execute(sa.insert(table), values)
+        columns = tuple(values[0])
+        run_prepared_write(  # every write makes this statement: compiled once
+            conn,
+            self.store,
+            ("events", columns),
+            lambda: sa.insert(table).values({name: sa.bindparam(name) for name in columns}),
+            values,
+        )
         ids = [first + offset for offset in range(len(self.rows))]
         self.rows = []
         return ids

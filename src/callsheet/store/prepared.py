@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from callsheet.store.store import Store
+if TYPE_CHECKING:
+    from callsheet.store.store import Store
 
 
 @dataclass
@@ -42,7 +43,7 @@ class PreparedLookup:
             column.type.dialect_impl(dialect).result_processor(dialect, None)
             if dialect.name == "sqlite"
             else None
-            for column in statement.selected_columns
+            for column in statement.exported_columns  # a SELECT's columns, or RETURNING's
         ]
         positional = tuple(compiled.positiontup) if compiled.positional else None
         return cls(str(compiled), positional, dict(compiled.params), processors)
@@ -71,7 +72,8 @@ class PreparedLookup:
 
 
 def prepared(store: Store, key: tuple[Any, ...], build: Callable[[], Any]) -> PreparedLookup:
-    """The lookup cached under `key`, compiled from `build()` (a SELECT with bindparams) once."""
+    """The lookup cached under `key`, compiled from `build()` (a SELECT, or a statement with
+    RETURNING, with bindparams) once."""
     lookup = store.cached_plan(("prepared", *key))
     if lookup is None:
         lookup = store.cache_plan(
@@ -88,3 +90,57 @@ def run_prepared(
     lookup = prepared(store, key, build)
     with store.raw_read() as driver_connection:
         return lookup.run(driver_connection, **values)
+
+
+@dataclass
+class PreparedWrite:
+    """An INSERT (or UPDATE) compiled once, run on the raw driver: the statement each write
+    transaction makes whatever it writes (its event rows). Values go through the same bind
+    processors SQLAlchemy would apply (SQLite's text form of datetimes, JSON), so the rows are
+    byte for byte those an `execute` would write."""
+
+    sql: str
+    names: tuple[str, ...]
+    positional: bool
+    processors: dict[str, Any]
+
+    @classmethod
+    def compile(cls, statement: Any, dialect: Any) -> PreparedWrite:
+        compiled = statement.compile(dialect=dialect)
+        positional = bool(compiled.positional)
+        names = tuple(compiled.positiontup) if positional else tuple(compiled.binds)
+        return cls(str(compiled), names, positional, dict(compiled._bind_processors))
+
+    def run_many(self, driver_connection: Any, rows: list[dict[str, Any]]) -> None:
+        processors = self.processors
+        arguments: list[Any] = []
+        for row in rows:
+            values = {
+                name: processors[name](row[name])
+                if name in processors and row[name] is not None
+                else row[name]
+                for name in self.names
+            }
+            arguments.append(tuple(values[n] for n in self.names) if self.positional else values)
+        cursor = driver_connection.cursor()
+        try:
+            cursor.executemany(self.sql, arguments)
+        finally:
+            cursor.close()
+
+
+def run_prepared_write(
+    conn: Any,
+    store: Store,
+    key: tuple[Any, ...],
+    build: Callable[[], Any],
+    rows: list[dict[str, Any]],
+) -> None:
+    """Run the write cached under `key` (compiled from `build()`, whose bind parameters are
+    named as the rows' keys) for every row, in `conn`'s transaction (its driver connection)."""
+    write = store.cached_plan(("prepared-write", *key))
+    if write is None:
+        write = store.cache_plan(
+            ("prepared-write", *key), PreparedWrite.compile(build(), store.engine.dialect)
+        )
+    write.run_many(conn.connection.driver_connection, rows)

@@ -24,7 +24,7 @@ from callsheet.store.filters import FilterCompiler, Group, statement_aliases
 from callsheet.store.kinds import LinkRef, kind_of
 from callsheet.store.kinds.computed import ComputedKind
 from callsheet.store.paths import FieldPath, Hop, parse_path
-from callsheet.store.prepared import PreparedLookup
+from callsheet.store.prepared import PreparedLookup, run_prepared
 from callsheet.store.presets import preset_conditions
 from callsheet.store.scope import ReadScope
 from callsheet.store.store import RETIRED_COLUMN, Store
@@ -547,6 +547,27 @@ def display_names(
                     "name": name,
                 }
     return names
+
+
+def display_name_of(store: Store, ref: LinkRef) -> dict[str, Any] | None:
+    """The entity dict of one live entity, whoever may see it (the engine's own view: event
+    rows name what was written). Every link a write logs asks: compiled once per type
+    (store/prepared.py), run on the current transaction's connection."""
+    if ref.type not in store.schema:
+        return None
+    table = store.table(ref.type)
+    name_field = store.schema.entity(ref.type).display_name_field
+
+    def build() -> Any:
+        name_column = table.c[name_field] if name_field else sa.null()
+        return sa.select(table.c.id, name_column).where(
+            table.c.id == sa.bindparam("entity_id"), table.c[RETIRED_COLUMN].is_(None)
+        )
+
+    found = run_prepared(store, ("display-name", ref.type), build, entity_id=ref.id)
+    if not found:
+        return None
+    return {"type": ref.type, "id": found[0][0], "name": found[0][1]}
 
 
 def count(conn: Connection, store: Store, request: ReadRequest, scope: ReadScope) -> int:

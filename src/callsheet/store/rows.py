@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from callsheet.store.prepared import run_prepared
 from callsheet.store.store import RETIRED_COLUMN, Store
 
 
@@ -89,12 +90,19 @@ def project_id_of(conn: Connection, store: Store, entity_type: str, entity_id: i
     table = store.table(entity_type)
     if "project__id" not in table.c:
         return None
-    row = conn.execute(
-        sa.select(table.c.project__type, table.c.project__id).where(table.c.id == entity_id)
-    ).first()
-    if row is None or row[1] is None or row[0] != "Project":
+    # Every event row names its project: compiled once (store/prepared.py), run on the
+    # caller's transaction (`conn` is the write's; raw_read hands over the same connection).
+    found = run_prepared(
+        store,
+        ("project-of", entity_type),
+        lambda: sa.select(table.c.project__type, table.c.project__id).where(
+            table.c.id == sa.bindparam("entity_id")
+        ),
+        entity_id=entity_id,
+    )
+    if not found or found[0][1] is None or found[0][0] != "Project":
         return None
-    return int(row[1])
+    return int(found[0][1])
 
 
 def holder_of_text(

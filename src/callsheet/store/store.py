@@ -26,6 +26,7 @@ from callsheet.store.dialects import WRITE_OPTION, Dialect, create_dialect
 from callsheet.store.event_signals import EVENTS_CHANNEL, EventSignals, EventWatcher
 from callsheet.store.indexes import value_indexes
 from callsheet.store.kinds import kind_of
+from callsheet.store.prepared import run_prepared
 from callsheet.store.secrets import hash_secret
 
 RETIRED_COLUMN = "_retired_at"
@@ -379,14 +380,18 @@ class Store:
         the next writer's ids come after ours and become visible after ours (DESIGN.md).
         """
         table = self.counter_table
-        conn.execute(
-            sa.update(table)
-            .where(table.c.name == EVENT_COUNTER)
-            .values(value=table.c.value + count)
+        # One statement compiled once (store/prepared.py), on the write's own connection.
+        ((last,),) = run_prepared(
+            self,
+            ("allocate-event-ids",),
+            lambda: (
+                sa.update(table)
+                .where(table.c.name == EVENT_COUNTER)
+                .values(value=table.c.value + sa.bindparam("count", type_=sa.Integer))
+                .returning(table.c.value)
+            ),
+            count=count,
         )
-        last = conn.execute(
-            sa.select(table.c.value).where(table.c.name == EVENT_COUNTER)
-        ).scalar_one()
         self._local.wrote_events = True
         if not self.dialect.is_sqlite:
             # PostgreSQL delivers a transaction's NOTIFY at its commit, and never on rollback:
@@ -405,13 +410,15 @@ class Store:
                 f"{field.qualified_name} links to unknown entity type {entity_type!r}."
             )
         table = self._tables[entity_type]
-        with self.read() as conn:
-            found = conn.execute(
-                sa.select(table.c.id).where(
-                    table.c.id == entity_id, table.c[RETIRED_COLUMN].is_(None)
-                )
-            ).first()
-        if found is None:
+        found = run_prepared(
+            self,
+            ("live", entity_type),
+            lambda: sa.select(table.c.id).where(
+                table.c.id == sa.bindparam("entity_id"), table.c[RETIRED_COLUMN].is_(None)
+            ),
+            entity_id=entity_id,
+        )  # every link of every write asks: compiled once (store/prepared.py)
+        if not found:
             raise NotFoundFault(
                 f"{field.qualified_name} links to {entity_type} {entity_id}, which doesn't exist "
                 "or is retired."
@@ -454,6 +461,7 @@ class Store:
     def add_field(self, conn: Connection, new_field: Field) -> None:
         """Add a field: its columns (ALTER TABLE) and its record in the stored schema."""
         table = self.table(new_field.entity_type)
+        self.dialect.load_current_schema(conn)
         for column in kind_of(new_field).columns(new_field):
             ddl = sa.schema.CreateColumn(column).compile(dialect=conn.dialect)
             conn.execute(sa.text(f"ALTER TABLE {self._quoted(table.name)} ADD COLUMN {ddl}"))
@@ -467,6 +475,7 @@ class Store:
         table = self.table(entity_type)
         f = self.schema.field(entity_type, name)
         suffix = now_utc().strftime("%Y%m%d%H%M%S")
+        self.dialect.load_current_schema(conn)
         for column in kind_of(f).columns(f):
             aside = f"_retired_{column.name}_{suffix}"
             conn.execute(
