@@ -8,16 +8,18 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from live_server import LiveServer
+from live_server import HUMAN_LOGIN, LiveServer
 from transfer_helpers import assert_same_reads, copied_types
 
 from callsheet.files import FileRoom
 from callsheet.site.actor import SYSTEM
 from callsheet.site.site import Site
-from callsheet.store import bulk
+from callsheet.site.work_schedule import work_week_update, work_weeks_read
+from callsheet.store import bookkeeping, bulk
 from callsheet.transfer.archive import ArchiveSource, export_site
 from callsheet.transfer.follow import Follower
 from callsheet.transfer.importer import Importer, ImportOptions
@@ -151,11 +153,23 @@ def test_archive_round_trip_reproduces_every_read(
         if source.dialect != "sqlite"
         else str(source.site.store.engine.url.database)
     )
+    project = source.populated["project"]  # type: ignore[attr-defined]
+    person = source.site.find_one(SYSTEM, "HumanUser", [["login", "is", HUMAN_LOGIN]])
+    with exporting.store.read() as conn:
+        settings_before = bookkeeping.site_settings(conn)
     try:
+        # The studio's schedule, which no entity holds: an archive carries it too.
+        work_week_update(exporting, SYSTEM, ["Monday", "Tuesday", "Wednesday"], hours_per_day=7.5)
+        work_week_update(exporting, SYSTEM, ["Monday", "Friday"], project=project)
+        exporting.work_schedule_update(SYSTEM, "2026-12-24", False, "Christmas Eve")
+        exporting.work_schedule_update(SYSTEM, "2026-12-26", True, "crunch", user=person)
         manifest = export_site(exporting, tmp_path / "source-data" / "files", archive)
+        schedule = _schedule_reads(exporting, project, person)
     finally:
+        with exporting.store.write() as conn:  # the module's other tests use the source too
+            bookkeeping.replace_site_settings(conn, settings_before)
         exporting.close()
-    assert manifest["version"] == 1 and manifest["types"]["Shot"]["retired"]["count"] == 1
+    assert manifest["version"] == 2 and manifest["types"]["Shot"]["retired"]["count"] == 1
     folder = tmp_path / "restored"
     folder.mkdir()
     with fresh_database(request, source.dialect, folder) as url:
@@ -167,8 +181,19 @@ def test_archive_round_trip_reproduces_every_read(
             reader.close()
             sg = source.script()
             assert_same_reads(sg, restored, [*copied_types(restored), "EventLogEntry"])
+            assert _schedule_reads(restored, project, person) == schedule
+            assert schedule[0]["preferences"]["hours_per_day"] == 7.5  # the changes were read
         finally:
             restored.close()
+
+
+def _schedule_reads(site: Site, project: dict, person: dict) -> list[Any]:
+    """What the API and the Admin page read of the studio's schedule."""
+    reads: list[Any] = [{"preferences": site.preferences_read(SYSTEM)}]
+    reads.append(work_weeks_read(site, SYSTEM))
+    for scope in ({}, {"project": project}, {"user": person}):
+        reads.append(site.work_schedule_read(SYSTEM, "2026-12-21", "2026-12-27", **scope))
+    return reads
 
 
 def test_follow_keeps_in_step_while_a_writer_changes_the_source(

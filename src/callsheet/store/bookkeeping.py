@@ -202,6 +202,46 @@ def set_preference(conn: Connection, name: str, value: Any) -> None:
     conn.execute(sa.insert(site_preferences).values(name=name, value=json.dumps(value)))
 
 
+# -- the studio's settings as a whole (archives) -----------------------------------------------
+# What an archive carries besides entities (transfer/archive.py): working weeks, work-day
+# exceptions and changed preferences, row for row. Each table's values are JSON already (text,
+# numbers, booleans); the ids they name are entity ids, which an archive keeps.
+SITE_SETTINGS_TABLES = {
+    "work_weeks": work_weeks,
+    "work_days": work_days,
+    "preferences": site_preferences,
+}
+
+
+def site_settings(conn: Connection) -> dict[str, list[dict[str, Any]]]:
+    """Every row of the studio's settings tables, in key order."""
+    return {
+        name: [
+            dict(row)
+            for row in conn.execute(sa.select(table).order_by(*table.primary_key.columns))
+            .mappings()
+            .all()
+        ]
+        for name, table in SITE_SETTINGS_TABLES.items()
+    }
+
+
+def replace_site_settings(conn: Connection, settings: Mapping[str, Any]) -> None:
+    """Make the settings tables hold exactly `settings` (as `site_settings` gives them), in
+    the caller's transaction; a table the mapping does not name is left alone."""
+    for name, table in SITE_SETTINGS_TABLES.items():
+        if name not in settings:
+            continue
+        rows = settings[name]
+        columns = set(table.c.keys())
+        for row in rows:
+            if not isinstance(row, Mapping) or set(row) != columns:
+                raise ValueError(f"a {name} row must have exactly {sorted(columns)}: {row!r}")
+        conn.execute(sa.delete(table))
+        if rows:
+            conn.execute(sa.insert(table), [dict(row) for row in rows])
+
+
 # -- Action Menu Item secrets -------------------------------------------------------------------
 def write_ami_secret(
     conn: Connection, ami_id: int, token: str | None, now: dt.datetime

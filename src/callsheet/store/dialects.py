@@ -114,7 +114,8 @@ class Dialect:
         # Connection reports a transaction on an autocommit connection too once it has run a
         # statement (a request's held read connection, Store.holding_reads), and there a local
         # setting would end with its own statement and limit nothing.
-        local = not conn.connection.driver_connection.autocommit
+        driver = conn.connection.driver_connection
+        local = driver is not None and not driver.autocommit
         milliseconds = max(1, int(seconds * 1000))  # 0 would mean "no limit"
         conn.execute(sa.select(sa.func.set_config("statement_timeout", f"{milliseconds}ms", local)))
         try:

@@ -1,11 +1,13 @@
 """Archives: a whole site in one ZIP file (`callsheet export`), read back by `callsheet import`.
 
-Format version 1 (docs/transfer.md describes it for other tools):
+Format version 2 (docs/transfer.md describes it for other tools):
 
-    manifest.json                  {"format": "callsheet-archive", "version": 1, "types": ...}
+    manifest.json                  {"format": "callsheet-archive", "version": 2, "types": ...}
     schema/entity_types.json       the answer of schema_entity_read()
     schema/fields.json             the answer of schema_read()
     schema/project_visibility.json {type: {field: {project id: visible}}}
+    site/settings.json             working weeks, work-day exceptions, changed preferences
+                                   (store/bookkeeping.py `site_settings`; absent in version 1)
     entities/<Type>.jsonl          live records, one JSON object per line, in id order
     entities/<Type>.retired.jsonl  retired records, the same way
     files/attachments/<id>         the bytes of each uploaded Attachment
@@ -32,11 +34,14 @@ from callsheet import __version__
 from callsheet.faults import TransferFault
 from callsheet.site.actor import SYSTEM
 from callsheet.site.site import Site
+from callsheet.store import bookkeeping
 from callsheet.transfer.schema_copy import copied_fields
 from callsheet.transfer.source import PAGE_SIZE
 
 FORMAT_NAME = "callsheet-archive"
-FORMAT_VERSION = 1
+# 2: `site/settings.json` (working weeks, work-day exceptions, preferences); 1 lacked it.
+FORMAT_VERSION = 2
+SETTINGS_MEMBER = "site/settings.json"
 
 
 def _json_value(value: Any) -> Any:
@@ -96,6 +101,9 @@ def export_site(
             "schema/project_visibility.json",
             json.dumps({t: v for t, v in visibility.items() if v}, sort_keys=True),
         )
+        with site.store.read() as conn:
+            settings = bookkeeping.site_settings(conn)
+        archive.writestr(SETTINGS_MEMBER, json.dumps(settings, sort_keys=True))
         for entity in site.schema:
             fields = copied_fields(site, entity.name, schema_read)
             counts: dict[str, Any] = {}
@@ -190,6 +198,15 @@ class ArchiveSource:
 
     def _json(self, member: str) -> Any:
         return json.loads(self.archive.read(member))
+
+    def site_settings(self) -> dict[str, Any] | None:
+        """The studio's working weeks, work-day exceptions and preferences (version 2 on)."""
+        if SETTINGS_MEMBER not in self.archive.namelist():
+            return None
+        settings = self._json(SETTINGS_MEMBER)
+        if not isinstance(settings, dict):
+            raise TransferFault(f"{self.path}: {SETTINGS_MEMBER} is not a JSON object.")
+        return settings
 
     def schema(self) -> tuple[dict[str, Any], dict[str, Any]]:
         return self._json("schema/entity_types.json"), self._json("schema/fields.json")

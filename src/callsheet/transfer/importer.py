@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
+
 from callsheet.faults import Fault, TransferFault
 from callsheet.files import FileRoom, ImageRef
 from callsheet.site.actor import SYSTEM
@@ -37,7 +39,7 @@ from callsheet.site.auth import new_script_key, set_script_key
 from callsheet.site.bootstrap import ENGINE_SCRIPT_NAME
 from callsheet.site.bulk_inserts import bulk_writing
 from callsheet.site.site import Site
-from callsheet.store import bulk, transfer_progress
+from callsheet.store import bookkeeping, bulk, transfer_progress
 from callsheet.store.transfer_progress import Chunk
 from callsheet.transfer.schema_copy import SchemaCopy, copy_schema, read_fields
 from callsheet.transfer.source import PAGE_SIZE, Source
@@ -155,7 +157,21 @@ class Importer:
         lap("thumbnails")
         self._finish_accounts()
         lap("accounts")
+        self._copy_site_settings()
+        lap("settings")
         return self.report
+
+    def _copy_site_settings(self) -> None:
+        """The studio's working weeks, work-day exceptions and preferences, when the source
+        has them (an archive): all at once, so a resumed import writes them again whole."""
+        settings = self.source.site_settings()
+        if settings is None:
+            return
+        try:
+            with self.site.store.write() as conn:
+                bookkeeping.replace_site_settings(conn, settings)
+        except (ValueError, sa.exc.StatementError) as error:
+            raise TransferFault(f"The source's site settings cannot be stored: {error}") from None
 
     # -- 1. start -----------------------------------------------------------------------------
     def _start(self) -> None:

@@ -68,6 +68,10 @@ class Source(Protocol):
     def events_after(self, event_id: int, limit: int) -> list[dict[str, Any]]:
         """EventLogEntry records after `event_id`, in id order."""
 
+    def site_settings(self) -> dict[str, Any] | None:
+        """Working weeks, work-day exceptions and preferences as store/bookkeeping.py
+        `site_settings` gives them, or None when the source cannot say."""
+
     def close(self) -> None: ...
 
 
@@ -283,6 +287,11 @@ class ApiSource:
                 limit=limit,
             )
         )
+
+    def site_settings(self) -> dict[str, Any] | None:
+        """None: the API reads a schedule day by day and no studio rule as such, so a copy from
+        a server starts with the default week and preferences (docs/transfer.md)."""
+        return None
 
     def close(self) -> None:
         with self._lock:
