@@ -31,7 +31,7 @@ from callsheet.schema.model import Field
 from callsheet.store import internal_tables
 from callsheet.store.kinds import FieldKind, LinkRef, kind_of
 from callsheet.store.links import write_links
-from callsheet.store.prepared import run_prepared
+from callsheet.store.prepared import run_prepared_on
 from callsheet.store.rows import MAX_ID, MIN_ID
 from callsheet.store.store import EVENT_COUNTER, RETIRED_COLUMN, Store, now_utc
 
@@ -457,7 +457,8 @@ def first_id_under_floor(conn: Connection, store: Store, entity_type: str) -> in
     if not store.dialect.is_sqlite:
         return None
     counters = internal_tables.counters
-    found = run_prepared(  # every create asks: compiled once (store/prepared.py)
+    found = run_prepared_on(  # every create asks: compiled once (store/prepared.py)
+        conn,
         store,
         ("id-floor",),
         lambda: sa.select(counters.c.value).where(counters.c.name == ID_FLOOR_COUNTER),

@@ -92,6 +92,14 @@ def run_prepared(
         return lookup.run(driver_connection, **values)
 
 
+def run_prepared_on(
+    conn: Any, store: Store, key: tuple[Any, ...], build: Callable[[], Any], **values: Any
+) -> list[tuple[Any, ...]]:
+    """`run_prepared` in `conn`'s own transaction (its driver connection): for statements
+    that must be part of the caller's write, whichever connection that is."""
+    return prepared(store, key, build).run(conn.connection.driver_connection, **values)
+
+
 @dataclass
 class PreparedWrite:
     """An INSERT (or UPDATE) compiled once, run on the raw driver: the statement each write

@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from callsheet.store.prepared import run_prepared
+from callsheet.store.prepared import run_prepared_on
 from callsheet.store.store import RETIRED_COLUMN, Store
 
 
@@ -90,9 +90,10 @@ def project_id_of(conn: Connection, store: Store, entity_type: str, entity_id: i
     table = store.table(entity_type)
     if "project__id" not in table.c:
         return None
-    # Every event row names its project: compiled once (store/prepared.py), run on the
-    # caller's transaction (`conn` is the write's; raw_read hands over the same connection).
-    found = run_prepared(
+    # Every event row names its project: compiled once (store/prepared.py), in the caller's
+    # transaction.
+    found = run_prepared_on(
+        conn,
         store,
         ("project-of", entity_type),
         lambda: sa.select(table.c.project__type, table.c.project__id).where(

@@ -26,7 +26,7 @@ from callsheet.store.dialects import WRITE_OPTION, Dialect, create_dialect
 from callsheet.store.event_signals import EVENTS_CHANNEL, EventSignals, EventWatcher
 from callsheet.store.indexes import value_indexes
 from callsheet.store.kinds import kind_of
-from callsheet.store.prepared import run_prepared
+from callsheet.store.prepared import run_prepared, run_prepared_on
 from callsheet.store.secrets import hash_secret
 
 RETIRED_COLUMN = "_retired_at"
@@ -381,7 +381,8 @@ class Store:
         """
         table = self.counter_table
         # One statement compiled once (store/prepared.py), on the write's own connection.
-        ((last,),) = run_prepared(
+        ((last,),) = run_prepared_on(
+            conn,
             self,
             ("allocate-event-ids",),
             lambda: (
