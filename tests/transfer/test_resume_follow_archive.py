@@ -156,19 +156,25 @@ def test_archive_round_trip_reproduces_every_read(
     project = source.populated["project"]  # type: ignore[attr-defined]
     person = source.site.find_one(SYSTEM, "HumanUser", [["login", "is", HUMAN_LOGIN]])
     with exporting.store.read() as conn:
-        settings_before = bookkeeping.site_settings(conn)
+        rows_before = bookkeeping.archived_rows(conn)
     try:
-        # The studio's schedule, which no entity holds: an archive carries it too.
+        # What no entity holds: the studio's schedule, a follow. An archive carries it too.
         work_week_update(exporting, SYSTEM, ["Monday", "Tuesday", "Wednesday"], hours_per_day=7.5)
         work_week_update(exporting, SYSTEM, ["Monday", "Friday"], project=project)
         exporting.work_schedule_update(SYSTEM, "2026-12-24", False, "Christmas Eve")
         exporting.work_schedule_update(SYSTEM, "2026-12-26", True, "crunch", user=person)
+        shot = exporting.find_one(SYSTEM, "Shot", [["project", "is", project]])
+        exporting.follow(SYSTEM, {"type": "HumanUser", "id": person["id"]}, shot)
         manifest = export_site(exporting, tmp_path / "source-data" / "files", archive)
         schedule = _schedule_reads(exporting, project, person)
+        following = exporting.following(SYSTEM, {"type": "HumanUser", "id": person["id"]})
+        with exporting.store.read() as conn:
+            exported_rows = bookkeeping.archived_rows(conn)
     finally:
         with exporting.store.write() as conn:  # the module's other tests use the source too
-            bookkeeping.replace_site_settings(conn, settings_before)
+            bookkeeping.replace_archived_rows(conn, rows_before)
         exporting.close()
+    assert exported_rows["follows"] and exported_rows["permission_rules"]
     assert manifest["version"] == 2 and manifest["types"]["Shot"]["retired"]["count"] == 1
     folder = tmp_path / "restored"
     folder.mkdir()
@@ -182,6 +188,11 @@ def test_archive_round_trip_reproduces_every_read(
             sg = source.script()
             assert_same_reads(sg, restored, [*copied_types(restored), "EventLogEntry"])
             assert _schedule_reads(restored, project, person) == schedule
+            assert restored.following(SYSTEM, {"type": "HumanUser", "id": person["id"]}) == (
+                following
+            )
+            with restored.store.read() as conn:
+                assert bookkeeping.archived_rows(conn) == exported_rows  # role rules too
             assert schedule[0]["preferences"]["hours_per_day"] == 7.5  # the changes were read
         finally:
             restored.close()

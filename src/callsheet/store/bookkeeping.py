@@ -21,6 +21,7 @@ from sqlalchemy.engine import Connection
 from callsheet.store.internal_tables import (
     ami_secrets,
     follows,
+    permission_rules,
     project_access,
     site_preferences,
     user_subscriptions,
@@ -202,44 +203,66 @@ def set_preference(conn: Connection, name: str, value: Any) -> None:
     conn.execute(sa.insert(site_preferences).values(name=name, value=json.dumps(value)))
 
 
-# -- the studio's settings as a whole (archives) -----------------------------------------------
-# What an archive carries besides entities (transfer/archive.py): working weeks, work-day
-# exceptions and changed preferences, row for row. Each table's values are JSON already (text,
-# numbers, booleans); the ids they name are entity ids, which an archive keeps.
-SITE_SETTINGS_TABLES = {
+# -- all of it at once (archives) ----------------------------------------------------------------
+# What an archive carries besides entities (transfer/archive.py), row for row: the studio's
+# settings (working weeks, work-day exceptions, changed preferences), the permission roles'
+# rules, and each person's follows, subscriptions and project visits. The ids these rows name
+# are entity ids, which an archive keeps. Not carried: secrets (script keys, sessions, Action
+# Menu Item tokens) and login throttling.
+ARCHIVED_TABLES = {
     "work_weeks": work_weeks,
     "work_days": work_days,
     "preferences": site_preferences,
+    "permission_rules": permission_rules,
+    "follows": follows,
+    "user_subscriptions": user_subscriptions,
+    "project_access": project_access,
 }
 
 
-def site_settings(conn: Connection) -> dict[str, list[dict[str, Any]]]:
-    """Every row of the studio's settings tables, in key order."""
+def archived_rows(conn: Connection) -> dict[str, list[dict[str, Any]]]:
+    """Every row of the ARCHIVED_TABLES, in key order, as JSON values (times as ISO text)."""
     return {
         name: [
-            dict(row)
+            {
+                key: value.isoformat() if isinstance(value, dt.datetime) else value
+                for key, value in row.items()
+            }
             for row in conn.execute(sa.select(table).order_by(*table.primary_key.columns))
             .mappings()
             .all()
         ]
-        for name, table in SITE_SETTINGS_TABLES.items()
+        for name, table in ARCHIVED_TABLES.items()
     }
 
 
-def replace_site_settings(conn: Connection, settings: Mapping[str, Any]) -> None:
-    """Make the settings tables hold exactly `settings` (as `site_settings` gives them), in
-    the caller's transaction; a table the mapping does not name is left alone."""
-    for name, table in SITE_SETTINGS_TABLES.items():
-        if name not in settings:
+def replace_archived_rows(conn: Connection, tables: Mapping[str, Any]) -> None:
+    """Make the ARCHIVED_TABLES hold exactly `tables` (as `archived_rows` gives them), in the
+    caller's transaction; a table the mapping does not name is left alone. ValueError for a
+    row that does not fit its table."""
+    for name, table in ARCHIVED_TABLES.items():
+        if name not in tables:
             continue
-        rows = settings[name]
+        rows = tables[name]
         columns = set(table.c.keys())
+        times = {c.name for c in table.c if isinstance(c.type, sa.DateTime)}
+        if not isinstance(rows, list):
+            raise ValueError(f"{name} must be a list of rows, got {type(rows).__name__}")
+        stored = []
         for row in rows:
             if not isinstance(row, Mapping) or set(row) != columns:
                 raise ValueError(f"a {name} row must have exactly {sorted(columns)}: {row!r}")
+            stored.append(
+                {
+                    key: dt.datetime.fromisoformat(value)
+                    if key in times and isinstance(value, str)
+                    else value
+                    for key, value in row.items()
+                }
+            )
         conn.execute(sa.delete(table))
-        if rows:
-            conn.execute(sa.insert(table), [dict(row) for row in rows])
+        if stored:
+            conn.execute(sa.insert(table), stored)
 
 
 # -- Action Menu Item secrets -------------------------------------------------------------------

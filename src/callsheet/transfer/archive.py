@@ -6,8 +6,9 @@ Format version 2 (docs/transfer.md describes it for other tools):
     schema/entity_types.json       the answer of schema_entity_read()
     schema/fields.json             the answer of schema_read()
     schema/project_visibility.json {type: {field: {project id: visible}}}
-    site/settings.json             working weeks, work-day exceptions, changed preferences
-                                   (store/bookkeeping.py `site_settings`; absent in version 1)
+    site/bookkeeping.json          rows no entity holds: working weeks, work-day exceptions,
+                                   preferences, role rules, follows, subscriptions, project
+                                   visits (store/bookkeeping.py; absent in version 1)
     entities/<Type>.jsonl          live records, one JSON object per line, in id order
     entities/<Type>.retired.jsonl  retired records, the same way
     files/attachments/<id>         the bytes of each uploaded Attachment
@@ -39,9 +40,9 @@ from callsheet.transfer.schema_copy import copied_fields
 from callsheet.transfer.source import PAGE_SIZE
 
 FORMAT_NAME = "callsheet-archive"
-# 2: `site/settings.json` (working weeks, work-day exceptions, preferences); 1 lacked it.
+# 2: `site/bookkeeping.json` (store/bookkeeping.py ARCHIVED_TABLES); 1 lacked it.
 FORMAT_VERSION = 2
-SETTINGS_MEMBER = "site/settings.json"
+BOOKKEEPING_MEMBER = "site/bookkeeping.json"
 
 
 def _json_value(value: Any) -> Any:
@@ -102,8 +103,8 @@ def export_site(
             json.dumps({t: v for t, v in visibility.items() if v}, sort_keys=True),
         )
         with site.store.read() as conn:
-            settings = bookkeeping.site_settings(conn)
-        archive.writestr(SETTINGS_MEMBER, json.dumps(settings, sort_keys=True))
+            rows = bookkeeping.archived_rows(conn)
+        archive.writestr(BOOKKEEPING_MEMBER, json.dumps(rows, sort_keys=True))
         for entity in site.schema:
             fields = copied_fields(site, entity.name, schema_read)
             counts: dict[str, Any] = {}
@@ -199,14 +200,14 @@ class ArchiveSource:
     def _json(self, member: str) -> Any:
         return json.loads(self.archive.read(member))
 
-    def site_settings(self) -> dict[str, Any] | None:
-        """The studio's working weeks, work-day exceptions and preferences (version 2 on)."""
-        if SETTINGS_MEMBER not in self.archive.namelist():
+    def bookkeeping(self) -> dict[str, Any] | None:
+        """The rows no entity holds (store/bookkeeping.py ARCHIVED_TABLES; version 2 on)."""
+        if BOOKKEEPING_MEMBER not in self.archive.namelist():
             return None
-        settings = self._json(SETTINGS_MEMBER)
-        if not isinstance(settings, dict):
-            raise TransferFault(f"{self.path}: {SETTINGS_MEMBER} is not a JSON object.")
-        return settings
+        rows = self._json(BOOKKEEPING_MEMBER)
+        if not isinstance(rows, dict):
+            raise TransferFault(f"{self.path}: {BOOKKEEPING_MEMBER} is not a JSON object.")
+        return rows
 
     def schema(self) -> tuple[dict[str, Any], dict[str, Any]]:
         return self._json("schema/entity_types.json"), self._json("schema/fields.json")

@@ -157,21 +157,22 @@ class Importer:
         lap("thumbnails")
         self._finish_accounts()
         lap("accounts")
-        self._copy_site_settings()
-        lap("settings")
+        self._copy_bookkeeping()
+        lap("bookkeeping")
         return self.report
 
-    def _copy_site_settings(self) -> None:
-        """The studio's working weeks, work-day exceptions and preferences, when the source
-        has them (an archive): all at once, so a resumed import writes them again whole."""
-        settings = self.source.site_settings()
-        if settings is None:
+    def _copy_bookkeeping(self) -> None:
+        """What no entity holds (working weeks, role rules, follows, ...), when the source has
+        it (an archive): all at once, so a resumed import writes it again whole."""
+        rows = self.source.bookkeeping()
+        if rows is None:
             return
         try:
             with self.site.store.write() as conn:
-                bookkeeping.replace_site_settings(conn, settings)
-        except (ValueError, sa.exc.StatementError) as error:
-            raise TransferFault(f"The source's site settings cannot be stored: {error}") from None
+                bookkeeping.replace_archived_rows(conn, rows)
+        except (ValueError, TypeError, sa.exc.StatementError) as error:
+            raise TransferFault(f"The source's site rows cannot be stored: {error}") from None
+        self.site.rule_book.forget()  # the roles' rules came with them
 
     # -- 1. start -----------------------------------------------------------------------------
     def _start(self) -> None:

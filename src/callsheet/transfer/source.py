@@ -68,9 +68,9 @@ class Source(Protocol):
     def events_after(self, event_id: int, limit: int) -> list[dict[str, Any]]:
         """EventLogEntry records after `event_id`, in id order."""
 
-    def site_settings(self) -> dict[str, Any] | None:
-        """Working weeks, work-day exceptions and preferences as store/bookkeeping.py
-        `site_settings` gives them, or None when the source cannot say."""
+    def bookkeeping(self) -> dict[str, Any] | None:
+        """The rows no entity holds (working weeks, role rules, follows, ...) as
+        store/bookkeeping.py `archived_rows` gives them, or None when the source cannot say."""
 
     def close(self) -> None: ...
 
@@ -288,9 +288,9 @@ class ApiSource:
             )
         )
 
-    def site_settings(self) -> dict[str, Any] | None:
-        """None: the API reads a schedule day by day and no studio rule as such, so a copy from
-        a server starts with the default week and preferences (docs/transfer.md)."""
+    def bookkeeping(self) -> dict[str, Any] | None:
+        """None: the API reads a schedule day by day, not the rules behind it, and no role's
+        rules; a copy from a server starts with the defaults (docs/transfer.md)."""
         return None
 
     def close(self) -> None:
