@@ -124,16 +124,20 @@ def test_summarize_past_the_time_limit_is_a_fault_and_the_site_still_answers(
     assert len(sg.find("Shot", [], ["code"])) == 200  # the handler is gone from the connection
 
 
-def test_time_limit_cancels_a_running_statement(sg: Shotgun) -> None:
-    store = sg.site.store
+def _slow_statement(store: Any) -> Any:
+    """A statement that runs for minutes unless stopped."""
     if store.dialect.is_sqlite:
         # A recursive count to 10**9 runs for minutes; the handler stops it at once.
-        slow = sa.text(
+        return sa.text(
             "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000000000) "
             "SELECT count(*) FROM n"
         )
-    else:
-        slow = sa.select(sa.func.pg_sleep(30))
+    return sa.select(sa.func.pg_sleep(30))
+
+
+def test_time_limit_cancels_a_running_statement(sg: Shotgun) -> None:
+    store = sg.site.store
+    slow = _slow_statement(store)
     with store.read() as conn:
         with (
             pytest.raises(LimitFault, match=r"test stopped after 0\.05 s"),
@@ -150,13 +154,7 @@ def test_time_limit_holds_on_a_requests_shared_read_connection(sg: Shotgun) -> N
     """A request's reads share one connection (Store.holding_reads) that has already run
     statements when the limited one comes: the limit applies to it all the same."""
     store = sg.site.store
-    if store.dialect.is_sqlite:
-        slow = sa.text(
-            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000000000) "
-            "SELECT count(*) FROM n"
-        )
-    else:
-        slow = sa.select(sa.func.pg_sleep(30))
+    slow = _slow_statement(store)
     with store.holding_reads():
         assert sg.find("Shot", []) == []  # the held connection has run a statement
         with (
